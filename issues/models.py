@@ -1,0 +1,473 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from portal.orgs.models import Department, Enterprise, Region
+from projects.models import Project
+
+
+class Category(models.Model):
+    """Request category (政策, 融资, 用工 …), editable by administrators."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        if get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """The 133 policy for a region; the nearest ancestor's policy applies to regions without one."""
+
+    region = models.OneToOneField(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="sla_policy")
+    assign_days = models.PositiveSmallIntegerField(_("days to dispatch"), default=1)
+    answer_days = models.PositiveSmallIntegerField(_("days to answer"), default=3)
+    working_days = models.BooleanField(_("count working days"), default=True,
+                                       help_text=_("Unticked: count calendar days."))
+    reminder_lead_hours = models.PositiveSmallIntegerField(_("reminder lead time (hours)"), default=4)
+    evaluation_reminder_days = models.PositiveSmallIntegerField(_("days before reminding to evaluate"), default=2)
+    auto_close_days = models.PositiveSmallIntegerField(_("days until an unevaluated answer closes"), default=7)
+
+    class Meta:
+        verbose_name = _("133 policy")
+        verbose_name_plural = _("133 policies")
+        constraints = [
+            models.CheckConstraint(condition=Q(answer_days__gte=F("assign_days")), name="policy_answer_after_assign"),
+            models.CheckConstraint(condition=Q(assign_days__gte=1), name="policy_assign_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.assign_days}/{self.answer_days}"
+
+
+class HolidayOverride(models.Model):
+    """An administrator's correction of the PRC calendar: a holiday or a make-up working day."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"), help_text=_("Ticked: a make-up working day (调休). "
+                                                                       "Unticked: a holiday."))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday override")
+        verbose_name_plural = _("holiday overrides")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting dispatch")
+    IN_PROGRESS = "in_progress", _("In progress")
+    INFO_NEEDED = "info_needed", _("Information needed")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.IN_PROGRESS, Status.INFO_NEEDED)
+
+
+class Source(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    VISIT = "visit", _("Visit")
+    HOTLINE = "hotline", _("12345 hotline")
+    PHONE = "phone", _("Phone")
+
+
+class Outcome(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    PLANNED = "planned", _("Partly resolved, with a plan")
+    NOT_NOW = "not_now", _("Cannot be resolved now")
+
+
+class Verdict(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+VERDICT_SCORES = {Verdict.SATISFIED: 100, Verdict.BASICALLY: 80, Verdict.DISSATISFIED: 0}
+
+
+class CloseReason(models.TextChoices):
+    EVALUATED = "evaluated", _("Evaluated")
+    NOT_EVALUATED = "not_evaluated", _("Not evaluated")
+
+
+class RequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now=None):
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=Status.SUBMITTED, assign_due_at__lt=now)
+            | Q(status__in=(Status.SUBMITTED, Status.IN_PROGRESS, Status.INFO_NEEDED), answer_due_at__lt=now)
+        )
+
+
+class Request(models.Model):
+    """What an enterprise asks for (诉求), with its 133 deadlines stored for indexed reporting."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
+                                   related_name="requests")
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, verbose_name=_("key project"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="requests")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT)
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), max_length=5000)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PORTAL)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    commissioner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible commissioner"),
+                                     null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead_department = models.ForeignKey(Department, verbose_name=_("lead department"), null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    handled_directly = models.BooleanField(_("handled by the commissioner"), default=False)
+
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    assign_due_at = models.DateTimeField(_("dispatch deadline"))
+    answer_due_at = models.DateTimeField(_("answer deadline"))
+    original_answer_due_at = models.DateTimeField(_("original answer deadline"))
+    assigned_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    assigned_on_time = models.BooleanField(_("dispatched on time"), null=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_on_time = models.BooleanField(_("answered on time"), null=True)
+    info_needed_since = models.DateTimeField(_("waiting for information since"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=20, choices=CloseReason.choices, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    verdict = models.CharField(_("evaluation"), max_length=20, choices=Verdict.choices, blank=True)
+    satisfaction_score = models.PositiveSmallIntegerField(_("satisfaction score"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "assign_due_at"], name="req_status_assign_due"),
+            models.Index(fields=["status", "answer_due_at"], name="req_status_answer_due"),
+            models.Index(fields=["region", "submitted_at"], name="req_region_submitted"),
+            models.Index(fields=["enterprise", "submitted_at"], name="req_enterprise_submitted"),
+            models.Index(fields=["commissioner", "status"], name="req_commissioner_status"),
+            models.Index(fields=["lead_department", "status"], name="req_lead_dept_status"),
+            models.Index(fields=["category", "submitted_at"], name="req_category_submitted"),
+            models.Index(fields=["source", "submitted_at"], name="req_source_submitted"),
+            models.Index(fields=["submitted_at"], name="req_submitted"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def reference(self) -> str:
+        return f"SQ{self.submitted_at:%Y%m%d}{self.pk:06d}"
+
+    def current_due_at(self):
+        """The deadline the request is working against now."""
+        if self.status == Status.SUBMITTED:
+            return self.assign_due_at
+        if self.status in OPEN_STATUSES:
+            return self.answer_due_at
+        return None
+
+
+class DispatchStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    ANSWERED = "answered", _("Answered")
+    RETURNED = "returned", _("Returned")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_DISPATCH_STATUSES = (DispatchStatus.PENDING, DispatchStatus.ACCEPTED)
+
+
+class Dispatch(models.Model):
+    """A request sent to one department, as lead (主办) or co-handler (协办)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        CO = "co", _("Co-handling")
+
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
+                                related_name="dispatches")
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="dispatches")
+    role = models.CharField(_("role"), max_length=5, choices=Role.choices, default=Role.LEAD)
+    status = models.CharField(_("status"), max_length=20, choices=DispatchStatus.choices,
+                              default=DispatchStatus.PENDING)
+    instruction = models.TextField(_("instruction"), max_length=2000, blank=True)
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("dispatched by"),
+                                      on_delete=models.PROTECT, related_name="+")
+    dispatched_at = models.DateTimeField(_("dispatched"), default=timezone.now)
+    answer_due_at = models.DateTimeField(_("answer deadline"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    answer = models.TextField(_("answer / opinion"), max_length=5000, blank=True)
+    return_reason = models.TextField(_("return reason"), max_length=1000, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering = ["dispatched_at", "pk"]
+        indexes = [
+            models.Index(fields=["department", "status", "answer_due_at"], name="dispatch_queue"),
+            models.Index(fields=["request", "role"], name="dispatch_request_role"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "round"], condition=Q(role="lead") & Q(status__in=["pending", "accepted", "answered"]),
+                name="dispatch_one_live_lead_per_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} → {self.department}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DISPATCH_STATUSES
+
+
+class RequestEvent(models.Model):
+    """Immutable timeline entry: who did what, when, from which state to which."""
+
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events")
+    dispatch = models.ForeignKey(Dispatch, verbose_name=_("dispatch"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["request", "created_at"], name="event_request_time")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Request events are immutable")
+        return super().save(*args, **kwargs)
+
+
+class Evaluation(models.Model):
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
+                                related_name="evaluations")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
+                               related_name="+")
+    verdict = models.CharField(_("evaluation"), max_length=20, choices=Verdict.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["request", "round"], name="evaluation_once_per_round")]
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Extension(models.Model):
+    """A department's request for more time (延期), approved or rejected by a supervisor."""
+
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
+                                related_name="extensions")
+    dispatch = models.ForeignKey(Dispatch, verbose_name=_("dispatch"), on_delete=models.CASCADE,
+                                 related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), max_length=2000)
+    requested_due_at = models.DateTimeField(_("requested deadline"))
+    previous_due_at = models.DateTimeField(_("previous deadline"))
+    status = models.CharField(_("status"), max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispatch"], condition=Q(status="pending"),
+                                    name="extension_one_pending_per_dispatch"),
+        ]
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{instance.token}"
+
+
+class Attachment(models.Model):
+    """An uploaded file, stored outside the web root and served only through an authorized view."""
+
+    request = models.ForeignKey(Request, verbose_name=_("request"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="attachments")
+    visit = models.ForeignKey("Visit", verbose_name=_("visit"), null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="photos")
+    event = models.ForeignKey(RequestEvent, verbose_name=_("event"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="attachments")
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Visit(models.Model):
+    """A commissioner's visit (走访) to an enterprise or a project site."""
+
+    commissioner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("commissioner"),
+                                     on_delete=models.PROTECT, related_name="visits")
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="visits")
+    project = models.ForeignKey(Project, verbose_name=_("key project"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="visits")
+    visited_on = models.DateField(_("date"))
+    people_met = models.CharField(_("people met"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_on", "-pk"]
+        indexes = [
+            models.Index(fields=["commissioner", "visited_on"], name="visit_commissioner_date"),
+            models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(enterprise__isnull=False) | Q(project__isnull=False),
+                                   name="visit_has_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on} {self.enterprise or self.project}"
+
+
+class ReminderKind(models.TextChoices):
+    ASSIGN_NEAR = "assign_near", _("Dispatch deadline near")
+    ASSIGN_MISSED = "assign_missed", _("Dispatch deadline missed")
+    ANSWER_NEAR = "answer_near", _("Answer deadline near")
+    ANSWER_MISSED = "answer_missed", _("Answer deadline missed")
+    EVALUATE = "evaluate", _("Evaluation reminder")
+
+
+class Reminder(models.Model):
+    """Exactly-once record of a reminder stage for a request in one round."""
+
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
+                                related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    due_at = models.DateTimeField(_("due"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    late = models.BooleanField(_("sent late"), default=False)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [models.UniqueConstraint(fields=["request", "kind", "round"], name="reminder_once")]
+        indexes = [models.Index(fields=["sent_at"], name="reminder_unsent")]
+
+
+class CardKind(models.TextChoices):
+    YELLOW = "yellow", _("Yellow card")
+    RED = "red", _("Red card")
+
+
+class Card(models.Model):
+    """A yellow or red card on the unit responsible for a missed deadline (督办)."""
+
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="cards")
+    unit = models.ForeignKey(Department, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cards")
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=CardKind.choices)
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    revoke_reason = models.TextField(_("revoke reason"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        ordering = ["-issued_at"]
+        constraints = [models.UniqueConstraint(fields=["request", "kind", "round"], name="card_once")]
+        indexes = [
+            models.Index(fields=["unit", "issued_at"], name="card_unit_issued"),
+            models.Index(fields=["region", "issued_at"], name="card_region_issued"),
+        ]

@@ -1,0 +1,18 @@
+"""The navigation bar: which work pages each role sees. Entries whose URL does not exist yet are skipped."""
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+NAV_ITEMS = [
+    # (role, label, url name)
+    (Role.ENTERPRISE, _("My requests"), "issues:my_requests"),
+    (Role.ENTERPRISE, _("File a request"), "issues:request_create"),
+    (Role.COMMISSIONER, _("My queue"), "issues:queue"),
+    (Role.COMMISSIONER, _("Visits"), "issues:visit_list"),
+    (Role.HANDLER, _("Department queue"), "issues:department_queue"),
+    (Role.SUPERVISOR, _("Dashboard"), "supervision:dashboard"),
+    (Role.SUPERVISOR, _("Requests"), "issues:supervisor_list"),
+    (Role.SUPERVISOR, _("Extensions"), "issues:extension_list"),
+    (Role.ADMINISTRATOR, _("Administration"), "admin:index"),
+]

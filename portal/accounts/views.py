@@ -1,0 +1,77 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .forms import LoginForm, ProfileForm
+from .models import Role
+
+# Where each role does its work; the first role a user holds in this order wins.
+ROLE_HOMES = [
+    (Role.ADMINISTRATOR, "admin:index"),
+    (Role.SUPERVISOR, "supervision:dashboard"),
+    (Role.COMMISSIONER, "issues:queue"),
+    (Role.HANDLER, "issues:department_queue"),
+    (Role.ENTERPRISE, "issues:my_requests"),
+]
+ROLE_FALLBACKS = {Role.SUPERVISOR: "issues:supervisor_list"}
+
+
+def role_links(user) -> list[tuple[str, str, str]]:
+    """(role, label, url) for every role the user holds whose work page exists."""
+    links = []
+    labels = dict(Role.choices)
+    for role, name in ROLE_HOMES:
+        if not user.has_role(role):
+            continue
+        for candidate in (name, ROLE_FALLBACKS.get(role)):
+            if candidate is None:
+                continue
+            try:
+                links.append((role, labels[role], reverse(candidate)))
+                break
+            except NoReverseMatch:
+                continue
+    return links
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    links = role_links(request.user)
+    if len(links) == 1 or (links and not request.GET.get("choose")):
+        if len(links) == 1:
+            return redirect(links[0][2])
+    return render(request, "accounts/home.html", {"links": links})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect("accounts:profile")
+        response.set_cookie("django_language", user.language, samesite="Lax")
+        return response
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)

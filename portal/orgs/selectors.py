@@ -1,0 +1,45 @@
+"""Read queries for the organisation: who belongs where, and what a supervisor's scope covers."""
+
+from django.db.models import Q, QuerySet
+
+from .models import Department, DepartmentMembership, Enterprise, Pairing, Region
+
+
+def region_scope_for(user) -> QuerySet[Region]:
+    """Every region inside the subtrees this supervisor watches (empty for others)."""
+    if not user.is_authenticated or not user.is_supervisor:
+        return Region.objects.none()
+    paths = list(user.supervisor_scopes.values_list("region__path", flat=True))
+    if not paths:
+        return Region.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return Region.objects.filter(condition)
+
+
+def enterprise_ids_for_member(user) -> QuerySet:
+    return Enterprise.objects.filter(memberships__user=user).values("pk")
+
+
+def enterprise_ids_for_commissioner(user) -> QuerySet:
+    return Pairing.objects.active().filter(commissioner=user).values("enterprise_id")
+
+
+def department_ids_for_handler(user) -> QuerySet:
+    return DepartmentMembership.objects.filter(user=user, kind=DepartmentMembership.Kind.HANDLER).values(
+        "department_id"
+    )
+
+
+def commissioner_unit(user) -> Department | None:
+    membership = (
+        DepartmentMembership.objects.filter(user=user, kind=DepartmentMembership.Kind.COMMISSIONER)
+        .select_related("department")
+        .first()
+    )
+    return membership.department if membership else None
+
+
+def pairings_of(enterprise: Enterprise) -> QuerySet[Pairing]:
+    return Pairing.objects.active().filter(enterprise=enterprise).select_related("commissioner").order_by("role")

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("portal.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "portal.accounts.views.error_403"
+handler404 = "portal.accounts.views.error_404"
+handler500 = "portal.accounts.views.error_500"
