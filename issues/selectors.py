@@ -1,0 +1,147 @@
+"""Read queries for requests: what a user may see, the policy that applies, the working calendar."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from portal.orgs.models import Pairing, Region
+from portal.orgs.selectors import (
+    department_ids_for_handler,
+    enterprise_ids_for_commissioner,
+    enterprise_ids_for_member,
+    region_scope_for,
+)
+
+from .clock import WorkCalendar
+from .models import Dispatch, Extension, HolidayOverride, Request, SlaPolicy
+
+
+@dataclass(frozen=True)
+class Policy:
+    assign_days: int = 1
+    answer_days: int = 3
+    working_days: bool = True
+    reminder_lead_hours: int = 4
+    evaluation_reminder_days: int = 2
+    auto_close_days: int = 7
+
+    @classmethod
+    def from_model(cls, policy: SlaPolicy) -> "Policy":
+        return cls(
+            assign_days=policy.assign_days,
+            answer_days=policy.answer_days,
+            working_days=policy.working_days,
+            reminder_lead_hours=policy.reminder_lead_hours,
+            evaluation_reminder_days=policy.evaluation_reminder_days,
+            auto_close_days=policy.auto_close_days,
+        )
+
+
+DEFAULT_POLICY = Policy()
+
+
+def policy_for(region: Region) -> Policy:
+    """The policy of the nearest region up the tree that has one; the built-in 1/3 otherwise."""
+    codes = [code for code in region.path.split("/") if code]
+    policies = {p.region.code: p for p in SlaPolicy.objects.filter(region__code__in=codes).select_related("region")}
+    for code in reversed(codes):
+        if code in policies:
+            return Policy.from_model(policies[code])
+    return DEFAULT_POLICY
+
+
+def policies_by_region() -> dict[int, Policy]:
+    """Policy per region id for every region, in two queries (for sweeps and queues)."""
+    regions = list(Region.objects.only("pk", "code", "path"))
+    by_code = {p.region.code: Policy.from_model(p) for p in SlaPolicy.objects.select_related("region")}
+    result = {}
+    for region in regions:
+        policy = DEFAULT_POLICY
+        for code in [c for c in region.path.split("/") if c]:
+            policy = by_code.get(code, policy)
+        result[region.pk] = policy
+    return result
+
+
+def work_calendar() -> WorkCalendar:
+    """The PRC calendar with the administrators' overrides applied."""
+    return WorkCalendar(dict(HolidayOverride.objects.values_list("date", "is_working_day")))
+
+
+def calendar_missing_years(today) -> list[int]:
+    """Years the portal is about to count deadlines in with no holiday data: this year and, from
+    November, the next one — unless administrators have entered overrides for that year."""
+    calendar = WorkCalendar()
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    missing = [year for year in years if not calendar.covers(year)]
+    if not missing:
+        return []
+    entered = {d.year for d in HolidayOverride.objects.filter(date__year__in=missing).dates("date", "year")}
+    return [year for year in missing if year not in entered]
+
+
+def _visibility(user) -> Q:
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    condition = Q(pk__in=[])
+    if user.is_enterprise_user:
+        condition |= Q(enterprise_id__in=enterprise_ids_for_member(user))
+    if user.is_commissioner:
+        condition |= Q(enterprise_id__in=enterprise_ids_for_commissioner(user)) | Q(commissioner=user)
+        condition |= Q(project__commissioners=user)
+    if user.is_handler:
+        condition |= Q(pk__in=Dispatch.objects.filter(department_id__in=department_ids_for_handler(user)).values(
+            "request_id"))
+    if user.is_supervisor:
+        condition |= Q(region_id__in=region_scope_for(user).values("pk"))
+    return condition
+
+
+def request_visible_to(user) -> QuerySet[Request]:
+    """Every request this user may see. Every view, download, export and API starts here."""
+    qs = Request.objects.filter(_visibility(user))
+    if user.is_authenticated and user.is_commissioner:
+        qs = qs.distinct()  # the project join can repeat rows
+    return qs
+
+
+def dispatch_visible_to(user) -> QuerySet[Dispatch]:
+    """Dispatches of requests the user may see."""
+    return Dispatch.objects.filter(request__in=request_visible_to(user).values("pk"))
+
+
+def access_request(user, pk: int) -> Request:
+    """The request if the user may see it; 404 otherwise, so ids do not leak."""
+    req = request_visible_to(user).select_related(
+        "enterprise", "region", "category", "project", "commissioner", "lead_department", "created_by"
+    ).filter(pk=pk).first()
+    if req is None:
+        raise Http404
+    return req
+
+
+def access_dispatch(user, pk: int) -> Dispatch:
+    dispatch = dispatch_visible_to(user).select_related("request", "department").filter(pk=pk).first()
+    if dispatch is None:
+        raise Http404
+    return dispatch
+
+
+def extension_visible_to(user) -> QuerySet[Extension]:
+    return Extension.objects.filter(request__in=request_visible_to(user).values("pk"))
+
+
+def active_commissioners_of(enterprise_id: int) -> list:
+    """The A and B commissioners of an enterprise, A first."""
+    pairings = Pairing.objects.active().filter(enterprise_id=enterprise_id).select_related("commissioner")
+    return [p.commissioner for p in sorted(pairings, key=lambda p: p.role)]
+
+
+def pairing_role(user, enterprise_id: int) -> str | None:
+    pairing = Pairing.objects.active().filter(enterprise_id=enterprise_id, commissioner=user).order_by("role").first()
+    return pairing.role if pairing else None
+
+
+def request_timeline(req: Request) -> QuerySet:
+    return req.events.select_related("actor", "dispatch__department").prefetch_related("attachments")

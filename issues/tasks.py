@@ -1,0 +1,16 @@
+from celery import shared_task
+from django.utils import timezone
+
+from .models import Request, Status
+from .services import request_close_unevaluated
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def close_unevaluated() -> int:
+    """Close answers the enterprise never evaluated once the policy's days have passed (idempotent)."""
+    now = timezone.now()
+    closed = 0
+    ids = Request.objects.filter(status=Status.ANSWERED).order_by("answered_at").values_list("pk", flat=True)
+    for pk in ids.iterator(chunk_size=500):
+        closed += request_close_unevaluated(req_id=pk, now=now)
+    return closed

@@ -1,0 +1,66 @@
+"""Checking uploaded files by their content, not their name."""
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+# Detected type -> content type we store and serve.
+ALLOWED_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "heic": "image/heic",
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "ppt": "application/vnd.ms-powerpoint",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+IMAGE_TYPES = {"jpg", "png", "gif", "webp", "heic"}
+
+
+def detect_type(upload) -> str | None:
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None:
+        return None
+    if kind.extension == "zip":
+        # Office Open XML files are zips; filetype needs the whole member list for those.
+        kind = filetype.guess(upload.read())
+        upload.seek(0)
+    return kind.extension if kind and kind.extension in ALLOWED_TYPES else None
+
+
+def check_uploads(files, *, existing: int = 0, images_only: bool = False) -> list[tuple[object, str]]:
+    """Validate a batch of uploads; returns (file, content type) pairs or raises one ValidationError listing
+    every problem, so nothing is stored unless every file is acceptable."""
+    errors = []
+    checked = []
+    if existing + len(files) > settings.UPLOAD_MAX_FILES:
+        errors.append(_("At most %(n)d files may be attached.") % {"n": settings.UPLOAD_MAX_FILES})
+    for upload in files:
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            errors.append(_("%(name)s is %(size)s; the limit is %(limit)s.") % {
+                "name": upload.name, "size": filesizeformat(upload.size),
+                "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)})
+            continue
+        if upload.size == 0:
+            errors.append(_("%(name)s is empty.") % {"name": upload.name})
+            continue
+        kind = detect_type(upload)
+        if kind is None or (images_only and kind not in IMAGE_TYPES):
+            allowed = _("images") if images_only else _("images, PDF or Office documents")
+            errors.append(_("%(name)s is not an accepted file type (%(allowed)s); its content was checked, "
+                            "not its name.") % {"name": upload.name, "allowed": allowed})
+            continue
+        checked.append((upload, ALLOWED_TYPES[kind]))
+    if errors:
+        raise ValidationError(errors)
+    return checked
