@@ -1,0 +1,325 @@
+import logging
+import secrets
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from . import importing
+from .models import Department, DepartmentMembership, Enterprise, EnterpriseMembership, Pairing, Region, SupervisorScope
+
+logger = logging.getLogger(__name__)
+
+IMPORT_SESSION_KEY = "enterprise_import_token"
+IMPORT_FILE_MAX_AGE = 24 * 3600
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "level", "parent", "sort_order"]
+    list_filter = ["level"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path"]
+    list_select_related = ["parent"]
+    ordering = ["path"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "region", "is_active"]
+    list_filter = ["is_active", "region__level"]
+    search_fields = ["name", "short_name", "region__name"]
+    autocomplete_fields = ["region"]
+    list_select_related = ["region"]
+
+
+class PairingForm(forms.ModelForm):
+    class Meta:
+        model = Pairing
+        fields = ["enterprise", "commissioner", "role", "starts_on", "ends_on"]
+
+    def clean_commissioner(self):
+        commissioner = self.cleaned_data["commissioner"]
+        if commissioner is not None and not commissioner.is_commissioner:
+            raise ValidationError(gettext("%(name)s does not hold the commissioner role.")
+                                  % {"name": commissioner.display_name})
+        return commissioner
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", gettext("A pairing cannot end before it starts."))
+        return cleaned
+
+
+class EnterpriseMembershipInline(admin.TabularInline):
+    model = EnterpriseMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class PairingInline(admin.TabularInline):
+    model = Pairing
+    form = PairingForm
+    extra = 0
+    autocomplete_fields = ["commissioner"]
+
+
+def _pairing_snapshots(pks) -> dict:
+    pks = [pk for pk in pks if pk]
+    return {p.pk: importing.pairing_snapshot(p)
+            for p in Pairing.objects.filter(pk__in=pks).select_related("enterprise", "commissioner")}
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+
+def _import_dir() -> Path:
+    directory = Path(settings.PRIVATE_MEDIA_ROOT) / "imports"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _forget_old_uploads(directory: Path) -> None:
+    cutoff = time.time() - IMPORT_FILE_MAX_AGE
+    for stale in directory.glob("*.xlsx"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except FileNotFoundError:
+            continue
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["name", "credit_code", "region", "industry", "size", "contact_name", "contact_phone"]
+    list_filter = ["industry", "size", "region__level", ("region", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "credit_code"]
+    autocomplete_fields = ["region"]
+    list_select_related = ["region"]
+    inlines = [EnterpriseMembershipInline, PairingInline]
+
+    def get_urls(self):
+        wrap = self._import_guard
+        return [
+            path("import/", wrap(self.import_view), name="orgs_enterprise_import"),
+            path("import/template.xlsx", wrap(self.import_template_view), name="orgs_enterprise_import_template"),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request) -> bool:
+        user = request.user
+        needed = ["orgs.add_enterprise", "orgs.change_enterprise", "orgs.add_pairing", "orgs.change_pairing"]
+        return user.is_active and user.is_staff and user.has_perms(needed)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def _import_guard(self, view):
+        """Anonymous people go to the admin login; logged-in people without the right get 403."""
+
+        @never_cache
+        @csrf_protect
+        def guarded(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                login_url = reverse("admin:login", current_app=self.admin_site.name)
+                return redirect_to_login(request.get_full_path(), login_url)
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    def import_template_view(self, request):
+        response = HttpResponse(
+            importing.template_workbook(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = "attachment; filename=enterprise-import-template.xlsx"
+        return response
+
+    def import_view(self, request):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Import enterprises and commissioner pairings"),
+            "headers": importing.HEADERS,
+            "required": importing.REQUIRED,
+            "max_rows": importing.MAX_ROWS,
+        }
+        form = ImportUploadForm()
+        if request.method == "POST" and request.POST.get("step") == "confirm":
+            return self._import_confirm(request, context)
+        if request.method == "POST":
+            form = ImportUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                if upload.size > importing.MAX_UPLOAD_BYTES:
+                    form.add_error("file", "文件超过 5 MB，请拆分后分批导入。")
+                else:
+                    data = upload.read()
+                    try:
+                        preview = importing.parse_workbook(data)
+                    except importing.ImportFileError as exc:
+                        form.add_error("file", str(exc))
+                    else:
+                        context.update(preview=preview, file_name=upload.name)
+                        if preview.is_valid:
+                            context["token"] = self._keep_upload(request, data, upload.name)
+        context["form"] = form
+        return TemplateResponse(request, "admin/orgs/enterprise/import.html", context)
+
+    def _keep_upload(self, request, data: bytes, name: str) -> str:
+        directory = _import_dir()
+        _forget_old_uploads(directory)
+        token = secrets.token_urlsafe(24)
+        (directory / f"{token}.xlsx").write_bytes(data)
+        request.session[IMPORT_SESSION_KEY] = {"token": token, "name": name[:150]}
+        return token
+
+    def _import_confirm(self, request, context):
+        kept = request.session.get(IMPORT_SESSION_KEY) or {}
+        token = request.POST.get("token", "")
+        if not token or not secrets.compare_digest(token, kept.get("token", "")):
+            messages.error(request, gettext("The uploaded file has expired. Upload it again."))
+            return redirect("admin:orgs_enterprise_import")
+        file_path = _import_dir() / f"{kept['token']}.xlsx"
+        try:
+            data = file_path.read_bytes()
+        except FileNotFoundError:
+            request.session.pop(IMPORT_SESSION_KEY, None)
+            messages.error(request, gettext("The uploaded file has expired. Upload it again."))
+            return redirect("admin:orgs_enterprise_import")
+        try:
+            preview = importing.parse_workbook(data)
+        except importing.ImportFileError as exc:
+            preview, error = None, str(exc)
+        else:
+            error = None
+        if preview is None or not preview.is_valid:
+            # The data changed since the dry run (a user lost a role, a region was removed …): show it again.
+            context.update(form=ImportUploadForm(), preview=preview, file_name=kept.get("name", ""))
+            if error:
+                messages.error(request, error)
+            return TemplateResponse(request, "admin/orgs/enterprise/import.html", context)
+        summary = importing.import_apply(preview=preview, actor=request.user, request=request,
+                                         file_name=kept.get("name", ""))
+        file_path.unlink(missing_ok=True)
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        logger.info("enterprise import by user %s: %s", request.user.pk, summary)
+        messages.success(request, gettext(
+            "Import finished: %(created)d enterprises created, %(updated)d updated, %(paired)d pairings created, "
+            "%(ended)d pairings ended."
+        ) % {"created": summary.created, "updated": summary.updated, "paired": summary.pairings_created,
+             "ended": summary.pairings_ended})
+        return redirect("admin:orgs_enterprise_changelist")
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Pairing:
+            return super().save_formset(request, form, formset, change)
+        before = _pairing_snapshots(f.instance.pk for f in formset.initial_forms)
+        deleted = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
+        super().save_formset(request, form, formset, change)
+        for pairing in formset.new_objects:
+            importing.record_pairing_change(actor=request.user, request=request, pairing_id=pairing.pk, before=None,
+                                            after=importing.pairing_snapshot(pairing), via="admin")
+        for pairing, _fields in formset.changed_objects:
+            importing.record_pairing_change(actor=request.user, request=request, pairing_id=pairing.pk,
+                                            before=before.get(pairing.pk), after=importing.pairing_snapshot(pairing),
+                                            via="admin")
+        for pk in deleted:
+            importing.record_pairing_change(actor=request.user, request=request, pairing_id=pk,
+                                            before=before.get(pk), after=None, via="admin")
+
+
+@admin.register(EnterpriseMembership)
+class EnterpriseMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "enterprise", "title"]
+    search_fields = ["user__username", "user__real_name", "enterprise__name", "enterprise__credit_code"]
+    autocomplete_fields = ["user", "enterprise"]
+    list_select_related = ["user", "enterprise"]
+
+
+@admin.register(DepartmentMembership)
+class DepartmentMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "department", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "user__real_name", "department__name"]
+    autocomplete_fields = ["user", "department"]
+    list_select_related = ["user", "department"]
+
+
+class ActivePairingFilter(admin.SimpleListFilter):
+    title = _("active")
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        active = Pairing.objects.active(timezone.localdate()).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=active)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=active)
+        return queryset
+
+
+@admin.register(Pairing)
+class PairingAdmin(admin.ModelAdmin):
+    form = PairingForm
+    list_display = ["enterprise", "commissioner", "role", "starts_on", "ends_on"]
+    list_filter = ["role", ActivePairingFilter, ("enterprise__region", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["enterprise__name", "enterprise__credit_code", "commissioner__username",
+                     "commissioner__real_name", "commissioner__phone"]
+    autocomplete_fields = ["enterprise", "commissioner"]
+    list_select_related = ["enterprise", "commissioner"]
+    date_hierarchy = "starts_on"
+
+    def save_model(self, request, obj, form, change):
+        before = _pairing_snapshots([obj.pk]).get(obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        after = importing.pairing_snapshot(obj)
+        if before != after:
+            importing.record_pairing_change(actor=request.user, request=request, pairing_id=obj.pk, before=before,
+                                            after=after, via="admin")
+
+    def delete_model(self, request, obj):
+        pk, before = obj.pk, importing.pairing_snapshot(obj)
+        super().delete_model(request, obj)
+        importing.record_pairing_change(actor=request.user, request=request, pairing_id=pk, before=before,
+                                        after=None, via="admin")
+
+    def delete_queryset(self, request, queryset):
+        before = _pairing_snapshots(list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        for pk, snapshot in before.items():
+            importing.record_pairing_change(actor=request.user, request=request, pairing_id=pk, before=snapshot,
+                                            after=None, via="admin")
+
+
+@admin.register(SupervisorScope)
+class SupervisorScopeAdmin(admin.ModelAdmin):
+    list_display = ["user", "region"]
+    list_filter = [("region", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__username", "user__real_name", "region__name", "region__code"]
+    autocomplete_fields = ["user", "region"]
+    list_select_related = ["user", "region"]
