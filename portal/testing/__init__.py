@@ -1,0 +1,1 @@
+"""Test helpers shared by every app (the browser-test pytest plugin lives in ``browser``)."""
