@@ -159,6 +159,10 @@ class Request(models.Model):
     verdict = models.CharField(_("evaluation"), max_length=20, choices=Verdict.choices, blank=True)
     satisfaction_score = models.PositiveSmallIntegerField(_("satisfaction score"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    # When each reminder stage falls due, kept in step with the deadlines so the sweep is an indexed query.
+    assign_remind_at = models.DateTimeField(_("dispatch reminder due"), null=True, blank=True)
+    answer_remind_at = models.DateTimeField(_("answer reminder due"), null=True, blank=True)
+    evaluate_remind_at = models.DateTimeField(_("evaluation reminder due"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -178,6 +182,9 @@ class Request(models.Model):
             models.Index(fields=["category", "submitted_at"], name="req_category_submitted"),
             models.Index(fields=["source", "submitted_at"], name="req_source_submitted"),
             models.Index(fields=["submitted_at"], name="req_submitted"),
+            models.Index(fields=["status", "assign_remind_at"], name="req_status_assign_remind"),
+            models.Index(fields=["status", "answer_remind_at"], name="req_status_answer_remind"),
+            models.Index(fields=["status", "evaluate_remind_at"], name="req_status_evaluate_remind"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),
@@ -471,3 +478,23 @@ class Card(models.Model):
             models.Index(fields=["unit", "issued_at"], name="card_unit_issued"),
             models.Index(fields=["region", "issued_at"], name="card_region_issued"),
         ]
+
+
+class SweepRun(models.Model):
+    """One run of the reminder sweep, for operators: when it ran and what it sent."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    now = models.DateTimeField(_("swept as of"))
+    counts = models.JSONField(_("reminders sent per kind"), default=dict, blank=True)
+    late = models.PositiveIntegerField(_("sent late"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+
+    class Meta:
+        verbose_name = _("reminder sweep")
+        verbose_name_plural = _("reminder sweeps")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at"], name="sweep_started")]
+
+    def __str__(self) -> str:
+        return f"sweep {self.started_at:%Y-%m-%d %H:%M}"

@@ -69,6 +69,18 @@ def deadlines_for(start: datetime, policy: Policy, calendar: clock.WorkCalendar)
     return assign, answer
 
 
+def remind_moments(req: Request, policy: Policy, calendar: clock.WorkCalendar) -> None:
+    """Set when the reminder stages fall due from the request's current deadlines (see issues/reminders.py):
+    the dispatch and answer reminders the policy's lead time before each deadline (working hours when
+    the policy counts working days), the evaluation reminder some days after the answer."""
+    lead = -policy.reminder_lead_hours
+    req.assign_remind_at = clock.add_hours(req.assign_due_at, lead, working=policy.working_days, calendar=calendar)
+    req.answer_remind_at = clock.add_hours(req.answer_due_at, lead, working=policy.working_days, calendar=calendar)
+    req.evaluate_remind_at = (
+        clock.add_days(req.answered_at, policy.evaluation_reminder_days, working=policy.working_days,
+                       calendar=calendar) if req.answered_at else None)
+
+
 def _paused(start: datetime, end: datetime, policy: Policy, calendar: clock.WorkCalendar) -> timedelta:
     if policy.working_days:
         return clock.working_time_between(start, end, calendar)
@@ -218,12 +230,14 @@ def request_submit(*, actor, enterprise: Enterprise, category: Category, title: 
     calendar = work_calendar()
     assign_due, answer_due = deadlines_for(now, policy, calendar)
     commissioners = active_commissioners_of(enterprise.pk)
-    req = Request.objects.create(
+    req = Request(
         enterprise=enterprise, region=enterprise.region, project=project, category=category, title=title,
         description=description, source=source, status=Status.SUBMITTED, created_by=actor,
         commissioner=commissioners[0] if commissioners else None, submitted_at=now, assign_due_at=assign_due,
         answer_due_at=answer_due, original_answer_due_at=answer_due,
     )
+    remind_moments(req, policy, calendar)
+    req.save(force_insert=True)
     event = RequestEvent.objects.create(request=req, actor=actor, action="submit", from_status="",
                                         to_status=req.status, created_at=now,
                                         data={"assign_due_at": assign_due.isoformat(),
@@ -274,6 +288,7 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(answer_due_at=req.answer_due_at)
     req.status = Status.IN_PROGRESS if req.assigned_at else Status.SUBMITTED
     req.info_needed_since = None
+    remind_moments(req, policy, calendar)
     event = _record(req, actor=actor, action="supply_info", old_status=old, comment=comment, now=now,
                     data={"paused_seconds": int(paused.total_seconds()),
                           "answer_due_at": req.answer_due_at.isoformat()})
@@ -313,6 +328,7 @@ def request_evaluate(*, req_id: int, actor, verdict: str, comment: str = "",
         req.answered_at = None
         req.answered_on_time = None
         req.outcome = ""
+        remind_moments(req, policy, calendar)
         lead = req.dispatches.filter(role=Dispatch.Role.LEAD, status=DispatchStatus.ANSWERED).last()
         if lead is not None:
             Dispatch.objects.filter(pk=lead.pk).update(status=DispatchStatus.ACCEPTED, answered_at=None,
@@ -482,6 +498,7 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
     req.answered_at = now
     req.answered_on_time = now <= req.answer_due_at
     req.outcome = outcome
+    remind_moments(req, policy_for(req.region), work_calendar())
     event = _record(req, actor=actor, action="answer", old_status=old, comment=body, dispatch=dispatch, now=now,
                     data={"outcome": outcome, "on_time": req.answered_on_time})
     _attach(files, req=req, event=event, actor=actor)
@@ -628,6 +645,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     extension.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     if approve:
         req.answer_due_at = extension.requested_due_at
+        remind_moments(req, policy_for(req.region), work_calendar())
         Dispatch.objects.filter(request=req, status__in=OPEN_DISPATCH_STATUSES).update(
             answer_due_at=extension.requested_due_at, version=F("version") + 1)
     _record(req, actor=actor, action="extension_approved" if approve else "extension_rejected", old_status=req.status,

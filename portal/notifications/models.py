@@ -33,6 +33,7 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         DEFERRED = "deferred", _("Deferred (quiet hours)")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
@@ -44,6 +45,8 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True,
+                                      help_text=_("When a worker took it for sending."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
