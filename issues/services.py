@@ -286,7 +286,10 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
     if req.assigned_at is None:
         req.assign_due_at = _extend(req.assign_due_at, paused, policy, calendar)
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(answer_due_at=req.answer_due_at)
-    req.status = Status.IN_PROGRESS if req.assigned_at else Status.SUBMITTED
+    # Back to the commissioner's queue unless someone is working on it (a live lead task, or taken on).
+    working = req.handled_directly or req.dispatches.filter(role=Dispatch.Role.LEAD,
+                                                            status__in=OPEN_DISPATCH_STATUSES).exists()
+    req.status = Status.IN_PROGRESS if working else Status.SUBMITTED
     req.info_needed_since = None
     remind_moments(req, policy, calendar)
     event = _record(req, actor=actor, action="supply_info", old_status=old, comment=comment, now=now,
@@ -560,9 +563,10 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
                          limit=1000)
     old, now = req.status, timezone.now()
     _bump(dispatch, status=DispatchStatus.RETURNED, return_reason=reason)
-    if dispatch.role == Dispatch.Role.LEAD and req.status == Status.IN_PROGRESS:
-        req.status = Status.SUBMITTED  # back in the commissioner's queue to dispatch again
+    if dispatch.role == Dispatch.Role.LEAD:
         req.lead_department = None
+        if req.status == Status.IN_PROGRESS:
+            req.status = Status.SUBMITTED  # back in the commissioner's queue to dispatch again
     _record(req, actor=actor, action="return", old_status=old, comment=reason, dispatch=dispatch, now=now,
             data={"department": dispatch.department.name, "role": dispatch.role})
     notify(users=_commissioners(req), kind="dispatch_returned", url=request_url(req), urgent=True,
