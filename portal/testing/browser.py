@@ -17,7 +17,6 @@ import shutil
 import types
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # Playwright's sync API runs an event loop in the test thread; Django's
 # async-safety guard would otherwise refuse ORM calls made by live_server tests.
@@ -77,10 +76,9 @@ def login(page, live_server):
         form = page.locator("form:has(input[name=password])")
         form.locator("input[name=username]").fill(username)
         form.locator("input[name=password]").fill(password)
-        form.locator("[type=submit]").first.click()
-        try:
-            page.wait_for_url(lambda url: LOGIN_PATH not in url, timeout=LOGIN_TIMEOUT_MS)
-        except PlaywrightTimeoutError:
+        with page.expect_navigation(timeout=LOGIN_TIMEOUT_MS):
+            form.locator("[type=submit]").first.click()
+        if LOGIN_PATH in page.url:
             alert = page.locator(".alert-danger")
             reason = alert.first.inner_text() if alert.count() else "still on the login page"
             pytest.fail(f"Logging in as {username!r} failed: {reason}")

@@ -29,3 +29,10 @@ def test_it_renders_chinese_glyphs_not_boxes(page, live_server):
         }"""
     )
     assert all(width > 16 for width in widths), widths
+
+
+def test_the_login_fixture_signs_alice_in(page, login, alice):
+    login("alice")
+
+    assert "/accounts/login/" not in page.url
+    expect(page.locator("input[name=password]")).to_have_count(0)
