@@ -1,0 +1,245 @@
+"""Forms for filing and working requests. They validate input; the services decide what is allowed."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from portal.orgs.models import Department, Enterprise
+from projects.models import Project
+
+from .models import Category, Outcome, Verdict
+from .uploads import check_uploads
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file input that accepts several files; the whole batch is checked by content with check_uploads."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget, and is-invalid on fields with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.HiddenInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+class AttachmentsMixin:
+    """Checks the uploaded batch by content, counting the files the request already has."""
+
+    existing_attachments = 0
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        if files:
+            check_uploads(files, existing=self.existing_attachments)
+        return files
+
+
+def attachments_field():
+    return MultipleFileField(
+        label=_l("Attachments"),
+        help_text=_l("Images, PDF or Office documents; at most 10 files, 20 MB each."),
+    )
+
+
+class VersionedForm(BootstrapMixin, forms.Form):
+    """Carries the version the page was rendered with, so a stale form changes nothing."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RequestForm(AttachmentsMixin, BootstrapMixin, forms.Form):
+    enterprise = forms.ModelChoiceField(label=_l("Enterprise"), queryset=Enterprise.objects.none())
+    category = forms.ModelChoiceField(label=_l("Category"), queryset=Category.objects.filter(is_active=True),
+                                      empty_label=_l("Choose a category"))
+    title = forms.CharField(label=_l("Title"), max_length=100,
+                            help_text=_l("One line that says what you need, e.g. “Need 30 skilled welders”."))
+    description = forms.CharField(label=_l("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
+                                  help_text=_l("What happened, what you have tried, and what you need."))
+    project = forms.ModelChoiceField(label=_l("Key project (optional)"), queryset=Project.objects.none(),
+                                     required=False, empty_label=_l("No key project"))
+    attachments = attachments_field()
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        enterprises = Enterprise.objects.filter(memberships__user=user).select_related("region").order_by("name")
+        self.fields["enterprise"].queryset = enterprises
+        self.fields["enterprise"].empty_label = None
+        self.fields["project"].queryset = Project.objects.filter(
+            Q(enterprise__in=enterprises) | Q(region__in=enterprises.values("region"), enterprise__isnull=True)
+        ).order_by("name")
+        if len(enterprises) == 1:
+            self.fields["enterprise"].widget = forms.HiddenInput()
+            self.fields["enterprise"].initial = enterprises[0].pk
+        if not self.fields["project"].queryset.exists():
+            del self.fields["project"]
+
+    def clean(self):
+        data = super().clean()
+        enterprise, project = data.get("enterprise"), data.get("project")
+        if enterprise and project and project.enterprise_id not in (None, enterprise.pk):
+            self.add_error("project", _("This key project does not belong to the chosen enterprise."))
+        return data
+
+
+class WithdrawForm(VersionedForm):
+    reason = forms.CharField(label=_l("Reason (optional)"), max_length=1000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SupplyInfoForm(AttachmentsMixin, VersionedForm):
+    comment = forms.CharField(label=_l("The information asked for"), max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = attachments_field()
+
+
+class EvaluateForm(VersionedForm):
+    verdict = forms.ChoiceField(label=_l("Your evaluation"), choices=Verdict.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_l("Comment"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_l("Required when you are not satisfied: say what is still missing."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("verdict") == Verdict.DISSATISFIED and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say why you are not satisfied, so the request can be handled again."))
+        return data
+
+
+class TakeOnForm(VersionedForm):
+    comment = forms.CharField(label=_l("Note (optional)"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def department_choices():
+    """Active departments grouped by region, for a plain grouped select."""
+    groups: dict[str, list] = {}
+    for dept in Department.objects.filter(is_active=True).select_related("region").order_by("region__path", "name"):
+        groups.setdefault(dept.region.name, []).append((dept.pk, dept.name))
+    return list(groups.items())
+
+
+class DispatchForm(VersionedForm):
+    lead = forms.TypedChoiceField(label=_l("Lead department (主办)"), coerce=int)
+    co = forms.TypedMultipleChoiceField(label=_l("Co-handling departments (协办)"), coerce=int, required=False,
+                                        help_text=_l("Optional; hold Ctrl (or long-press) to choose several."))
+    instruction = forms.CharField(label=_l("Instruction"), max_length=2000, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = department_choices()
+        self.fields["lead"].choices = [("", _("Choose the lead department")), *choices]
+        self.fields["co"].choices = choices
+        self.fields["co"].widget.attrs["size"] = 6
+
+    def clean(self):
+        data = super().clean()
+        ids = [data["lead"]] if data.get("lead") else []
+        ids += data.get("co") or []
+        departments = Department.objects.in_bulk(ids)
+        if data.get("lead"):
+            data["lead"] = departments[data["lead"]]
+        data["co"] = [departments[pk] for pk in data.get("co") or [] if pk in departments]
+        return data
+
+
+class AskInfoForm(VersionedForm):
+    question = forms.CharField(label=_l("Question for the enterprise"), max_length=2000,
+                               widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReassignForm(VersionedForm):
+    commissioner = forms.TypedChoiceField(label=_l("Hand over to"), coerce=int)
+    comment = forms.CharField(label=_l("Note (optional)"), max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = {user.pk: user for user, _role in candidates}
+        self.fields["commissioner"].choices = [(user.pk, f"{user.display_name} · {role}")
+                                               for user, role in candidates]
+
+    def clean_commissioner(self):
+        return self.candidates[self.cleaned_data["commissioner"]]
+
+
+class AnswerForm(AttachmentsMixin, VersionedForm):
+    outcome = forms.ChoiceField(label=_l("Outcome"), choices=[("", _l("Choose the outcome")), *Outcome.choices])
+    body = forms.CharField(label=_l("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+                           help_text=_l("If it cannot be resolved now, explain the reason and what the enterprise "
+                                        "can do."))
+    attachments = attachments_field()
+
+
+class OpinionForm(AttachmentsMixin, VersionedForm):
+    body = forms.CharField(label=_l("Your department's opinion for the lead department"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = attachments_field()
+
+
+class AcceptForm(VersionedForm):
+    pass
+
+
+class ReturnForm(VersionedForm):
+    reason = forms.CharField(label=_l("Why is it returned, and who should handle it?"), max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionForm(BootstrapMixin, forms.Form):
+    requested_due_at = forms.DateTimeField(
+        label=_l("New answer deadline"), input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL))
+    reason = forms.CharField(label=_l("Reason for the extension"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionDecisionForm(BootstrapMixin, forms.Form):
+    decision = forms.ChoiceField(label=_l("Decision"), widget=forms.RadioSelect,
+                                 choices=[("approve", _l("Approve")), ("reject", _l("Reject"))])
+    comment = forms.CharField(label=_l("Comment"), max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text=_l("Required when rejecting."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Give the reason for rejecting the extension."))
+        return data
+
+
+def validation_messages(error: ValidationError) -> str:
+    return " ".join(error.messages)

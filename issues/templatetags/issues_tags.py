@@ -1,0 +1,131 @@
+"""Badges for states and the 133 deadlines, and labels for timeline events."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from ..models import DispatchStatus, ExtensionStatus, Outcome, Status
+
+register = template.Library()
+
+STATUS_STYLES = {
+    Status.SUBMITTED: "text-bg-warning",
+    Status.IN_PROGRESS: "text-bg-primary",
+    Status.INFO_NEEDED: "text-bg-info",
+    Status.ANSWERED: "text-bg-success",
+    Status.CLOSED: "text-bg-secondary",
+    Status.WITHDRAWN: "text-bg-light border",
+}
+DISPATCH_STYLES = {
+    DispatchStatus.PENDING: "text-bg-warning",
+    DispatchStatus.ACCEPTED: "text-bg-primary",
+    DispatchStatus.ANSWERED: "text-bg-success",
+    DispatchStatus.RETURNED: "text-bg-danger",
+    DispatchStatus.CANCELLED: "text-bg-light border",
+}
+EXTENSION_STYLES = {
+    ExtensionStatus.PENDING: "text-bg-warning",
+    ExtensionStatus.APPROVED: "text-bg-success",
+    ExtensionStatus.REJECTED: "text-bg-danger",
+}
+
+EVENT_LABELS = {
+    "submit": _l("Filed"),
+    "withdraw": _l("Withdrawn"),
+    "supply_info": _l("Information supplied"),
+    "ask_info": _l("Information asked for"),
+    "take_on": _l("Taken on by the commissioner"),
+    "dispatch": _l("Dispatched"),
+    "reassign": _l("Handed over"),
+    "accept": _l("Accepted by the department"),
+    "return": _l("Returned by the department"),
+    "opinion": _l("Co-handling opinion"),
+    "answer": _l("Answered"),
+    "reopen": _l("Dissatisfied: reopened"),
+    "evaluate": _l("Evaluated"),
+    "extension_request": _l("Extension requested"),
+    "extension_approved": _l("Extension approved"),
+    "extension_rejected": _l("Extension rejected"),
+    "close_unevaluated": _l("Closed without evaluation"),
+}
+
+
+def _badge(style: str, text: str, title: str = ""):
+    return format_html('<span class="badge {} badge-time" title="{}">{}</span>', style, title, text)
+
+
+@register.simple_tag
+def status_badge(obj):
+    """A coloured badge for a request, dispatch or extension status."""
+    styles = {"Dispatch": DISPATCH_STYLES, "Extension": EXTENSION_STYLES}.get(type(obj).__name__, STATUS_STYLES)
+    return _badge(styles.get(obj.status, "text-bg-secondary"), obj.get_status_display())
+
+
+@register.simple_tag
+def time_left_badge(due, now=None):
+    """Time left until a running deadline, or how long it is overdue."""
+    if due is None:
+        return ""
+    now = now or timezone.now()
+    if now > due:
+        return _badge("text-bg-danger", _("Overdue by %(time)s") % {"time": timeuntil(now, due, depth=1)})
+    style = "text-bg-warning" if (due - now).total_seconds() < 4 * 3600 else "text-bg-light border"
+    return _badge(style, _("%(time)s left") % {"time": timeuntil(due, now, depth=2)})
+
+
+def _stopped(on_time):
+    if on_time is True:
+        return _badge("text-bg-success", _("Met"))
+    if on_time is False:
+        return _badge("text-bg-danger", _("Missed"))
+    return None
+
+
+@register.simple_tag
+def assign_badge(req, now=None):
+    """Dispatch deadline: met / missed once the clock stopped, time left while it runs."""
+    stopped = _stopped(req.assigned_on_time)
+    if stopped:
+        return stopped
+    if req.status == Status.SUBMITTED:
+        return time_left_badge(req.assign_due_at, now)
+    if req.status == Status.INFO_NEEDED:
+        return _badge("text-bg-info", _("Paused"), _("Waiting for the enterprise"))
+    return _badge("text-bg-light border", _("Not applicable"))
+
+
+@register.simple_tag
+def answer_badge(req, now=None):
+    """Answer deadline: met / missed once answered, paused in 待补充, time left while it runs."""
+    stopped = _stopped(req.answered_on_time)
+    if stopped:
+        return stopped
+    if req.status in (Status.SUBMITTED, Status.IN_PROGRESS):
+        return time_left_badge(req.answer_due_at, now)
+    if req.status == Status.INFO_NEEDED:
+        return _badge("text-bg-info", _("Paused"), _("Waiting for the enterprise"))
+    return _badge("text-bg-light border", _("Not applicable"))
+
+
+@register.filter
+def event_label(action: str) -> str:
+    return EVENT_LABELS.get(action, action)
+
+
+@register.filter
+def status_label(code: str) -> str:
+    try:
+        return Status(code).label
+    except ValueError:
+        return code
+
+
+@register.filter
+def outcome_label(code: str) -> str:
+    try:
+        return Outcome(code).label
+    except ValueError:
+        return code

@@ -1,0 +1,578 @@
+"""Thin views: fetch through the selectors, validate with a form, change state only through the services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from portal.accounts.masking import mask_phone
+from portal.orgs.models import Enterprise, EnterpriseMembership, Pairing
+from portal.orgs.selectors import (
+    commissioner_unit,
+    department_ids_for_handler,
+    enterprise_ids_for_commissioner,
+    enterprise_ids_for_member,
+    pairings_of,
+    region_scope_for,
+)
+
+from . import forms, services
+from .models import (
+    OPEN_DISPATCH_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    Dispatch,
+    DispatchStatus,
+    ExtensionStatus,
+    Status,
+)
+from .selectors import (
+    access_dispatch,
+    access_request,
+    active_commissioners_of,
+    extension_visible_to,
+    pairing_role,
+    request_timeline,
+    request_visible_to,
+)
+from .uploads import ALLOWED_TYPES, IMAGE_TYPES
+
+PAGE_SIZE = 25
+IMAGE_CONTENT_TYPES = {ALLOWED_TYPES[kind] for kind in IMAGE_TYPES}
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _local(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _require(flag: bool) -> None:
+    if not flag:
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------------------------------------
+# who the user is for one request
+
+
+class Standing:
+    """The user's roles on one request, used to decide which action forms to offer."""
+
+    def __init__(self, user, req):
+        self.member = user.is_enterprise_user and EnterpriseMembership.objects.filter(
+            user=user, enterprise_id=req.enterprise_id).exists()
+        self.pairing = pairing_role(user, req.enterprise_id) if user.is_commissioner else None
+        self.commissioner = user.is_commissioner and (req.commissioner_id == user.pk or self.pairing is not None)
+        self.departments = set(department_ids_for_handler(user).values_list("department_id", flat=True)) \
+            if user.is_handler else set()
+        self.supervisor = user.is_supervisor and region_scope_for(user).filter(pk=req.region_id).exists()
+
+    def handles(self, dispatch) -> bool:
+        return dispatch.department_id in self.departments
+
+    def lead_handler(self, req) -> bool:
+        return req.lead_department_id in self.departments
+
+
+# Which standing may use each request action (the services decide the rest).
+REQUEST_ACTIONS = {
+    "withdraw": lambda s, req: s.member,
+    "supply_info": lambda s, req: s.member,
+    "evaluate": lambda s, req: s.member,
+    "take_on": lambda s, req: s.commissioner,
+    "dispatch": lambda s, req: s.commissioner,
+    "ask_info": lambda s, req: s.commissioner or s.lead_handler(req),
+    "reassign": lambda s, req: s.commissioner or s.supervisor,
+    "answer": lambda s, req: s.commissioner,
+}
+
+
+def _reassign_candidates(req):
+    labels = dict(Pairing.Role.choices)
+    pairings = pairings_of(req.enterprise)
+    return [(p.commissioner, labels[p.role]) for p in pairings if p.commissioner_id != req.commissioner_id]
+
+
+def _request_form(key, req, data=None, files=None):
+    """The form of a request action, bound to POST data or fresh with the request's version."""
+    cls = {
+        "withdraw": forms.WithdrawForm, "supply_info": forms.SupplyInfoForm, "evaluate": forms.EvaluateForm,
+        "take_on": forms.TakeOnForm, "dispatch": forms.DispatchForm, "ask_info": forms.AskInfoForm,
+        "reassign": forms.ReassignForm, "answer": forms.AnswerForm,
+    }[key]
+    kwargs = {"auto_id": f"{key}-%s"}
+    if key == "reassign":
+        kwargs["candidates"] = _reassign_candidates(req)
+    form = cls(data, files, **kwargs) if data is not None else cls(initial={"version": req.version}, **kwargs)
+    if hasattr(form, "clean_attachments"):
+        form.existing_attachments = req.attachments.count()
+    return form
+
+
+def _dispatch_form(key, dispatch, data=None, files=None):
+    if key == "answer":
+        cls = forms.AnswerForm if dispatch.role == Dispatch.Role.LEAD else forms.OpinionForm
+    else:
+        cls = {"accept": forms.AcceptForm, "return": forms.ReturnForm, "extension": forms.ExtensionForm}[key]
+    kwargs = {"auto_id": f"{key}-{dispatch.pk}-%s"}
+    if data is not None:
+        form = cls(data, files, **kwargs)
+    else:
+        form = cls(initial={"version": dispatch.version}, **kwargs)
+    if hasattr(form, "clean_attachments"):
+        form.existing_attachments = dispatch.request.attachments.count()
+    return form
+
+
+REQUEST_ACTION_TEXT = {
+    # key: (heading, button, button style, confirmation question or "", open by default)
+    "evaluate": (_l("Evaluate the answer"), _l("Submit evaluation"), "btn-primary", "", True),
+    "supply_info": (_l("Supply the information asked for"), _l("Send"), "btn-primary", "", True),
+    "dispatch": (_l("Dispatch to departments"), _l("Dispatch"), "btn-primary", "", True),
+    "answer": (_l("Answer the enterprise"), _l("Send answer"), "btn-primary", "", True),
+    "take_on": (_l("Handle it myself"), _l("Take on"), "btn-outline-primary", "", False),
+    "ask_info": (_l("Ask the enterprise for information"), _l("Ask"), "btn-outline-primary", "", False),
+    "reassign": (_l("Hand over to the other commissioner"), _l("Hand over"), "btn-outline-secondary", "", False),
+    "withdraw": (_l("Withdraw the request"), _l("Withdraw"), "btn-outline-danger",
+                 _l("Withdraw this request? The departments stop working on it."), False),
+}
+
+DISPATCH_ACTION_TEXT = {
+    "accept": (_l("Accept the task"), _l("Accept"), "btn-primary", "", True),
+    "answer": (_l("Answer the enterprise"), _l("Send answer"), "btn-primary", "", True),
+    "return": (_l("Return a misrouted task"), _l("Return"), "btn-outline-danger",
+               _l("Return this task to the commissioner?"), False),
+    "extension": (_l("Ask for more time"), _l("Request extension"), "btn-outline-secondary", "", False),
+}
+
+
+def _action(key, text, form, url, bound):
+    heading, button, style, confirm, open_ = text
+    return {"key": key, "heading": heading, "button": button, "style": style, "confirm": confirm,
+            "open": open_ or form.is_bound, "form": form, "url": url}
+
+
+def _request_actions(req, standing, dispatches, bound):
+    """The request-level actions this user may take now, given roles and state."""
+    open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in dispatches)
+    offered = {
+        "evaluate": req.status == Status.ANSWERED,
+        "supply_info": req.status == Status.INFO_NEEDED,
+        "withdraw": req.status in OPEN_STATUSES,
+        "dispatch": req.status == Status.SUBMITTED or (req.status == Status.IN_PROGRESS and not open_lead),
+        "take_on": req.status == Status.SUBMITTED and not open_lead,
+        "answer": req.status == Status.IN_PROGRESS and req.handled_directly,
+        "ask_info": req.status in (Status.SUBMITTED, Status.IN_PROGRESS),
+        "reassign": req.status in OPEN_STATUSES and standing.commissioner and bool(_reassign_candidates(req)),
+    }
+    actions = []
+    for key, text in REQUEST_ACTION_TEXT.items():
+        if offered[key] and REQUEST_ACTIONS[key](standing, req):
+            form = bound.get(key) or _request_form(key, req)
+            if key == "answer" and req.handled_directly:
+                text = (_("Answer the enterprise directly"), *text[1:])
+            actions.append(_action(key, text, form, reverse(f"issues:request_{key}", args=[req.pk]), bound))
+    return actions
+
+
+def _dispatch_actions(req, dispatch, standing, pending_extension, bound):
+    if not standing.handles(dispatch) or not dispatch.is_open:
+        return []
+    offered = {
+        "accept": dispatch.status == DispatchStatus.PENDING and req.status in (Status.IN_PROGRESS, Status.INFO_NEEDED),
+        "answer": dispatch.role == Dispatch.Role.CO or req.status == Status.IN_PROGRESS,
+        "return": True,
+        "extension": dispatch.role == Dispatch.Role.LEAD and not pending_extension
+        and req.status in (Status.IN_PROGRESS, Status.INFO_NEEDED),
+    }
+    actions = []
+    for key, text in DISPATCH_ACTION_TEXT.items():
+        if not offered[key]:
+            continue
+        if key == "answer" and dispatch.role == Dispatch.Role.CO:
+            text = (_("Give your opinion to the lead department"), _("Send opinion"), *text[2:])
+        form = bound.get(f"{key}-{dispatch.pk}") or _dispatch_form(key, dispatch)
+        actions.append(_action(key, text, form, reverse(f"issues:dispatch_{key}", args=[dispatch.pk]), bound))
+    return actions
+
+
+def _detail_context(request, req, bound=None):
+    bound = bound or {}
+    standing = Standing(request.user, req)
+    dispatches = list(req.dispatches.select_related("department", "accepted_by", "answered_by", "request"))
+    extensions = list(req.extensions.select_related("dispatch__department", "requested_by", "decided_by"))
+    pending = {x.dispatch_id for x in extensions if x.status == ExtensionStatus.PENDING}
+    events = list(request_timeline(req))
+    dispatch_panels = [{"dispatch": d, "actions": _dispatch_actions(req, d, standing, d.pk in pending, bound)}
+                       for d in dispatches]
+    extension_rows = [{
+        "extension": x,
+        "form": (bound.get(f"decide-{x.pk}") or forms.ExtensionDecisionForm(auto_id=f"decide-{x.pk}-%s"))
+        if standing.supervisor and x.status == ExtensionStatus.PENDING else None,
+    } for x in extensions]
+    return {
+        "req": req,
+        "standing": standing,
+        "dispatch_panels": dispatch_panels,
+        "my_dispatch_panels": [p for p in dispatch_panels if p["actions"]],
+        "actions": _request_actions(req, standing, dispatches, bound),
+        "events": events,
+        "submitted_files": [a for e in events if e.action == "submit" for a in e.attachments.all()],
+        "answers": [e for e in events if e.action in ("answer", "opinion")],
+        "evaluations": list(req.evaluations.select_related("author")),
+        "extension_rows": extension_rows,
+        "commissioners": active_commissioners_of(req.enterprise_id),
+        "may_see_contact_card": standing.member or standing.commissioner or standing.supervisor,
+    }
+
+
+def _render_detail(request, req, bound=None, status=200):
+    return render(request, "issues/request_detail.html", _detail_context(request, req, bound), status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# enterprise pages
+
+
+@login_required
+@require_GET
+def my_requests(request):
+    _require(request.user.is_enterprise_user)
+    qs = request_visible_to(request.user).filter(enterprise_id__in=enterprise_ids_for_member(request.user)) \
+        .select_related("category", "enterprise").order_by("-submitted_at", "-pk")
+    return render(request, "issues/my_requests.html", {"page": _page(request, qs), "now": timezone.now()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_create(request):
+    _require(request.user.is_enterprise_user)
+    if request.method == "POST":
+        form = forms.RequestForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                req = services.request_submit(
+                    actor=request.user, enterprise=data["enterprise"], category=data["category"],
+                    title=data["title"], description=data["description"], project=data.get("project"),
+                    files=data["attachments"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _(
+                    "Your request has been filed. It will be dispatched by %(assign)s and answered by %(answer)s."
+                ) % {"assign": _local(req.assign_due_at), "answer": _local(req.answer_due_at)})
+                return redirect("issues:request_detail", req.pk)
+    else:
+        form = forms.RequestForm(user=request.user, initial={"enterprise": request.GET.get("enterprise")})
+    if not form.fields["enterprise"].queryset.exists():
+        raise PermissionDenied
+    return render(request, "issues/request_form.html", {"form": form})
+
+
+@login_required
+@require_GET
+def request_detail(request, pk):
+    return _render_detail(request, access_request(request.user, pk))
+
+
+# ---------------------------------------------------------------------------------------------
+# actions: one POST endpoint each; GET gives the form as an htmx fragment for the modal
+
+
+def _modal(request, action, back_url):
+    return render(request, "issues/request_detail.html#action_modal", {"action": action, "back_url": back_url})
+
+
+def _request_action(request, pk, key, run, success):
+    req = access_request(request.user, pk)
+    _require(REQUEST_ACTIONS[key](Standing(request.user, req), req))
+    detail = reverse("issues:request_detail", args=[req.pk])
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{detail}#action-{key}")
+        form = _request_form(key, req)
+        return _modal(request, _action(key, REQUEST_ACTION_TEXT[key], form, request.path, {}), detail)
+    form = _request_form(key, req, request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, req, bound={key: form})
+    try:
+        run(req, form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect(detail)
+
+
+def _files(data):
+    return data.get("attachments") or ()
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_withdraw(request, pk):
+    return _request_action(request, pk, "withdraw", lambda req, d: services.request_withdraw(
+        req_id=req.pk, actor=request.user, reason=d["reason"], expected_version=d["version"]),
+        _("The request has been withdrawn."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_supply_info(request, pk):
+    return _request_action(request, pk, "supply_info", lambda req, d: services.request_supply_info(
+        req_id=req.pk, actor=request.user, comment=d["comment"], files=_files(d), expected_version=d["version"]),
+        _("Thank you; the information has been sent and the request continues."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_evaluate(request, pk):
+    return _request_action(request, pk, "evaluate", lambda req, d: services.request_evaluate(
+        req_id=req.pk, actor=request.user, verdict=d["verdict"], comment=d["comment"],
+        expected_version=d["version"]), _("Thank you for your evaluation."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_take_on(request, pk):
+    return _request_action(request, pk, "take_on", lambda req, d: services.request_take_on(
+        req_id=req.pk, actor=request.user, comment=d["comment"], expected_version=d["version"]),
+        _("You are handling this request yourself; answer it below."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_dispatch(request, pk):
+    return _request_action(request, pk, "dispatch", lambda req, d: services.request_dispatch(
+        req_id=req.pk, actor=request.user, lead=d["lead"], co=d["co"], instruction=d["instruction"],
+        expected_version=d["version"]), _("The request has been dispatched."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_ask_info(request, pk):
+    return _request_action(request, pk, "ask_info", lambda req, d: services.request_ask_info(
+        req_id=req.pk, actor=request.user, question=d["question"], expected_version=d["version"]),
+        _("The question has been sent; the answer clock pauses until the enterprise replies."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_reassign(request, pk):
+    return _request_action(request, pk, "reassign", lambda req, d: services.request_reassign(
+        req_id=req.pk, actor=request.user, commissioner=d["commissioner"], comment=d["comment"],
+        expected_version=d["version"]), _("The request has been handed over."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_answer(request, pk):
+    return _request_action(request, pk, "answer", lambda req, d: services.request_answer_directly(
+        req_id=req.pk, actor=request.user, outcome=d["outcome"], body=d["body"], files=_files(d),
+        expected_version=d["version"]), _("The answer has been sent to the enterprise."))
+
+
+def _dispatch_action(request, pk, key, run, success):
+    dispatch = access_dispatch(request.user, pk)
+    req = access_request(request.user, dispatch.request_id)
+    _require(Standing(request.user, req).handles(dispatch))
+    detail = reverse("issues:request_detail", args=[req.pk])
+    text = DISPATCH_ACTION_TEXT[key]
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{detail}#dispatch-{dispatch.pk}")
+        return _modal(request, _action(key, text, _dispatch_form(key, dispatch), request.path, {}), detail)
+    form = _dispatch_form(key, dispatch, request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, req, bound={f"{key}-{dispatch.pk}": form})
+    try:
+        run(dispatch, form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect(detail)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispatch_accept(request, pk):
+    return _dispatch_action(request, pk, "accept", lambda dispatch, d: services.dispatch_accept(
+        dispatch_id=dispatch.pk, actor=request.user, expected_version=d["version"]),
+        _("Task accepted. Answer it before the deadline."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispatch_return(request, pk):
+    return _dispatch_action(request, pk, "return", lambda dispatch, d: services.dispatch_return(
+        dispatch_id=dispatch.pk, actor=request.user, reason=d["reason"], expected_version=d["version"]),
+        _("The task has been returned to the commissioner."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispatch_answer(request, pk):
+    return _dispatch_action(request, pk, "answer", lambda dispatch, d: services.dispatch_answer(
+        dispatch_id=dispatch.pk, actor=request.user, outcome=d.get("outcome", ""), body=d["body"],
+        files=_files(d), expected_version=d["version"]), _("Your answer has been sent."))
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispatch_extension(request, pk):
+    return _dispatch_action(request, pk, "extension", lambda dispatch, d: services.extension_request(
+        dispatch_id=dispatch.pk, actor=request.user, reason=d["reason"], requested_due_at=d["requested_due_at"]),
+        _("The extension request has been sent to the supervisors."))
+
+
+# ---------------------------------------------------------------------------------------------
+# extensions (supervisors)
+
+
+@login_required
+@require_GET
+def extension_list(request):
+    _require(request.user.is_supervisor)
+    qs = extension_visible_to(request.user).filter(
+        status=ExtensionStatus.PENDING, request__region_id__in=region_scope_for(request.user).values("pk"),
+    ).select_related("request__enterprise", "dispatch__department", "requested_by").order_by("created_at", "pk")
+    page = _page(request, qs)
+    rows = [{"extension": x, "form": forms.ExtensionDecisionForm(auto_id=f"decide-{x.pk}-%s")} for x in page]
+    return render(request, "issues/extension_list.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_http_methods(["POST"])
+def extension_decide(request, pk):
+    extension = get_object_or_404(extension_visible_to(request.user), pk=pk)
+    req = access_request(request.user, extension.request_id)
+    _require(request.user.is_supervisor)
+    form = forms.ExtensionDecisionForm(request.POST, auto_id=f"decide-{pk}-%s")
+    if not form.is_valid():
+        return _render_detail(request, req, bound={f"decide-{pk}": form})
+    try:
+        services.extension_decide(extension_id=pk, actor=request.user, approve=form.cleaned_data["decision"] ==
+                                  "approve", comment=form.cleaned_data["comment"], http_request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The extension has been approved.") if form.cleaned_data["decision"] ==
+                         "approve" else _("The extension has been rejected."))
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("issues:request_detail", req.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# files and the contact card
+
+
+@login_required
+@require_GET
+def attachment_download(request, token):
+    attachment = Attachment.objects.filter(
+        token=token, request__in=request_visible_to(request.user).values("pk")).first()
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=attachment.content_type,
+                            as_attachment=attachment.content_type not in IMAGE_CONTENT_TYPES,
+                            filename=attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def contact_card(request, pk):
+    user = request.user
+    enterprise = get_object_or_404(Enterprise.objects.select_related("region"), pk=pk)
+    member = user.is_enterprise_user and EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists()
+    paired = user.is_commissioner and Pairing.objects.active().filter(commissioner=user,
+                                                                       enterprise=enterprise).exists()
+    supervises = user.is_supervisor and region_scope_for(user).filter(pk=enterprise.region_id).exists()
+    if not (member or paired or supervises):
+        raise Http404
+    cards = [{
+        "pairing": p,
+        "name": p.commissioner.display_name,
+        "unit": commissioner_unit(p.commissioner),
+        "phone": p.commissioner.phone if member else mask_phone(p.commissioner.phone),
+    } for p in pairings_of(enterprise)]
+    return render(request, "issues/contact_card.html", {"enterprise": enterprise, "cards": cards, "member": member})
+
+
+# ---------------------------------------------------------------------------------------------
+# work queues
+
+
+def _due():
+    return Case(When(status=Status.SUBMITTED, then=F("assign_due_at")), default=F("answer_due_at"))
+
+
+@login_required
+@require_GET
+def queue(request):
+    user = request.user
+    _require(user.is_commissioner)
+    role = Pairing.objects.active().filter(commissioner=user, enterprise=OuterRef("enterprise")).order_by("role")
+    qs = (request_visible_to(user).open()
+          .filter(Q(enterprise_id__in=enterprise_ids_for_commissioner(user)) | Q(commissioner=user))
+          .select_related("enterprise", "category", "lead_department")
+          .annotate(due=_due(), pairing=Subquery(role.values("role")[:1]))
+          .order_by("due", "pk"))
+    return render(request, "issues/queue.html", {"page": _page(request, qs), "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def department_queue(request):
+    user = request.user
+    _require(user.is_handler)
+    qs = (Dispatch.objects.filter(department_id__in=department_ids_for_handler(user),
+                                  status__in=OPEN_DISPATCH_STATUSES)
+          .select_related("request__enterprise", "request__category", "department")
+          .order_by("answer_due_at", "pk"))
+    return render(request, "issues/department_queue.html", {"page": _page(request, qs), "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def supervisor_list(request):
+    user = request.user
+    _require(user.is_supervisor)
+    qs = (request_visible_to(user).filter(region_id__in=region_scope_for(user).values("pk"))
+          .select_related("enterprise", "category", "lead_department", "region")
+          .order_by("-submitted_at", "-pk"))
+    return render(request, "issues/supervisor_list.html", {"page": _page(request, qs), "now": timezone.now()})
