@@ -1,6 +1,9 @@
+from datetime import datetime
+
 from celery import shared_task
 from django.utils import timezone
 
+from . import reminders
 from .models import Request, Status
 from .services import request_close_unevaluated
 
@@ -14,3 +17,10 @@ def close_unevaluated() -> int:
     for pk in ids.iterator(chunk_size=500):
         closed += request_close_unevaluated(req_id=pk, now=now)
     return closed
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def sweep_reminders(now: str | None = None) -> dict:
+    """Send every reminder stage that is due, once (``now``: an ISO moment, for tests and replays)."""
+    run = reminders.sweep(now=datetime.fromisoformat(now) if now else None)
+    return run.counts

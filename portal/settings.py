@@ -192,7 +192,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 # A lost broker must not block a web request: fail fast and let the sweep catch up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
@@ -201,6 +201,16 @@ CELERY_BEAT_SCHEDULE = {
     "close-unevaluated-requests": {
         "task": "issues.tasks.close_unevaluated",
         "schedule": crontab(minute="*/15"),
+    },
+    "sweep-reminders": {
+        "task": "issues.tasks.sweep_reminders",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 240},
+    },
+    "sweep-deliveries": {
+        "task": "portal.notifications.tasks.sweep_deliveries",
+        "schedule": timedelta(minutes=2),
+        "options": {"expires": 100},
     },
 }
 

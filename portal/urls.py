@@ -7,6 +7,8 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("portal.accounts.urls")),
     path("", include("issues.urls")),
+    path("notifications/", include("portal.notifications.urls")),
+    path("cards/", include("issues.card_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

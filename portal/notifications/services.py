@@ -1,66 +1,112 @@
 """Creating notifications: the in-app row is written in the caller's transaction, external deliveries
 are queued for after the commit. A lost broker loses nothing: pending deliveries stay in the table and
-the delivery sweep picks them up again."""
+the delivery sweep (``sweep_deliveries``) picks them up again."""
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
+from .channels import EXTERNAL_CHANNELS
+from .delivery import quiet_until
 from .models import Delivery, Notification
 
 logger = logging.getLogger(__name__)
 
+ENQUEUE_CHUNK = 50
+
 
 def channels_for(user) -> list[str]:
     channels = ["email"] if user.email else []
-    channels += [c for c in (user.notify_channels or []) if c in ("sms", "wecom", "dingtalk")]
+    channels += [c for c in (user.notify_channels or []) if c in EXTERNAL_CHANNELS]
     return channels
 
 
+def enqueue_now(delivery_ids: list[int]) -> None:
+    """Hand deliveries to Celery in small batches; if the broker is down they wait for the sweep."""
+    from .tasks import deliver_batch
+
+    for start in range(0, len(delivery_ids), ENQUEUE_CHUNK):
+        try:
+            deliver_batch.delay(delivery_ids[start:start + ENQUEUE_CHUNK])
+        except (BrokerError, RedisError, OSError):
+            logger.warning("broker unavailable; %d deliveries left for the sweep", len(delivery_ids) - start,
+                           exc_info=True)
+            return
+
+
 def enqueue_delivery(delivery_ids: list[int]) -> None:
-    """Hand deliveries to Celery after commit; if the broker is down they wait for the sweep."""
-    if not delivery_ids:
-        return
-
-    def send() -> None:
-        from .tasks import deliver
-
-        for pk in delivery_ids:
-            try:
-                deliver.delay(pk)
-            except Exception:  # noqa: BLE001 — any broker failure: the sweep retries from the table
-                logger.warning("broker unavailable; delivery %s left for the sweep", pk, exc_info=True)
-                return
-
-    transaction.on_commit(send)
+    """Enqueue after the caller's transaction commits (at once outside a transaction)."""
+    if delivery_ids:
+        transaction.on_commit(lambda: enqueue_now(delivery_ids))
 
 
-def notify(*, users: Iterable, kind: str, title: str, body: str = "", url: str = "", urgent: bool = False,
-           dedupe_key: str | None = None) -> list[Notification]:
-    """One in-app notification per distinct user, plus a pending delivery per external channel they chose.
+def notify_rows(*, users: Iterable, kind: str, title: str, body: str = "", url: str = "", urgent: bool = False,
+                dedupe_key: str | None = None, now: datetime | None = None) -> tuple[list[Notification], list[int]]:
+    """Write the notifications and their deliveries; returns them and the ids of deliveries to send now.
 
-    With ``dedupe_key`` a notification exists at most once per (key, user), however often this is called.
+    Nothing is enqueued: ``notify`` does that after commit, the reminder sweep once per batch.
     """
-    created: list[Notification] = []
-    delivery_ids: list[int] = []
-    seen: set[int] = set()
+    people, seen = [], set()
     for user in users:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        key = f"{dedupe_key}:{user.pk}" if dedupe_key else None
-        if key and Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    user=user, kind=kind, title=title[:200], body=body, url=url, urgent=urgent, dedupe_key=key
-                )
-        except IntegrityError:
-            continue  # a concurrent caller created it first
-        created.append(notification)
-        for channel in channels_for(user):
-            delivery_ids.append(Delivery.objects.create(notification=notification, channel=channel).pk)
+        people.append(user)
+    if not people:
+        return [], []
+    keys = {user.pk: f"{dedupe_key}:{user.pk}" if dedupe_key else None for user in people}
+    if dedupe_key:
+        existing = set(Notification.objects.filter(dedupe_key__in=list(keys.values())).values_list(
+            "dedupe_key", flat=True))
+        people = [user for user in people if keys[user.pk] not in existing]
+    rows = [Notification(user=user, kind=kind, title=title[:200], body=body, url=url[:300], urgent=urgent,
+                         dedupe_key=keys[user.pk]) for user in people]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:  # a concurrent caller created some of them first: go one by one
+        created = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.pk = None
+                    row.save(force_insert=True)
+            except IntegrityError:
+                continue
+            created.append(row)
+    now = now or timezone.now()
+    deferred_until = None if urgent else quiet_until(now)
+    status = Delivery.Status.DEFERRED if deferred_until else Delivery.Status.PENDING
+    deliveries = Delivery.objects.bulk_create([
+        Delivery(notification=n, channel=channel, status=status, not_before=deferred_until)
+        for n in created for channel in channels_for(n.user)
+    ])
+    return created, [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
+
+
+def notify(*, users: Iterable, kind: str, title: str, body: str = "", url: str = "", urgent: bool = False,
+           dedupe_key: str | None = None) -> list[Notification]:
+    """One in-app notification per distinct user, plus a delivery per external channel they chose.
+
+    With ``dedupe_key`` a notification exists at most once per (key, user), however often this is called.
+    Non-urgent external deliveries created in quiet hours wait until they end; in-app ones never wait.
+    """
+    created, delivery_ids = notify_rows(users=users, kind=kind, title=title, body=body, url=url, urgent=urgent,
+                                        dedupe_key=dedupe_key)
     enqueue_delivery(delivery_ids)
     return created
+
+
+def notification_mark_read(*, user, notification_id: int) -> bool:
+    """Mark one of the user's own notifications read; False if it is not theirs or already read."""
+    return bool(Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
+        read_at=timezone.now()))
+
+
+def notification_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,373 @@
+"""The 133 enforcer: a periodic sweep that sends each reminder stage exactly once.
+
+Stages (DESIGN.md §5), each due at a moment stored on the request by ``services.remind_moments``:
+
+=============  ==========================  =========================================================
+kind           due when                    what happens
+=============  ==========================  =========================================================
+assign_near    ``assign_remind_at``        A and B commissioners reminded
+assign_missed  ``assign_due_at``           yellow card on the commissioner's unit; commissioners and
+                                           the supervisors of the region notified
+answer_near    ``answer_remind_at``        lead department handlers and commissioners reminded
+answer_missed  ``answer_due_at``           red card on the lead department (the commissioner's unit
+                                           when handled directly); supervisors notified, urgent
+evaluate       ``evaluate_remind_at``      enterprise users asked to evaluate the answer
+=============  ==========================  =========================================================
+
+Exactly once: per request and stage one transaction locks the request, re-checks that the stage still
+applies (a request that moved on is not reminded) and that no ``Reminder`` row exists for (request,
+kind, round); only then it writes the Reminder, the card and the notifications (with
+``dedupe_key=reminder:<pk>``). The round is the request's ``reopen_count``, so a reopened request gets
+fresh answer reminders. A re-run, a second beat or a restarted worker finds the row and does nothing;
+a sweep after an outage finds every stage still due and sends it once, marked late.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.notifications.services import enqueue_now, notify_rows
+from portal.orgs.models import Department, DepartmentMembership, EnterpriseMembership, Pairing, Region, SupervisorScope
+
+from .models import Card, CardKind, Reminder, ReminderKind, Request, RequestEvent, Status, SweepRun
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# Sent more than this after the stage fell due (about two sweep intervals) counts as late.
+LATE_AFTER = timedelta(minutes=30)
+
+ANSWER_CLOCK_RUNNING = (Status.SUBMITTED, Status.IN_PROGRESS)  # 待补充 pauses the answer clock
+
+
+@dataclass(frozen=True)
+class Stage:
+    kind: str
+    due_field: str
+    condition: Q
+    applies: Callable[[Request], bool]
+    deadline_field: str  # the deadline the stage is about (a "near" stage is superseded once it passed)
+
+
+def _assign_running(req: Request) -> bool:
+    return req.status == Status.SUBMITTED and req.assigned_at is None
+
+
+def _answer_running(req: Request) -> bool:
+    return req.status in ANSWER_CLOCK_RUNNING
+
+
+STAGES = {
+    ReminderKind.ASSIGN_NEAR: Stage(ReminderKind.ASSIGN_NEAR, "assign_remind_at",
+                                    Q(status=Status.SUBMITTED, assigned_at__isnull=True), _assign_running,
+                                    "assign_due_at"),
+    ReminderKind.ASSIGN_MISSED: Stage(ReminderKind.ASSIGN_MISSED, "assign_due_at",
+                                      Q(status=Status.SUBMITTED, assigned_at__isnull=True), _assign_running,
+                                      "assign_due_at"),
+    ReminderKind.ANSWER_NEAR: Stage(ReminderKind.ANSWER_NEAR, "answer_remind_at",
+                                    Q(status__in=ANSWER_CLOCK_RUNNING), _answer_running, "answer_due_at"),
+    ReminderKind.ANSWER_MISSED: Stage(ReminderKind.ANSWER_MISSED, "answer_due_at",
+                                      Q(status__in=ANSWER_CLOCK_RUNNING), _answer_running, "answer_due_at"),
+    ReminderKind.EVALUATE: Stage(ReminderKind.EVALUATE, "evaluate_remind_at", Q(status=Status.ANSWERED),
+                                 lambda req: req.status == Status.ANSWERED, ""),
+}
+NEAR_KINDS = (ReminderKind.ASSIGN_NEAR, ReminderKind.ANSWER_NEAR)
+
+
+def due_requests(kind: str, now: datetime) -> QuerySet[Request]:
+    """Requests whose ``kind`` stage is due at ``now`` and has no reminder row in the current round.
+
+    One indexed range per stage: (status, <stage moment>) plus the reminder_once unique index.
+    """
+    stage = STAGES[kind]
+    sent = Reminder.objects.filter(request=OuterRef("pk"), kind=kind, round=OuterRef("reopen_count"))
+    return Request.objects.filter(stage.condition, **{f"{stage.due_field}__lte": now}).filter(~Exists(sent))
+
+
+# ---------------------------------------------------------------------------------------------
+# who hears about it
+
+
+class Directory:
+    """Recipients and units, loaded once per batch instead of once per request.
+
+    Every getter falls back to a query for an id the batch did not preload (the request changed
+    between the batch query and its lock), so answers are always current enough to act on.
+    """
+
+    def __init__(self) -> None:
+        self.region_paths = dict(Region.objects.values_list("pk", "path"))
+        self.scopes = [(s.region.path, s.user) for s in SupervisorScope.objects.filter(
+            user__is_active=True, user__is_supervisor=True).select_related("user", "region")]
+        self._users: dict[int, object] = {}
+        self._paired: dict[int, list] = {}
+        self._units: dict[int, Department | None] = {}
+        self._handlers: dict[int, list] = {}
+        self._members: dict[int, list] = {}
+        self._departments: dict[int, Department] = {}
+        self.outbox: list[int] = []  # delivery ids to enqueue once the batch has committed
+
+    def preload(self, ids: list[int]) -> None:
+        rows = list(Request.objects.filter(pk__in=ids).values_list(
+            "enterprise_id", "commissioner_id", "lead_department_id"))
+        self._load_paired({r[0] for r in rows})
+        self._load_users({r[1] for r in rows if r[1]})
+        self._load_units(set(self._users))
+        self._load_handlers({r[2] for r in rows if r[2]})
+        self._load_members({r[0] for r in rows})
+        self._load_departments({r[2] for r in rows if r[2]} | {u.pk for u in self._units.values() if u})
+
+    def _load_paired(self, enterprise_ids: set[int]) -> None:
+        missing = enterprise_ids - set(self._paired)
+        if not missing:
+            return
+        found = defaultdict(list)
+        for p in Pairing.objects.active().filter(enterprise_id__in=missing).select_related(
+                "commissioner").order_by("enterprise_id", "role"):
+            found[p.enterprise_id].append(p.commissioner)
+            self._users[p.commissioner_id] = p.commissioner
+        for pk in missing:
+            self._paired[pk] = found[pk]
+
+    def _load_users(self, user_ids: set[int]) -> None:
+        from django.contrib.auth import get_user_model
+
+        missing = user_ids - set(self._users)
+        if missing:
+            self._users.update({u.pk: u for u in get_user_model().objects.filter(pk__in=missing)})
+
+    def _load_units(self, user_ids: set[int]) -> None:
+        missing = user_ids - set(self._units)
+        if not missing:
+            return
+        for m in DepartmentMembership.objects.filter(user_id__in=missing, kind=DepartmentMembership.Kind.COMMISSIONER
+                                                     ).select_related("department").order_by("pk"):
+            self._units.setdefault(m.user_id, m.department)
+        for pk in missing:
+            self._units.setdefault(pk, None)
+
+    def _load_handlers(self, department_ids: set[int]) -> None:
+        missing = department_ids - set(self._handlers)
+        if not missing:
+            return
+        found = defaultdict(list)
+        for m in DepartmentMembership.objects.filter(department_id__in=missing, kind=DepartmentMembership.Kind.HANDLER,
+                                                     user__is_active=True).select_related("user"):
+            found[m.department_id].append(m.user)
+        for pk in missing:
+            self._handlers[pk] = found[pk]
+
+    def _load_members(self, enterprise_ids: set[int]) -> None:
+        missing = enterprise_ids - set(self._members)
+        if not missing:
+            return
+        found = defaultdict(list)
+        for m in EnterpriseMembership.objects.filter(enterprise_id__in=missing, user__is_active=True).select_related(
+                "user"):
+            found[m.enterprise_id].append(m.user)
+        for pk in missing:
+            self._members[pk] = found[pk]
+
+    def _load_departments(self, department_ids: set[int]) -> None:
+        missing = department_ids - set(self._departments)
+        if missing:
+            self._departments.update({d.pk: d for d in Department.objects.filter(pk__in=missing)})
+
+    # -- getters ------------------------------------------------------------------------------
+
+    def commissioners(self, req: Request) -> list:
+        """The A and B commissioners, then the responsible commissioner if not one of them."""
+        self._load_paired({req.enterprise_id})
+        people = list(self._paired[req.enterprise_id])
+        if req.commissioner_id:
+            self._load_users({req.commissioner_id})
+            if all(p.pk != req.commissioner_id for p in people) and req.commissioner_id in self._users:
+                people.append(self._users[req.commissioner_id])
+        return people
+
+    def handlers(self, department_id: int | None) -> list:
+        if not department_id:
+            return []
+        self._load_handlers({department_id})
+        return self._handlers[department_id]
+
+    def enterprise_users(self, req: Request) -> list:
+        self._load_members({req.enterprise_id})
+        return self._members[req.enterprise_id]
+
+    def supervisors(self, req: Request) -> list:
+        path = self.region_paths.get(req.region_id)
+        if path is None:
+            path = Region.objects.values_list("path", flat=True).get(pk=req.region_id)
+            self.region_paths[req.region_id] = path
+        return [user for scope_path, user in self.scopes if path.startswith(scope_path)]
+
+    def department(self, department_id: int) -> Department:
+        self._load_departments({department_id})
+        return self._departments[department_id]
+
+    def commissioner_unit(self, req: Request) -> Department | None:
+        """The responsible commissioner's unit; failing that the unit of the A, then the B commissioner."""
+        candidates = ([req.commissioner_id] if req.commissioner_id else []) + [p.pk for p in self.commissioners(req)]
+        self._load_units(set(candidates))
+        for pk in candidates:
+            if self._units.get(pk) is not None:
+                return self._units[pk]
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# one stage of one request
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _card_unit(req: Request, kind: str, people: Directory) -> Department | None:
+    if kind == ReminderKind.ANSWER_MISSED and req.lead_department_id and not req.handled_directly:
+        return people.department(req.lead_department_id)
+    return people.commissioner_unit(req)
+
+
+def _issue_card(req: Request, kind: str, reminder: Reminder, now: datetime, people: Directory) -> Card | None:
+    card_kind = CardKind.YELLOW if kind == ReminderKind.ASSIGN_MISSED else CardKind.RED
+    unit = _card_unit(req, kind, people)
+    if unit is None:
+        logger.warning("no unit to put the %s card of request %s on: the commissioner has no unit", card_kind,
+                       req.pk, extra={"request_id": req.pk})
+        return None
+    reason = (_("Dispatch deadline %(due)s missed") if card_kind == CardKind.YELLOW
+              else _("Answer deadline %(due)s missed")) % {"due": _when(reminder.due_at)}
+    card, created = Card.objects.get_or_create(
+        request=req, kind=card_kind, round=reminder.round,
+        defaults={"unit": unit, "region_id": req.region_id, "issued_at": now, "reason": reason[:200]})
+    if created:
+        RequestEvent.objects.create(request=req, action=f"{card_kind}_card", from_status=req.status,
+                                    to_status=req.status, comment=reason, created_at=now,
+                                    data={"card": card.pk, "unit": unit.name, "round": reminder.round})
+    return card
+
+
+def _message(req: Request, kind: str, people: Directory, card: Card | None) -> tuple[list, str, bool]:
+    """Recipients, title and urgency of a stage's notification."""
+    values = {"title": req.title, "assign_due": _when(req.assign_due_at), "answer_due": _when(req.answer_due_at),
+              "unit": card.unit.name if card else _("no unit")}
+    if kind == ReminderKind.ASSIGN_NEAR:
+        return (people.commissioners(req),
+                _("Dispatch this request before %(assign_due)s: %(title)s") % values, False)
+    if kind == ReminderKind.ASSIGN_MISSED:
+        return ([*people.commissioners(req), *people.supervisors(req)],
+                _("Yellow card for %(unit)s: dispatch deadline %(assign_due)s missed: %(title)s") % values, False)
+    lead_handlers = [] if req.handled_directly else people.handlers(req.lead_department_id)
+    if kind == ReminderKind.ANSWER_NEAR:
+        return ([*lead_handlers, *people.commissioners(req)],
+                _("Answer this request before %(answer_due)s: %(title)s") % values, False)
+    if kind == ReminderKind.ANSWER_MISSED:
+        return ([*people.supervisors(req), *lead_handlers, *people.commissioners(req)],
+                _("Red card for %(unit)s: answer deadline %(answer_due)s missed: %(title)s") % values, True)
+    return (people.enterprise_users(req),
+            _("Your request has been answered; please evaluate it: %(title)s") % values, False)
+
+
+@transaction.atomic
+def reminder_send(*, req_id: int, kind: str, now: datetime, people: Directory | None = None) -> str:
+    """Send stage ``kind`` of one request if it is still due and was never sent in this round.
+
+    Returns what happened: sent, late, superseded (a "near" stage whose deadline already passed:
+    recorded, not sent — the "missed" stage says more), exists, or moved_on.
+    """
+    people = people or Directory()
+    stage = STAGES[kind]
+    req = Request.objects.select_for_update().filter(pk=req_id).first()
+    if req is None:
+        return "moved_on"
+    due = getattr(req, stage.due_field)
+    if not stage.applies(req) or due is None or due > now:
+        return "moved_on"
+    if Reminder.objects.filter(request=req, kind=kind, round=req.reopen_count).exists():
+        return "exists"  # the lock makes this check and the insert below one step; reminder_once backs it up
+    late = now - due > LATE_AFTER
+    reminder = Reminder.objects.create(request=req, kind=kind, round=req.reopen_count, due_at=due, created_at=now,
+                                       sent_at=now, late=late)
+    if kind in NEAR_KINDS and getattr(req, stage.deadline_field) <= now:
+        return "superseded"
+    card = None
+    if kind in (ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_MISSED):
+        card = _issue_card(req, kind, reminder, now, people)
+    users, title, urgent = _message(req, kind, people, card)
+    _, delivery_ids = notify_rows(users=users, kind=f"reminder_{kind}", title=title, urgent=urgent, now=now,
+                                  url=reverse("issues:request_detail", args=[req.pk]),
+                                  dedupe_key=f"reminder:{reminder.pk}")
+    people.outbox.extend(delivery_ids)
+    return "late" if late else "sent"
+
+
+# ---------------------------------------------------------------------------------------------
+# the sweep
+
+
+def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepRun:
+    """Send every due stage once. Bounded memory: ids in batches by primary key, one short transaction
+    per request, deliveries enqueued once per batch after its requests committed."""
+    started = timezone.now()
+    now = now or started
+    run = SweepRun.objects.create(started_at=started, now=now)
+    people = Directory()
+    counts: dict[str, int] = {}
+    late = errors = 0
+    for kind in STAGES:
+        last = 0
+        sent = 0
+        while True:
+            ids = list(due_requests(kind, now).filter(pk__gt=last).order_by("pk").values_list(
+                "pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            last = ids[-1]
+            people.preload(ids)
+            for pk in ids:
+                try:
+                    outcome = reminder_send(req_id=pk, kind=kind, now=now, people=people)
+                except Exception:  # noqa: BLE001 — one broken request must not stop the others
+                    errors += 1
+                    logger.exception("reminder %s of request %s failed", kind, pk, extra={"request_id": pk})
+                    continue
+                if outcome in ("sent", "late", "superseded"):
+                    sent += 1
+                    late += outcome != "sent"
+            enqueue_now(people.outbox)
+            people.outbox = []
+        counts[str(kind)] = sent
+    run.finished_at = timezone.now()
+    run.counts, run.late, run.errors = counts, late, errors
+    run.save(update_fields=["finished_at", "counts", "late", "errors"])
+    logger.info("reminder sweep as of %s: %s (%d late, %d errors) in %.1fs", now.isoformat(), counts, late, errors,
+                (run.finished_at - started).total_seconds())
+    return run
+
+
+def due_counts(now: datetime) -> dict[str, int]:
+    """Stages due but not yet sent, per kind (for operators)."""
+    return {str(kind): due_requests(kind, now).count() for kind in STAGES}
+
+
+def reminders_status(now: datetime) -> dict:
+    """For operators: when the sweep last ran and what is due but not sent."""
+    last = SweepRun.objects.order_by("-started_at").first()
+    return {
+        "last_sweep": None if last is None else {
+            "started_at": last.started_at.isoformat(),
+            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+            "minutes_ago": round((now - last.started_at).total_seconds() / 60, 1),
+            "counts": last.counts, "late": last.late, "errors": last.errors},
+        "due_unsent": due_counts(now),
+    }

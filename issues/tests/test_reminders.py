@@ -1,0 +1,230 @@
+"""The reminder sweep, driven by a frozen clock across the 2025 National Day holiday.
+
+acme's request is submitted on Tuesday 30 September 2025 at 16:00. 1 October to 8 October is the
+holiday, Saturday 11 October a make-up working day, so with the default 1/3 working days and a lead
+time of 4 working hours: dispatch reminder 9 Oct 12:00, dispatch deadline 9 Oct 16:00, answer
+reminder 11 Oct 12:00, answer deadline 11 Oct 16:00.
+"""
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+
+from issues import reminders, services
+from issues.clock import SHANGHAI
+from issues.models import Card, CardKind, Category, Reminder, ReminderKind, Request, RequestEvent, Status, SweepRun
+from portal.notifications.models import Notification
+from portal.orgs.models import Pairing
+
+K = ReminderKind
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+SUBMITTED = at(2025, 9, 30, 16)
+
+
+@pytest.fixture(autouse=True)
+def _pairings_since_2020(bob, bert):
+    Pairing.objects.update(starts_on=date(2020, 1, 1))
+
+
+@pytest.fixture
+def people(alice, bob, bert, carol, dave, dora, dan, chris):
+    return {"alice": alice, "bob": bob, "bert": bert, "carol": carol, "dave": dave, "dora": dora, "dan": dan,
+            "chris": chris}
+
+
+def submit(alice, acme, when=SUBMITTED) -> Request:
+    with time_machine.travel(when, tick=False):
+        return services.request_submit(actor=alice, enterprise=acme, category=Category.objects.get(code="finance"),
+                                       title="流动资金贷款额度不足", description="需要增加贷款额度。")
+
+
+def sweep_at(*args):
+    with time_machine.travel(at(*args), tick=False):
+        return reminders.sweep()
+
+
+def reminded(kind: str) -> set[str]:
+    return set(Notification.objects.filter(kind=f"reminder_{kind}").values_list("user__username", flat=True))
+
+
+def fresh(req: Request) -> Request:
+    return Request.objects.get(pk=req.pk)
+
+
+@pytest.fixture
+def req(people, acme):
+    return submit(people["alice"], acme)
+
+
+def test_it_stores_when_each_stage_falls_due_across_national_day(req):
+    assert req.assign_due_at == at(2025, 10, 9, 16)
+    assert req.assign_remind_at == at(2025, 10, 9, 12)
+    assert req.answer_due_at == at(2025, 10, 11, 16)
+    assert req.answer_remind_at == at(2025, 10, 11, 12)
+    assert req.evaluate_remind_at is None
+
+
+def test_it_sends_nothing_during_the_holiday(req):
+    run = sweep_at(2025, 10, 8, 23, 59)
+    assert not Reminder.objects.exists()
+    assert run.counts == {kind: 0 for kind in K.values}
+
+
+def test_it_reminds_a_and_b_commissioners_when_dispatch_is_near(req):
+    sweep_at(2025, 10, 9, 12)
+    reminder = Reminder.objects.get()
+    assert (reminder.kind, reminder.round, reminder.late) == (K.ASSIGN_NEAR, 0, False)
+    assert reminder.due_at == at(2025, 10, 9, 12)
+    assert reminded(K.ASSIGN_NEAR) == {"bob", "bert"}
+    assert Notification.objects.get(user__username="bob", kind="reminder_assign_near").url == f"/requests/{req.pk}/"
+
+
+def test_it_gives_the_commissioners_unit_a_yellow_card_when_dispatch_is_missed(req, commerce_bureau):
+    sweep_at(2025, 10, 9, 16, 5)
+    card = Card.objects.get()
+    assert (card.kind, card.unit, card.region_id, card.round) == (CardKind.YELLOW, commerce_bureau, req.region_id, 0)
+    # Kuiwen's supervisor and the city's, not Fangzi's
+    assert reminded(K.ASSIGN_MISSED) == {"bob", "bert", "dora", "dave"}
+    assert RequestEvent.objects.filter(request=req, action="yellow_card").count() == 1
+
+
+def test_it_reminds_the_lead_department_and_commissioners_when_the_answer_is_near(req, people, hr_bureau):
+    with time_machine.travel(at(2025, 10, 9, 10), tick=False):
+        services.request_dispatch(req_id=req.pk, actor=people["bob"], lead=hr_bureau)
+    sweep_at(2025, 10, 11, 12)
+    assert set(Reminder.objects.values_list("kind", flat=True)) == {K.ANSWER_NEAR}
+    assert reminded(K.ANSWER_NEAR) == {"carol", "bob", "bert"}
+    assert not Card.objects.exists()
+
+
+def test_it_gives_the_lead_department_a_red_card_when_the_answer_is_missed(req, people, hr_bureau):
+    with time_machine.travel(at(2025, 10, 9, 10), tick=False):
+        services.request_dispatch(req_id=req.pk, actor=people["bob"], lead=hr_bureau)
+    sweep_at(2025, 10, 11, 12)
+    sweep_at(2025, 10, 11, 16, 5)
+    card = Card.objects.get()
+    assert (card.kind, card.unit) == (CardKind.RED, hr_bureau)
+    assert reminded(K.ANSWER_MISSED) == {"carol", "bob", "bert", "dora", "dave"}
+    assert Notification.objects.filter(kind="reminder_answer_missed", urgent=True).count() == 5
+
+
+def test_a_request_handled_directly_gets_its_red_card_on_the_commissioners_unit(req, people, commerce_bureau):
+    with time_machine.travel(at(2025, 10, 9, 10), tick=False):
+        services.request_take_on(req_id=req.pk, actor=people["bob"])
+    sweep_at(2025, 10, 13, 9)
+    card = Card.objects.get()
+    assert (card.kind, card.unit) == (CardKind.RED, commerce_bureau)
+
+
+def test_it_asks_the_enterprise_to_evaluate_two_working_days_after_the_answer(req, people):
+    with time_machine.travel(at(2025, 10, 10, 10), tick=False):
+        services.request_take_on(req_id=req.pk, actor=people["bob"])
+        services.request_answer_directly(req_id=req.pk, actor=people["bob"], outcome="resolved", body="已解决。")
+    assert fresh(req).evaluate_remind_at == at(2025, 10, 13, 10)  # Saturday 11 Oct is a working day
+    sweep_at(2025, 10, 13, 9, 59)
+    assert not reminded(K.EVALUATE)
+    sweep_at(2025, 10, 13, 10)
+    assert reminded(K.EVALUATE) == {"alice"}
+
+
+def test_it_sends_each_stage_once_however_often_it_runs(req):
+    for _ in range(3):
+        sweep_at(2025, 10, 9, 16, 5)
+    assert Reminder.objects.filter(kind=K.ASSIGN_NEAR).count() == 1
+    assert Reminder.objects.filter(kind=K.ASSIGN_MISSED).count() == 1
+    assert Card.objects.count() == 1
+    assert Notification.objects.filter(user__username="bob", kind="reminder_assign_missed").count() == 1
+    assert Notification.objects.filter(user__username="dora", kind__startswith="reminder").count() == 1
+    assert SweepRun.objects.count() == 3
+
+
+def test_it_catches_up_after_an_outage_once_and_late(req):
+    run = sweep_at(2025, 10, 20, 9)
+    rows = {r.kind: r for r in Reminder.objects.all()}
+    assert set(rows) == {K.ASSIGN_NEAR, K.ASSIGN_MISSED, K.ANSWER_NEAR, K.ANSWER_MISSED}
+    assert all(r.late for r in rows.values())
+    assert run.counts[K.ASSIGN_MISSED] == 1 and run.late == 4
+    assert set(Card.objects.values_list("kind", flat=True)) == {CardKind.YELLOW, CardKind.RED}
+    # the "near" stages are past their deadline: recorded once, but the "missed" messages say it all
+    assert not reminded(K.ASSIGN_NEAR) and not reminded(K.ANSWER_NEAR)
+    assert reminded(K.ASSIGN_MISSED) == {"bob", "bert", "dora", "dave"}
+    sweep_at(2025, 10, 20, 9, 5)
+    assert Reminder.objects.count() == 4 and Card.objects.count() == 2
+
+
+def test_a_request_that_moved_on_is_not_reminded(req, people, hr_bureau):
+    sweep_at(2025, 10, 9, 12)
+    with time_machine.travel(at(2025, 10, 9, 13), tick=False):
+        services.request_dispatch(req_id=req.pk, actor=people["bob"], lead=hr_bureau)
+    sweep_at(2025, 10, 9, 16, 5)
+    assert not Reminder.objects.filter(kind=K.ASSIGN_MISSED).exists()
+    assert not Card.objects.exists()
+
+
+def test_a_stage_rechecks_the_request_under_its_lock(req, people, hr_bureau):
+    with time_machine.travel(at(2025, 10, 9, 13), tick=False):
+        services.request_dispatch(req_id=req.pk, actor=people["bob"], lead=hr_bureau)
+    outcome = reminders.reminder_send(req_id=req.pk, kind=K.ASSIGN_MISSED, now=at(2025, 10, 9, 17))
+    assert outcome == "moved_on"
+    assert not Reminder.objects.exists()
+
+
+def test_a_withdrawn_request_is_not_reminded(req, people):
+    services.request_withdraw(req_id=req.pk, actor=people["alice"], reason="已自行解决")
+    sweep_at(2025, 10, 20, 9)
+    assert not Reminder.objects.exists()
+
+
+def test_waiting_for_information_pauses_the_answer_reminders(req, people):
+    with time_machine.travel(at(2025, 10, 9, 10), tick=False):
+        services.request_take_on(req_id=req.pk, actor=people["bob"])
+        services.request_ask_info(req_id=req.pk, actor=people["bob"], question="请提供财务报表。")
+    sweep_at(2025, 10, 11, 17)
+    assert not Reminder.objects.filter(kind__startswith="answer").exists()
+    with time_machine.travel(at(2025, 10, 13, 10), tick=False):  # Thu, Fri, Sat (make-up day): 3 working days
+        services.request_supply_info(req_id=req.pk, actor=people["alice"], comment="已上传。")
+    req = fresh(req)
+    assert req.answer_due_at == at(2025, 10, 15, 16)
+    assert req.answer_remind_at == at(2025, 10, 15, 12)
+
+
+def test_a_reopened_request_gets_fresh_answer_reminders(req, people):
+    with time_machine.travel(at(2025, 10, 9, 10), tick=False):
+        services.request_take_on(req_id=req.pk, actor=people["bob"])
+    sweep_at(2025, 10, 11, 12)
+    with time_machine.travel(at(2025, 10, 11, 13), tick=False):
+        services.request_answer_directly(req_id=req.pk, actor=people["bob"], outcome="resolved", body="已解决。")
+        services.request_evaluate(req_id=req.pk, actor=people["alice"], verdict="dissatisfied", comment="没有解决")
+    req = fresh(req)
+    assert (req.reopen_count, req.status) == (1, Status.IN_PROGRESS)
+    assert req.answer_remind_at == at(2025, 10, 15, 9)  # 3 working days minus 4 hours
+    sweep_at(2025, 10, 15, 9)
+    assert list(Reminder.objects.filter(kind=K.ANSWER_NEAR).values_list("round", flat=True).order_by("round")) == [0, 1]
+
+
+def test_due_counts_show_what_is_waiting(req):
+    assert reminders.due_counts(at(2025, 10, 9, 16, 5))[K.ASSIGN_MISSED] == 1
+    sweep_at(2025, 10, 9, 16, 5)
+    assert reminders.due_counts(at(2025, 10, 9, 16, 5))[K.ASSIGN_MISSED] == 0
+
+
+def test_the_sweep_task_accepts_an_iso_moment(req):
+    from issues.tasks import sweep_reminders
+
+    counts = sweep_reminders.delay(at(2025, 10, 9, 12).isoformat()).get()
+    assert counts[K.ASSIGN_NEAR] == 1
+
+
+def test_the_sweep_works_through_batches(people, acme):
+    reqs = [submit(people["alice"], acme) for _ in range(5)]
+    run = None
+    with time_machine.travel(at(2025, 10, 9, 12), tick=False):
+        run = reminders.sweep(batch_size=2)
+    assert run.counts[K.ASSIGN_NEAR] == 5
+    assert Reminder.objects.filter(request__in=reqs).count() == 5
