@@ -159,7 +159,7 @@ def request_url(req: Request) -> str:
 
 def _lock(req_id: int, expected_version: int | None) -> Request:
     try:
-        req = Request.objects.select_for_update().select_related("region", "enterprise", "commissioner").get(
+        req = Request.objects.select_for_update(of=("self",)).select_related("region", "enterprise", "commissioner").get(
             pk=req_id)
     except Request.DoesNotExist:
         raise TransitionError(_("This request does not exist.")) from None
@@ -520,7 +520,7 @@ def _lock_dispatch(dispatch_id: int, actor, expected_version: int | None) -> tup
     except Dispatch.DoesNotExist:
         raise TransitionError(_("This task does not exist.")) from None
     req = _lock(request_id, None)  # always lock the request first: one lock order, no deadlocks
-    dispatch = Dispatch.objects.select_for_update().select_related("department").get(pk=dispatch_id)
+    dispatch = Dispatch.objects.select_for_update(of=("self",)).select_related("department").get(pk=dispatch_id)
     if not _handles(actor, dispatch.department_id):
         raise PermissionDenied
     if expected_version is not None and dispatch.version != expected_version:
@@ -638,7 +638,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     req = _lock(request_id, None)
     if not _supervises(actor, req):
         raise PermissionDenied
-    extension = Extension.objects.select_for_update().select_related("dispatch__department").get(pk=extension_id)
+    extension = Extension.objects.select_for_update(of=("self",)).select_related("dispatch__department").get(pk=extension_id)
     if extension.status != ExtensionStatus.PENDING:
         raise TransitionError(_("This extension request has already been decided."))
     comment = _clean_text(comment, limit=1000, required_message=None if approve else _(
@@ -673,7 +673,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
 def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bool:
     """Close an answer the enterprise never evaluated; idempotent (False when there is nothing to do)."""
     now = now or timezone.now()
-    req = Request.objects.select_for_update().select_related("region").filter(pk=req_id).first()
+    req = Request.objects.select_for_update(of=("self",)).select_related("region").filter(pk=req_id).first()
     if req is None or req.status != Status.ANSWERED:
         return False
     policy = policy_for(req.region)
