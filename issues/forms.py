@@ -102,7 +102,7 @@ class RequestForm(AttachmentsMixin, BootstrapMixin, forms.Form):
         ).order_by("name")
         if len(enterprises) == 1:
             self.fields["enterprise"].widget = forms.HiddenInput()
-            self.fields["enterprise"].initial = enterprises[0].pk
+            self.initial["enterprise"] = enterprises[0].pk
         if not self.fields["project"].queryset.exists():
             del self.fields["project"]
 

@@ -42,6 +42,7 @@ from .selectors import (
     active_commissioners_of,
     extension_visible_to,
     pairing_role,
+    policy_for,
     request_timeline,
     request_visible_to,
 )
@@ -236,6 +237,8 @@ def _detail_context(request, req, bound=None):
         "extension_rows": extension_rows,
         "commissioners": active_commissioners_of(req.enterprise_id),
         "may_see_contact_card": standing.member or standing.commissioner or standing.supervisor,
+        "policy": policy_for(req.region),
+        "extended": any(x.status == ExtensionStatus.APPROVED for x in extensions),
     }
 
 
@@ -277,7 +280,8 @@ def request_create(request):
                 ) % {"assign": _local(req.assign_due_at), "answer": _local(req.answer_due_at)})
                 return redirect("issues:request_detail", req.pk)
     else:
-        form = forms.RequestForm(user=request.user, initial={"enterprise": request.GET.get("enterprise")})
+        preselect = request.GET.get("enterprise", "")
+        form = forms.RequestForm(user=request.user, initial={"enterprise": preselect} if preselect.isdigit() else {})
     if not form.fields["enterprise"].queryset.exists():
         raise PermissionDenied
     return render(request, "issues/request_form.html", {"form": form})
