@@ -198,6 +198,16 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE = {
+    # Supervision: freeze last month's ranking (一月一晒绩) just after midnight on the 1st.
+    "publish-monthly-rankings": {
+        "task": "portal.supervision.tasks.publish_monthly_rankings",
+        "schedule": crontab(minute=10, hour=0, day_of_month=1),
+    },
+    # Supervision: count the working hours to dispatch/answer of requests that changed.
+    "refresh-request-timings": {
+        "task": "portal.supervision.tasks.refresh_timings",
+        "schedule": crontab(minute="*/10"),
+    },
     "close-unevaluated-requests": {
         "task": "issues.tasks.close_unevaluated",
         "schedule": crontab(minute="*/15"),

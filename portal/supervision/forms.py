@@ -1,0 +1,153 @@
+"""Filter forms of the supervision pages. Bad input never raises: the field falls back to its default
+and the page says what was ignored."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from issues.models import Category, Source
+from portal.orgs.models import Department, Industry, Region
+from portal.orgs.selectors import region_scope_for
+
+from .models import BigScreenToken, CommonIssue, ReturnVisit
+
+
+class Period:
+    MONTH = "month"
+    YEAR = "year"
+    CUSTOM = "custom"
+    CHOICES = [(MONTH, _("This month")), (YEAR, _("This year")), (CUSTOM, _("From – to"))]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the supervisor asked for, validated against their scope."""
+
+    start: date
+    end: date  # inclusive
+    period: str
+    region: Region | None = None
+    department: Department | None = None
+    category: Category | None = None
+    industry: str = ""
+    source: str = ""
+
+    @property
+    def start_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def end_before(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def as_params(self) -> dict:
+        params = {"period": self.period}
+        if self.period == Period.CUSTOM:
+            params["from"], params["to"] = self.start.isoformat(), self.end.isoformat()
+        for key in ("region", "department", "category"):
+            value = getattr(self, key)
+            if value is not None:
+                params[key] = str(value.pk)
+        if self.industry:
+            params["industry"] = self.industry
+        if self.source:
+            params["source"] = self.source
+        return params
+
+
+class SupervisionFilterForm(forms.Form):
+    period = forms.ChoiceField(label=_("Period"), choices=Period.CHOICES, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, input_formats=["%Y-%m-%d"],
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, input_formats=["%Y-%m-%d"],
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False,
+                                    empty_label=_("Whole scope"))
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False,
+                                        empty_label=_("All departments"))
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False,
+                                      empty_label=_("All categories"))
+    industry = forms.ChoiceField(label=_("Industry"), choices=[("", _("All industries")), *Industry.choices],
+                                 required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=[("", _("All sources")), *Source.choices], required=False)
+
+    def __init__(self, data, *, user, **kwargs):
+        data = data.copy() if data is not None else {}
+        # The URL speaks of from/to; the form fields cannot be called "from".
+        if "from" in data:
+            data["date_from"] = data.get("from")
+        if "to" in data:
+            data["date_to"] = data.get("to")
+        super().__init__(data, **kwargs)
+        scope = region_scope_for(user)
+        self.fields["region"].queryset = scope.order_by("path")
+        self.fields["department"].queryset = Department.objects.filter(region__in=scope).order_by("region__path",
+                                                                                                     "name")
+        for field in self.fields.values():
+            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control " \
+                                                                                              "form-control-sm"
+            field.widget.attrs.setdefault("class", css)
+
+    def filters(self, today: date | None = None) -> tuple[Filters, list[str]]:
+        """The validated filters and the messages about what was ignored."""
+        today = today or timezone.localdate()
+        self.is_valid()
+        notes = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else name
+            notes.append(gettext("%(field)s: %(error)s The default is used instead.") % {
+                "field": label, "error": " ".join(errors)})
+        data = getattr(self, "cleaned_data", {})
+        period = data.get("period") or Period.YEAR
+        start, end = date(today.year, 1, 1), today
+        if period == Period.MONTH:
+            start = today.replace(day=1)
+        elif period == Period.CUSTOM:
+            date_from, date_to = data.get("date_from"), data.get("date_to")
+            if date_from and date_to and date_from <= date_to:
+                start, end = date_from, date_to
+            else:
+                if "date_from" not in self.errors and "date_to" not in self.errors:
+                    notes.append(gettext("Enter both dates of the period as YYYY-MM-DD, the first not after the "
+                                         "second. This year is shown instead."))
+                period = Period.YEAR
+        return Filters(start=start, end=end, period=period, region=data.get("region"),
+                       department=data.get("department"), category=data.get("category"),
+                       industry=data.get("industry") or "", source=data.get("source") or ""), notes
+
+
+class RepublishForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for republishing"), max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+
+
+class BigScreenTokenForm(forms.ModelForm):
+    class Meta:
+        model = BigScreenToken
+        fields = ["region", "label"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = region_scope_for(user).order_by("path")
+        self.fields["region"].widget.attrs["class"] = "form-select"
+        self.fields["label"].widget.attrs["class"] = "form-control"
+
+
+class CommonIssueForm(forms.ModelForm):
+    class Meta:
+        model = CommonIssue
+        fields = ["title", "standard_answer"]
+        widgets = {"title": forms.TextInput(attrs={"class": "form-control"}),
+                   "standard_answer": forms.Textarea(attrs={"rows": 6, "class": "form-control"})}
+
+
+class ReturnVisitForm(forms.ModelForm):
+    class Meta:
+        model = ReturnVisit
+        fields = ["outcome", "note"]
+        widgets = {"outcome": forms.Select(attrs={"class": "form-select"}),
+                   "note": forms.Textarea(attrs={"rows": 3, "class": "form-control"})}

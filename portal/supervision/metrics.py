@@ -1,0 +1,122 @@
+"""The figures of the dashboard, one definition each.
+
+Every figure counts requests *submitted* in the chosen period (the period's cohort) inside the
+supervisor's scope and filters. Each figure is a ``Q`` built here and used twice: inside the one
+aggregate query of the dashboard (``Count("pk", filter=q)``) and as the filter of its drill-down list,
+so a figure always equals the length of the list behind it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from issues.models import OPEN_STATUSES, Card, CardKind, CloseReason, Outcome, Request, Status
+
+RECEIVED = ~Q(status=Status.WITHDRAWN)
+
+
+def _card(kind: str) -> Q:
+    return Q(Exists(Card.objects.filter(request=OuterRef("pk"), kind=kind, revoked_at__isnull=True)))
+
+
+def _overdue(now: datetime) -> Q:
+    return Q(status=Status.SUBMITTED, assign_due_at__lt=now) | Q(status__in=OPEN_STATUSES, answer_due_at__lt=now)
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    condition: Callable[[datetime], Q]
+    help: str = ""
+
+    def q(self, now: datetime) -> Q:
+        return self.condition(now)
+
+
+METRICS: dict[str, Metric] = {
+    "received": Metric(_("Received"), lambda now: RECEIVED,
+                       _("Requests submitted in the period, withdrawn ones excluded.")),
+    "resolved": Metric(_("Resolved"), lambda now: RECEIVED & Q(outcome=Outcome.RESOLVED,
+                                                                 status__in=(Status.ANSWERED, Status.CLOSED)),
+                       _("Answered or closed with the outcome “resolved”; a request reopened as dissatisfied "
+                         "is not resolved until it is answered again.")),
+    "dispatch_due": Metric(_("Due for dispatch"), lambda now: RECEIVED & (Q(assigned_at__isnull=False)
+                                                                          | Q(assign_due_at__lt=now)),
+                           _("Dispatched, or past the dispatch deadline.")),
+    "dispatched_on_time": Metric(_("Dispatched on time"), lambda now: RECEIVED & Q(assigned_on_time=True)),
+    "dispatched_late": Metric(_("Dispatched late"), lambda now: RECEIVED & (
+        Q(assigned_on_time=False) | Q(assigned_at__isnull=True, assign_due_at__lt=now))),
+    "answer_due": Metric(_("Due for an answer"), lambda now: RECEIVED & (Q(answered_at__isnull=False)
+                                                                         | Q(answer_due_at__lt=now)),
+                         _("Answered, or past the answer deadline.")),
+    "answered_on_time": Metric(_("Answered on time"), lambda now: RECEIVED & Q(answered_on_time=True)),
+    "answered_late": Metric(_("Answered late"), lambda now: RECEIVED & (
+        Q(answered_on_time=False) | Q(answered_at__isnull=True, answer_due_at__lt=now))),
+    "evaluated": Metric(_("Evaluated"), lambda now: RECEIVED & Q(satisfaction_score__isnull=False)
+                        & ~Q(close_reason=CloseReason.NOT_EVALUATED),
+                        _("Requests whose latest answer the enterprise rated; not-evaluated closures excluded.")),
+    "reopened": Metric(_("Reopened"), lambda now: RECEIVED & Q(reopen_count__gt=0),
+                       _("Rejected as dissatisfied at least once.")),
+    "open": Metric(_("Open"), lambda now: Q(status__in=OPEN_STATUSES)),
+    "overdue": Metric(_("Overdue"), lambda now: _overdue(now),
+                      _("Open past the dispatch or the answer deadline.")),
+    "yellow_cards": Metric(_("Yellow cards"), lambda now: RECEIVED & _card(CardKind.YELLOW),
+                           _("Requests with a yellow card that was not revoked.")),
+    "red_cards": Metric(_("Red cards"), lambda now: RECEIVED & _card(CardKind.RED),
+                        _("Requests with a red card that was not revoked.")),
+    "not_evaluated": Metric(_("Not evaluated"), lambda now: Q(status=Status.CLOSED,
+                                                              close_reason=CloseReason.NOT_EVALUATED)),
+    "withdrawn": Metric(_("Withdrawn"), lambda now: Q(status=Status.WITHDRAWN)),
+    "dispatch_timed": Metric(_("Dispatched (timed)"), lambda now: RECEIVED & Q(timing__dispatch_hours__isnull=False),
+                             _("Requests whose working hours to dispatch are counted.")),
+    "answer_timed": Metric(_("Answered (timed)"), lambda now: RECEIVED & Q(timing__answer_hours__isnull=False),
+                           _("Requests whose working hours to answer are counted.")),
+}
+
+
+PREFIX = "fig_"
+
+
+def aggregate_expressions(now: datetime) -> dict:
+    """Conditional counts and averages for one aggregate query over a request queryset."""
+    exprs = {PREFIX + name: Count("pk", filter=metric.q(now)) for name, metric in METRICS.items()}
+    exprs[PREFIX + "satisfaction"] = Avg("satisfaction_score", filter=METRICS["evaluated"].q(now))
+    exprs[PREFIX + "dispatch_hours"] = Avg("timing__dispatch_hours", filter=METRICS["dispatch_timed"].q(now))
+    exprs[PREFIX + "answer_hours"] = Avg("timing__answer_hours", filter=METRICS["answer_timed"].q(now))
+    return exprs
+
+
+def unprefixed(row: dict) -> dict:
+    """Aggregate names carry a prefix so they never shadow a field (``answered_on_time``); drop it."""
+    return {key.removeprefix(PREFIX): value for key, value in row.items()}
+
+
+def ratio(part: int | None, whole: int | None) -> float | None:
+    """A percentage with one decimal, or None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return round(100.0 * (part or 0) / whole, 1)
+
+
+def with_rates(row: dict) -> dict:
+    """Add the derived rates to an aggregate row."""
+    row = dict(row)
+    row["resolution_rate"] = ratio(row.get("resolved"), row.get("received"))
+    row["on_time_dispatch_rate"] = ratio(row.get("dispatched_on_time"), row.get("dispatch_due"))
+    row["on_time_answer_rate"] = ratio(row.get("answered_on_time"), row.get("answer_due"))
+    row["reopen_rate"] = ratio(row.get("reopened"), row.get("received"))
+    for key in ("satisfaction", "dispatch_hours", "answer_hours"):
+        if row.get(key) is not None:
+            row[key] = round(float(row[key]), 1)
+    return row
+
+
+def metric_queryset(base, name: str, now: datetime):
+    return base.filter(METRICS[name].q(now))
+
+
+__all__ = ["METRICS", "Metric", "RECEIVED", "Request", "aggregate_expressions", "metric_queryset", "ratio",
+           "with_rates"]

@@ -1,0 +1,262 @@
+"""Supervision's own records: stored timings, ranking snapshots, big-screen links, standard answers,
+return visits and export jobs. Requests themselves belong to ``issues`` and are only read here."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from issues.models import Category, Request
+from portal.orgs.models import Department, Industry, Region
+
+
+class RequestTiming(models.Model):
+    """Working hours a request took to dispatch and to answer, counted on the PRC calendar.
+
+    Maintained by ``refresh_timings`` (beat) and ``manage.py rebuild_stats``; the stamps copied from the
+    request tell whether the row is stale (a reopened request gets a new answer time)."""
+
+    request = models.OneToOneField(Request, verbose_name=_("request"), primary_key=True, on_delete=models.CASCADE,
+                                   related_name="timing")
+    assigned_at = models.DateTimeField(_("dispatched"), null=True)
+    answered_at = models.DateTimeField(_("answered"), null=True)
+    dispatch_hours = models.FloatField(_("working hours to dispatch"), null=True)
+    answer_hours = models.FloatField(_("working hours to answer"), null=True)
+
+    class Meta:
+        verbose_name = _("request timing")
+        verbose_name_plural = _("request timings")
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.dispatch_hours}/{self.answer_hours}"
+
+
+class RankingWeights(models.Model):
+    """Weights of the monthly composite score; the newest row applies."""
+
+    on_time_dispatch = models.DecimalField(_("on-time dispatch rate weight"), max_digits=5, decimal_places=2,
+                                           default=20)
+    on_time_answer = models.DecimalField(_("on-time answer rate weight"), max_digits=5, decimal_places=2, default=25)
+    resolution = models.DecimalField(_("resolution rate weight"), max_digits=5, decimal_places=2, default=30)
+    satisfaction = models.DecimalField(_("satisfaction coefficient weight"), max_digits=5, decimal_places=2,
+                                       default=25)
+    yellow_card_penalty = models.DecimalField(_("points off per yellow card"), max_digits=5, decimal_places=2,
+                                              default=1)
+    red_card_penalty = models.DecimalField(_("points off per red card"), max_digits=5, decimal_places=2, default=3)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("ranking weights")
+        verbose_name_plural = _("ranking weights")
+        constraints = [
+            models.CheckConstraint(condition=Q(on_time_dispatch__gte=0) & Q(on_time_answer__gte=0)
+                                   & Q(resolution__gte=0) & Q(satisfaction__gte=0), name="ranking_weights_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on_time_dispatch}/{self.on_time_answer}/{self.resolution}/{self.satisfaction}"
+
+    @classmethod
+    def current(cls) -> "RankingWeights":
+        return cls.objects.order_by("-pk").first() or cls()
+
+
+class UnitKind(models.TextChoices):
+    REGION = "region", _("Districts and counties")
+    DEPARTMENT = "department", _("Departments")
+    COMMISSIONER_UNIT = "commissioner_unit", _("Commissioners' units")
+
+
+class RankingSnapshot(models.Model):
+    """One month's ranking of one kind of unit. Immutable once published; a republish is version n+1."""
+
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    kind = models.CharField(_("units"), max_length=20, choices=UnitKind.choices)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    reason = models.TextField(_("reason for republishing"), max_length=1000, blank=True)
+    weights = models.JSONField(_("weights used"), default=dict)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ranking snapshot")
+        verbose_name_plural = _("ranking snapshots")
+        ordering = ["-month", "kind", "-version"]
+        constraints = [models.UniqueConstraint(fields=["month", "kind", "version"], name="ranking_snapshot_version")]
+        indexes = [models.Index(fields=["kind", "month"], name="ranking_kind_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.get_kind_display()} v{self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and RankingSnapshot.objects.filter(pk=self.pk, published_at__isnull=False).exists():
+            raise ValidationError(_("A published ranking cannot be changed; republish it as a new version."))
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValidationError(_("A published ranking cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+
+class RankingEntry(models.Model):
+    snapshot = models.ForeignKey(RankingSnapshot, verbose_name=_("snapshot"), on_delete=models.PROTECT,
+                                 related_name="entries")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    unit_name = models.CharField(_("unit"), max_length=100)
+    region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    department = models.ForeignKey(Department, verbose_name=_("department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    received = models.PositiveIntegerField(_("received"))
+    resolved = models.PositiveIntegerField(_("resolved"))
+    resolution_rate = models.DecimalField(_("resolution rate"), max_digits=5, decimal_places=1, null=True)
+    on_time_dispatch_rate = models.DecimalField(_("on-time dispatch rate"), max_digits=5, decimal_places=1,
+                                                null=True)
+    on_time_answer_rate = models.DecimalField(_("on-time answer rate"), max_digits=5, decimal_places=1, null=True)
+    satisfaction = models.DecimalField(_("satisfaction coefficient"), max_digits=5, decimal_places=1, null=True)
+    yellow_cards = models.PositiveIntegerField(_("yellow cards"), default=0)
+    red_cards = models.PositiveIntegerField(_("red cards"), default=0)
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ranking entry")
+        verbose_name_plural = _("ranking entries")
+        ordering = ["snapshot", "rank", "unit_name"]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.unit_name}"
+
+    def save(self, *args, **kwargs):
+        if RankingSnapshot.objects.filter(pk=self.snapshot_id, published_at__isnull=False).exists():
+            raise ValidationError(_("A published ranking cannot be changed; republish it as a new version."))
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if RankingSnapshot.objects.filter(pk=self.snapshot_id, published_at__isnull=False).exists():
+            raise ValidationError(_("A published ranking cannot be changed."))
+        return super().delete(*args, **kwargs)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class BigScreenToken(models.Model):
+    """A revocable read-only link to the big screen of one region subtree."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_token, editable=False)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("big-screen link")
+        verbose_name_plural = _("big-screen links")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.label}"
+
+
+class CommonIssue(models.Model):
+    """A group of common requests (共性诉求) marked as a policy issue, with a standard answer (快解快答)."""
+
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=100)
+    standard_answer = models.TextField(_("standard answer"), max_length=5000)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked by"), on_delete=models.PROTECT,
+                                  related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("policy issue")
+        verbose_name_plural = _("policy issues")
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["category", "industry", "region"], name="common_issue_group")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReturnVisit(models.Model):
+    """A supervisor's return call (回访) about a not-evaluated or dissatisfied request."""
+
+    class Outcome(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASICALLY = "basically", _("Basically satisfied")
+        DISSATISFIED = "dissatisfied", _("Dissatisfied")
+        UNREACHABLE = "unreachable", _("Could not be reached")
+
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
+                                related_name="return_visits")
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), on_delete=models.PROTECT,
+                                   related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    called_at = models.DateTimeField(_("called"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("return visit")
+        verbose_name_plural = _("return visits")
+        ordering = ["-called_at"]
+        indexes = [models.Index(fields=["request", "called_at"], name="return_visit_request")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.get_outcome_display()}"
+
+
+def export_path(instance: "ExportJob", filename: str) -> str:
+    return f"exports/{instance.token}.xlsx"
+
+
+class ExportJob(models.Model):
+    """A large Excel ledger written in the background; downloadable only by its creator."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE,
+                                   related_name="+")
+    kind = models.CharField(_("ledger"), max_length=30)
+    params = models.JSONField(_("filters"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to=export_path, max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0

@@ -1,0 +1,125 @@
+"""The monthly ranking of units (一月一晒绩): figures per unit and the composite score."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from issues.models import Request
+from portal.orgs.models import Department, DepartmentMembership, Region
+
+from .metrics import PREFIX, aggregate_expressions, unprefixed, with_rates
+from .models import RankingWeights, UnitKind
+
+MEASURES = ("received", "resolved", "dispatched_on_time", "dispatch_due", "answered_on_time", "answer_due",
+            "yellow_cards", "red_cards", "evaluated")
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    start = month.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (timezone.make_aware(datetime.combine(start, time.min), tz),
+            timezone.make_aware(datetime.combine(following, time.min), tz))
+
+
+def previous_month(today: date) -> date:
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _quantize(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def composite_score(row: dict, weights: RankingWeights) -> Decimal:
+    """Weighted mean of the rates that exist (0–100), minus points per card."""
+    parts = [(weights.on_time_dispatch, row["on_time_dispatch_rate"]), (weights.on_time_answer,
+                                                                        row["on_time_answer_rate"]),
+             (weights.resolution, row["resolution_rate"]), (weights.satisfaction, row["satisfaction"])]
+    used = [(Decimal(w), Decimal(str(v))) for w, v in parts if v is not None and w]
+    total_weight = sum((w for w, _ in used), Decimal(0))
+    score = sum((w * v for w, v in used), Decimal(0)) / total_weight if total_weight else Decimal(0)
+    score -= weights.yellow_card_penalty * row["yellow_cards"] + weights.red_card_penalty * row["red_cards"]
+    return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _grouped(qs: QuerySet, key: str, now: datetime) -> dict:
+    exprs = aggregate_expressions(now)
+    exprs = {PREFIX + name: exprs[PREFIX + name] for name in (*MEASURES, "satisfaction")}
+    rows = (unprefixed(row) for row in qs.order_by().values(key).annotate(**exprs))
+    return {row.pop(key): row for row in rows}
+
+
+def _add(into: dict, row: dict) -> None:
+    for name in MEASURES:
+        into[name] = into.get(name, 0) + row[name]
+    if row["satisfaction"] is not None:
+        into["score_sum"] = into.get("score_sum", 0.0) + float(row["satisfaction"]) * row["evaluated"]
+
+
+def ranking_rows(kind: str, month: date, *, regions: QuerySet[Region] | None = None,
+                 weights: RankingWeights | None = None, now: datetime | None = None) -> list[dict]:
+    """One row per unit with requests submitted in the month, best score first, ranks assigned.
+
+    ``regions`` narrows the units to a supervisor's scope (drafts); published snapshots cover the city."""
+    weights = weights or RankingWeights.current()
+    start, end = month_bounds(month)
+    now = now or timezone.now()
+    qs = Request.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    region_list = list((regions if regions is not None else Region.objects.all()).only("pk", "name", "path",
+                                                                                        "level", "parent_id"))
+    units: dict = {}
+    if kind == UnitKind.REGION:
+        districts = [r for r in region_list if r.level == Region.Level.DISTRICT]
+        paths = {r.pk: r.path for r in Region.objects.only("pk", "path")}
+        for region_id, row in _grouped(qs, "region_id", now).items():
+            path = paths.get(region_id, "")
+            district = next((d for d in districts if path.startswith(d.path)), None)
+            if district is None:
+                continue
+            unit = units.setdefault(district.pk, {"unit_name": district.name, "region": district,
+                                                  "department": None})
+            _add(unit, row)
+    else:
+        if kind == UnitKind.DEPARTMENT:
+            grouped = _grouped(qs.filter(lead_department__isnull=False),
+                                                          "lead_department_id", now)
+        else:
+            unit_of = DepartmentMembership.objects.filter(user=OuterRef("commissioner_id"),
+                                                          kind=DepartmentMembership.Kind.COMMISSIONER)
+            qs = qs.annotate(unit_id=Subquery(unit_of.values("department_id")[:1]))
+            grouped = _grouped(qs.filter(unit_id__isnull=False), "unit_id", now)
+        region_ids = {r.pk for r in region_list}
+        departments = Department.objects.in_bulk([k for k in grouped if k is not None])
+        for department_id, row in grouped.items():
+            department = departments.get(department_id)
+            if department is None or department.region_id not in region_ids:
+                continue
+            unit = units.setdefault(department_id, {"unit_name": department.name, "region": None,
+                                                    "department": department})
+            _add(unit, row)
+    rows = []
+    for unit in units.values():
+        unit["satisfaction"] = (unit.get("score_sum", 0.0) / unit["evaluated"]) if unit.get("evaluated") else None
+        figures = with_rates(unit)
+        row = {
+            "unit_name": unit["unit_name"], "region": unit["region"], "department": unit["department"],
+            "received": unit["received"], "resolved": unit["resolved"],
+            "resolution_rate": _quantize(figures["resolution_rate"]),
+            "on_time_dispatch_rate": _quantize(figures["on_time_dispatch_rate"]),
+            "on_time_answer_rate": _quantize(figures["on_time_answer_rate"]),
+            "satisfaction": _quantize(figures["satisfaction"]),
+            "yellow_cards": unit["yellow_cards"], "red_cards": unit["red_cards"],
+        }
+        if not row["received"]:
+            continue
+        row["score"] = composite_score(row, weights)
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["score"], -r["received"], r["unit_name"]))
+    for position, row in enumerate(rows, start=1):
+        row["rank"] = position
+    return rows
+
+
+__all__ = ["composite_score", "month_bounds", "previous_month", "ranking_rows"]

@@ -1,0 +1,49 @@
+"""Celery tasks of supervision: a few lines each around a service."""
+
+import logging
+
+from celery import shared_task
+from django.core.files import File
+from django.db import OperationalError
+from django.utils import timezone
+
+from .exports import build_ledger, write_workbook
+from .models import ExportJob
+from .ranking import previous_month
+from .services import export_job_finish, export_job_progress, ranking_publish_month, timings_refresh
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def publish_monthly_rankings() -> int:
+    """Month end: freeze last month's rankings (only kinds without a published version)."""
+    return len(ranking_publish_month(month=previous_month(timezone.localdate())))
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=3)
+def refresh_timings() -> int:
+    return timings_refresh()
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+def write_export(job_id: int) -> None:
+    job = ExportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status == ExportJob.Status.DONE:
+        return
+    ledger = build_ledger(job.kind, job.created_by, job.params)
+    if ledger is None:
+        export_job_finish(job=job, name="", content=None, error="unknown ledger")
+        return
+    import tempfile
+
+    with tempfile.TemporaryFile() as handle:
+        try:
+            write_workbook(ledger, handle, progress=lambda n: export_job_progress(job_id=job.pk, done=n))
+        except Exception:
+            logger.exception("export %s failed", job.pk)
+            export_job_finish(job=job, name="", content=None, error="failed")
+            raise
+        handle.seek(0)
+        export_job_finish(job=job, name=f"{job.token}.xlsx", content=File(handle))

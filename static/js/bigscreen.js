@@ -1,0 +1,60 @@
+/* Big screen: draws the charts of the panel, rotates the views every 15 s and redraws after each
+   htmx refresh of the panel (every 60 s). */
+(function () {
+  "use strict";
+  var ROTATE_MS = 15000;
+  var charts = [];
+  var current = 0;
+  var DARK = { textStyle: { color: "#cfe3ff" } };
+
+  function draw() {
+    charts.forEach(function (c) { c.dispose(); });
+    charts = [];
+    var node = document.getElementById("bigscreen-data");
+    if (!node || !window.echarts) { return; }
+    var data = JSON.parse(node.textContent);
+    function bar(id, rows, color) {
+      var el = document.getElementById(id);
+      if (!el) { return; }
+      var chart = echarts.init(el, null, { renderer: "canvas" });
+      chart.setOption(Object.assign({}, DARK, {
+        grid: { left: 60, right: 30, top: 30, bottom: 80 },
+        xAxis: { type: "category", data: rows.map(function (r) { return r.name; }),
+                 axisLabel: { color: "#cfe3ff", fontSize: 20, interval: 0, rotate: 30 } },
+        yAxis: { type: "value", axisLabel: { color: "#cfe3ff", fontSize: 18 }, splitLine: { lineStyle: { color: "#1d3557" } } },
+        series: [{ type: "bar", data: rows.map(function (r) { return r.received; }), itemStyle: { color: color },
+                   label: { show: true, position: "top", color: "#fff", fontSize: 18 } },
+                 { type: "bar", data: rows.map(function (r) { return r.resolved; }), itemStyle: { color: "#2ec4b6" } }]
+      }));
+      charts.push(chart);
+    }
+    bar("bs-region", data.region, "#4ea8de");
+    bar("bs-category", data.category, "#ffb703");
+    var trendEl = document.getElementById("bs-trend");
+    if (trendEl) {
+      var trend = echarts.init(trendEl);
+      trend.setOption(Object.assign({}, DARK, {
+        grid: { left: 60, right: 30, top: 30, bottom: 50 },
+        xAxis: { type: "category", data: data.trend.labels, axisLabel: { color: "#cfe3ff", fontSize: 18 } },
+        yAxis: { type: "value", axisLabel: { color: "#cfe3ff", fontSize: 18 }, splitLine: { lineStyle: { color: "#1d3557" } } },
+        series: [{ type: "line", smooth: true, data: data.trend.received, lineStyle: { width: 4 } },
+                 { type: "line", smooth: true, data: data.trend.resolved, lineStyle: { width: 4 } }]
+      }));
+      charts.push(trend);
+    }
+    show(current);
+  }
+
+  function show(index) {
+    var views = document.querySelectorAll(".views .view");
+    if (!views.length) { return; }
+    current = index % views.length;
+    views.forEach(function (v, i) { v.classList.toggle("active", i === current); });
+    charts.forEach(function (c) { c.resize(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", draw);
+  document.body.addEventListener("htmx:afterSettle", draw);
+  window.setInterval(function () { show(current + 1); }, ROTATE_MS);
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
