@@ -14,12 +14,13 @@ answer_missed  ``answer_due_at``           red card on the lead department (the 
 evaluate       ``evaluate_remind_at``      enterprise users asked to evaluate the answer
 =============  ==========================  =========================================================
 
-Exactly once: per request and stage one transaction locks the request, re-checks that the stage still
-applies (a request that moved on is not reminded) and that no ``Reminder`` row exists for (request,
-kind, round); only then it writes the Reminder, the card and the notifications (with
-``dedupe_key=reminder:<pk>``). The round is the request's ``reopen_count``, so a reopened request gets
-fresh answer reminders. A re-run, a second beat or a restarted worker finds the row and does nothing;
-a sweep after an outage finds every stage still due and sends it once, marked late.
+Exactly once: a short transaction locks a handful of requests (``LOCK_SIZE``, in primary-key order),
+re-checks each under its lock (a request that moved on is not reminded) and that no ``Reminder`` row
+exists for (request, kind, round); only then it writes the Reminder, the card and the notifications
+(``dedupe_key=reminder:<pk>``). If a batch fails, its requests are retried one per transaction.
+The round is the request's ``reopen_count``, so a reopened request gets fresh answer reminders.
+A re-run, a second beat or a restarted worker finds the row and does nothing; a sweep
+after an outage finds every stage still due and sends it once, marked late.
 """
 
 import logging
@@ -34,14 +35,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.notifications.services import enqueue_now, notify_rows
+from portal.notifications.services import enqueue_now, notify_new_bulk
 from portal.orgs.models import Department, DepartmentMembership, EnterpriseMembership, Pairing, Region, SupervisorScope
 
 from .models import Card, CardKind, Reminder, ReminderKind, Request, RequestEvent, Status, SweepRun
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 500  # ids per query
+LOCK_SIZE = 100  # requests per transaction: locks held for a fraction of a second
 # Sent more than this after the stage fell due (about two sweep intervals) counts as late.
 LATE_AFTER = timedelta(minutes=30)
 
@@ -238,7 +240,7 @@ def _card_unit(req: Request, kind: str, people: Directory) -> Department | None:
     return people.commissioner_unit(req)
 
 
-def _issue_card(req: Request, kind: str, reminder: Reminder, now: datetime, people: Directory) -> Card | None:
+def _card(req: Request, kind: str, reminder: Reminder, now: datetime, people: Directory) -> Card | None:
     card_kind = CardKind.YELLOW if kind == ReminderKind.ASSIGN_MISSED else CardKind.RED
     unit = _card_unit(req, kind, people)
     if unit is None:
@@ -247,14 +249,8 @@ def _issue_card(req: Request, kind: str, reminder: Reminder, now: datetime, peop
         return None
     reason = (_("Dispatch deadline %(due)s missed") if card_kind == CardKind.YELLOW
               else _("Answer deadline %(due)s missed")) % {"due": _when(reminder.due_at)}
-    card, created = Card.objects.get_or_create(
-        request=req, kind=card_kind, round=reminder.round,
-        defaults={"unit": unit, "region_id": req.region_id, "issued_at": now, "reason": reason[:200]})
-    if created:
-        RequestEvent.objects.create(request=req, action=f"{card_kind}_card", from_status=req.status,
-                                    to_status=req.status, comment=reason, created_at=now,
-                                    data={"card": card.pk, "unit": unit.name, "round": reminder.round})
-    return card
+    return Card(request=req, kind=card_kind, round=reminder.round, unit=unit, region_id=req.region_id,
+                issued_at=now, reason=reason[:200])
 
 
 def _message(req: Request, kind: str, people: Directory, card: Card | None) -> tuple[list, str, bool]:
@@ -279,45 +275,88 @@ def _message(req: Request, kind: str, people: Directory, card: Card | None) -> t
 
 
 @transaction.atomic
-def reminder_send(*, req_id: int, kind: str, now: datetime, people: Directory | None = None) -> str:
-    """Send stage ``kind`` of one request if it is still due and was never sent in this round.
+def reminders_send(*, req_ids: list[int], kind: str, now: datetime, people: Directory | None = None) -> dict:
+    """Send stage ``kind`` of these requests where it is still due and was never sent in this round.
 
-    Returns what happened: sent, late, superseded (a "near" stage whose deadline already passed:
-    recorded, not sent — the "missed" stage says more), exists, or moved_on.
+    One transaction: lock the requests (in primary-key order, so concurrent sweeps cannot deadlock),
+    re-check each under the lock, skip those with a reminder row for (request, kind, round), then
+    write the reminders, cards, timeline events and notifications in a few bulk inserts. The locks
+    make "check, then insert" one step; the unique constraints back it up (a clash rolls it all back).
+
+    Returns {request id: outcome}: sent, late, superseded (a "near" stage whose deadline has already
+    passed: recorded, not sent — the "missed" stage says more), exists, or moved_on.
     """
     people = people or Directory()
     stage = STAGES[kind]
-    req = Request.objects.select_for_update().filter(pk=req_id).first()
-    if req is None:
-        return "moved_on"
-    due = getattr(req, stage.due_field)
-    if not stage.applies(req) or due is None or due > now:
-        return "moved_on"
-    if Reminder.objects.filter(request=req, kind=kind, round=req.reopen_count).exists():
-        return "exists"  # the lock makes this check and the insert below one step; reminder_once backs it up
-    late = now - due > LATE_AFTER
-    reminder = Reminder.objects.create(request=req, kind=kind, round=req.reopen_count, due_at=due, created_at=now,
-                                       sent_at=now, late=late)
-    if kind in NEAR_KINDS and getattr(req, stage.deadline_field) <= now:
-        return "superseded"
-    card = None
-    if kind in (ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_MISSED):
-        card = _issue_card(req, kind, reminder, now, people)
-    users, title, urgent = _message(req, kind, people, card)
-    _, delivery_ids = notify_rows(users=users, kind=f"reminder_{kind}", title=title, urgent=urgent, now=now,
-                                  url=reverse("issues:request_detail", args=[req.pk]),
-                                  dedupe_key=f"reminder:{reminder.pk}")
-    people.outbox.extend(delivery_ids)
-    return "late" if late else "sent"
+    reqs = list(Request.objects.select_for_update().filter(pk__in=req_ids).order_by("pk"))
+    outcomes = dict.fromkeys(req_ids, "moved_on")
+    done = set(Reminder.objects.filter(request_id__in=req_ids, kind=kind).values_list("request_id", "round"))
+    todo = []
+    for req in reqs:
+        due = getattr(req, stage.due_field)
+        if not stage.applies(req) or due is None or due > now:
+            continue
+        if (req.pk, req.reopen_count) in done:
+            outcomes[req.pk] = "exists"
+            continue
+        todo.append(Reminder(request=req, kind=kind, round=req.reopen_count, due_at=due, created_at=now, sent_at=now,
+                             late=now - due > LATE_AFTER))
+    created = Reminder.objects.bulk_create(todo) if todo else []
+    cards, messages, sent = [], [], []
+    for reminder in created:
+        req = reminder.request
+        outcomes[req.pk] = "late" if reminder.late else "sent"
+        if kind in NEAR_KINDS and getattr(req, stage.deadline_field) <= now:
+            outcomes[req.pk] = "superseded"
+            continue
+        card = None
+        if kind in (ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_MISSED):
+            card = _card(req, kind, reminder, now, people)
+            if card is not None:
+                cards.append(card)
+        users, title, urgent = _message(req, kind, people, card)
+        messages.append({"users": users, "kind": f"reminder_{kind}", "title": title, "urgent": urgent,
+                         "url": reverse("issues:request_detail", args=[req.pk]),
+                         "dedupe_key": f"reminder:{reminder.pk}"})
+        sent.append(reminder)
+    if cards:
+        Card.objects.bulk_create(cards)
+        RequestEvent.objects.bulk_create([
+            RequestEvent(request=card.request, action=f"{card.kind}_card", from_status=card.request.status,
+                         to_status=card.request.status, comment=card.reason, created_at=now,
+                         data={"card": card.pk, "unit": card.unit.name, "round": card.round}) for card in cards])
+    people.outbox.extend(notify_new_bulk(messages, now=now))
+    return outcomes
+
+
+def reminder_send(*, req_id: int, kind: str, now: datetime, people: Directory | None = None) -> str:
+    """One request's stage ``kind`` (see ``reminders_send``)."""
+    return reminders_send(req_ids=[req_id], kind=kind, now=now, people=people)[req_id]
 
 
 # ---------------------------------------------------------------------------------------------
 # the sweep
 
 
-def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepRun:
-    """Send every due stage once. Bounded memory: ids in batches by primary key, one short transaction
-    per request, deliveries enqueued once per batch after its requests committed."""
+def _send_or_isolate(ids: list[int], kind: str, now: datetime, people: Directory) -> tuple[list[str], int]:
+    """A batch in one transaction; if it fails, request by request so one broken request stops nothing."""
+    try:
+        return list(reminders_send(req_ids=ids, kind=kind, now=now, people=people).values()), 0
+    except Exception:  # noqa: BLE001 — retried one by one below, each failure logged
+        logger.warning("reminder batch %s of %d requests failed; retrying one by one", kind, len(ids), exc_info=True)
+    outcomes, errors = [], 0
+    for pk in ids:
+        try:
+            outcomes.append(reminder_send(req_id=pk, kind=kind, now=now, people=people))
+        except Exception:  # noqa: BLE001 — one broken request must not stop the others
+            errors += 1
+            logger.exception("reminder %s of request %s failed", kind, pk, extra={"request_id": pk})
+    return outcomes, errors
+
+
+def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, lock_size: int = LOCK_SIZE) -> SweepRun:
+    """Send every due stage once. Bounded memory: ids in batches by primary key; short transactions of
+    ``lock_size`` requests; deliveries enqueued after each transaction has committed."""
     started = timezone.now()
     now = now or started
     run = SweepRun.objects.create(started_at=started, now=now)
@@ -334,18 +373,13 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Sweep
                 break
             last = ids[-1]
             people.preload(ids)
-            for pk in ids:
-                try:
-                    outcome = reminder_send(req_id=pk, kind=kind, now=now, people=people)
-                except Exception:  # noqa: BLE001 — one broken request must not stop the others
-                    errors += 1
-                    logger.exception("reminder %s of request %s failed", kind, pk, extra={"request_id": pk})
-                    continue
-                if outcome in ("sent", "late", "superseded"):
-                    sent += 1
-                    late += outcome != "sent"
-            enqueue_now(people.outbox)
-            people.outbox = []
+            for start in range(0, len(ids), lock_size):
+                outcomes, failed = _send_or_isolate(ids[start:start + lock_size], kind, now, people)
+                errors += failed
+                sent += sum(o in ("sent", "late", "superseded") for o in outcomes)
+                late += sum(o in ("late", "superseded") for o in outcomes)
+                enqueue_now(people.outbox)
+                people.outbox = []
         counts[str(kind)] = sent
     run.finished_at = timezone.now()
     run.counts, run.late, run.errors = counts, late, errors

@@ -49,7 +49,7 @@ def notify_rows(*, users: Iterable, kind: str, title: str, body: str = "", url: 
                 dedupe_key: str | None = None, now: datetime | None = None) -> tuple[list[Notification], list[int]]:
     """Write the notifications and their deliveries; returns them and the ids of deliveries to send now.
 
-    Nothing is enqueued: ``notify`` does that after commit, the reminder sweep once per batch.
+    Nothing is enqueued: ``notify`` does that after commit.
     """
     people, seen = [], set()
     for user in users:
@@ -82,10 +82,9 @@ def notify_rows(*, users: Iterable, kind: str, title: str, body: str = "", url: 
     now = now or timezone.now()
     deferred_until = None if urgent else quiet_until(now)
     status = Delivery.Status.DEFERRED if deferred_until else Delivery.Status.PENDING
-    deliveries = Delivery.objects.bulk_create([
-        Delivery(notification=n, channel=channel, status=status, not_before=deferred_until)
-        for n in created for channel in channels_for(n.user)
-    ])
+    rows = [Delivery(notification=n, channel=channel, status=status, not_before=deferred_until)
+            for n in created for channel in channels_for(n.user)]
+    deliveries = Delivery.objects.bulk_create(rows) if rows else []
     return created, [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
 
 
@@ -110,3 +109,32 @@ def notification_mark_read(*, user, notification_id: int) -> bool:
 
 def notification_mark_all_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notify_new_bulk(messages: list[dict], *, now: datetime | None = None) -> list[int]:
+    """Many notifications whose dedupe keys are known to be new (the reminder sweep), in two inserts.
+
+    Each message is a dict of ``notify``'s keywords (users, kind, title, body, url, urgent, dedupe_key).
+    Returns the ids of the deliveries to enqueue once the caller's transaction has committed.
+    """
+    now = now or timezone.now()
+    rows = []
+    for message in messages:
+        seen: set[int] = set()
+        for user in message["users"]:
+            if user is None or user.pk in seen or not user.is_active:
+                continue
+            seen.add(user.pk)
+            key = message.get("dedupe_key")
+            rows.append(Notification(user=user, kind=message["kind"], title=message["title"][:200],
+                                     body=message.get("body", ""), url=message.get("url", "")[:300],
+                                     urgent=message.get("urgent", False),
+                                     dedupe_key=f"{key}:{user.pk}" if key else None))
+    created = Notification.objects.bulk_create(rows) if rows else []
+    quiet = quiet_until(now)
+    deliveries = [Delivery(notification=n, channel=channel,
+                           status=Delivery.Status.DEFERRED if quiet and not n.urgent else Delivery.Status.PENDING,
+                           not_before=None if n.urgent else quiet)
+                  for n in created for channel in channels_for(n.user)]
+    deliveries = Delivery.objects.bulk_create(deliveries) if deliveries else []
+    return [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
