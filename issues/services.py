@@ -159,8 +159,8 @@ def request_url(req: Request) -> str:
 
 def _lock(req_id: int, expected_version: int | None) -> Request:
     try:
-        req = Request.objects.select_for_update(of=("self",)).select_related("region", "enterprise", "commissioner").get(
-            pk=req_id)
+        req = (Request.objects.select_for_update(of=("self",))
+               .select_related("region", "enterprise", "commissioner").get(pk=req_id))
     except Request.DoesNotExist:
         raise TransitionError(_("This request does not exist.")) from None
     if expected_version is not None and req.version != expected_version:
@@ -184,6 +184,12 @@ def _record(req: Request, *, actor, action: str, old_status: str, comment: str =
     return RequestEvent.objects.create(request=req, dispatch=dispatch, actor=actor, action=action,
                                        from_status=old_status, to_status=req.status, comment=comment,
                                        data=data or {}, created_at=now or timezone.now())
+
+
+def _cancel_open_dispatches(req: Request) -> None:
+    """A closed request leaves no task open in a department's queue (e.g. a co-handler that never replied)."""
+    req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(status=DispatchStatus.CANCELLED,
+                                                                    version=F("version") + 1)
 
 
 def _attach(files, *, req: Request, event: RequestEvent, actor) -> None:
@@ -341,6 +347,7 @@ def request_evaluate(*, req_id: int, actor, verdict: str, comment: str = "",
         req.status = Status.CLOSED
         req.closed_at = now
         req.close_reason = CloseReason.EVALUATED
+        _cancel_open_dispatches(req)
         lead = None
         action = "evaluate"
     _record(req, actor=actor, action=action, old_status=old, comment=comment, now=now,
@@ -638,9 +645,12 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     req = _lock(request_id, None)
     if not _supervises(actor, req):
         raise PermissionDenied
-    extension = Extension.objects.select_for_update(of=("self",)).select_related("dispatch__department").get(pk=extension_id)
+    extension = (Extension.objects.select_for_update(of=("self",)).select_related("dispatch__department")
+                 .get(pk=extension_id))
     if extension.status != ExtensionStatus.PENDING:
         raise TransitionError(_("This extension request has already been decided."))
+    if not extension.dispatch.is_open or req.status not in (Status.IN_PROGRESS, Status.INFO_NEEDED):
+        raise TransitionError(_("The task has already been answered or closed; the extension is no longer needed."))
     comment = _clean_text(comment, limit=1000, required_message=None if approve else _(
         "Give the reason for rejecting the extension."))
     now = timezone.now()
@@ -685,6 +695,7 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
     req.status = Status.CLOSED
     req.closed_at = now
     req.close_reason = CloseReason.NOT_EVALUATED
+    _cancel_open_dispatches(req)
     _record(req, actor=None, action="close_unevaluated", old_status=old, now=now)
     notify(users=_commissioners(req), kind="request_closed_unevaluated", url=request_url(req),
            title=_("Closed without evaluation: %(title)s") % {"title": req.title})

@@ -537,6 +537,18 @@ def test_it_refuses_an_unknown_verdict(done, alice):
     unchanged(done)
 
 
+def test_it_takes_an_unanswered_co_task_out_of_the_queue_when_the_request_closes(
+    sent, alice, carol, chris, housing_bureau, hr_bureau, bob
+):
+    answered(sent, bob, hr_bureau, carol)
+    services.request_evaluate(req_id=sent.pk, actor=alice, verdict=Verdict.SATISFIED)
+    task = co_dispatch(sent, housing_bureau)
+    assert task.status == DispatchStatus.CANCELLED
+    with pytest.raises(TransitionError, match="no longer possible"):
+        services.dispatch_answer(dispatch_id=task.pk, actor=chris, body="迟到的意见")
+    assert fresh(sent).status == Status.CLOSED
+
+
 # ---------------------------------------------------------------------------------------------
 # reassign
 
@@ -710,6 +722,16 @@ def test_it_refuses_extensions_that_are_not_later_too_long_twice_or_from_a_co_ha
     with pytest.raises(TransitionError, match="already waiting"):
         ask_extension(sent, carol, days=6)
     assert Extension.objects.count() == 1
+
+
+def test_it_refuses_to_decide_an_extension_once_the_task_is_answered(sent, carol, dora):
+    extension = ask_extension(sent, carol)
+    services.dispatch_answer(dispatch_id=lead_dispatch(sent).pk, actor=carol, outcome=Outcome.RESOLVED, body="已解决")
+    before = fresh(sent)
+    with pytest.raises(TransitionError, match="no longer needed"):
+        services.extension_decide(extension_id=extension.pk, actor=dora, approve=True)
+    unchanged(before)
+    assert fresh(extension).status == ExtensionStatus.PENDING
 
 
 def test_it_counts_an_answer_on_time_against_the_approved_extension(alice, bob, acme, hr_bureau, carol, dora):

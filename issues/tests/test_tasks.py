@@ -7,11 +7,11 @@ import time_machine
 
 from issues import services
 from issues.clock import SHANGHAI
-from issues.models import CloseReason, RequestEvent, SlaPolicy, Status, Verdict
+from issues.models import CloseReason, Dispatch, DispatchStatus, RequestEvent, SlaPolicy, Status, Verdict
 from issues.tasks import close_unevaluated
 from portal.notifications.models import Notification
 
-from .factories import answered, fresh, make_request
+from .factories import answered, dispatched, fresh, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,14 @@ def test_it_counts_the_days_from_the_latest_answer_after_a_reopen(answered_monda
         answered(answered_monday, None, hr_bureau, carol)
     assert run_at(at(2025, 11, 28, 10)) == 0  # 7 working days after the first answer, 6 after the second
     assert run_at(at(2025, 12, 1, 10)) == 1
+
+
+def test_it_cancels_a_co_task_still_open_when_it_closes(acme, alice, bob, bert, hr_bureau, housing_bureau, carol):
+    with time_machine.travel(at(2025, 11, 17, 10), tick=False):
+        req = dispatched(make_request(acme, alice), bob, hr_bureau, co=[housing_bureau])
+        req = answered(req, bob, hr_bureau, carol)
+    assert run_at(at(2025, 11, 26, 10)) == 1
+    assert set(req.dispatches.values_list("role", "status")) == {
+        (Dispatch.Role.LEAD, DispatchStatus.ANSWERED),
+        (Dispatch.Role.CO, DispatchStatus.CANCELLED),
+    }
