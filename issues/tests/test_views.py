@@ -453,3 +453,15 @@ def test_it_renders_the_detail_page_for_every_role_involved(client, done, alice,
         response = client.get(url("request_detail", done.pk))
         assert response.status_code == 200
         assert "Timeline" in response.content.decode()
+
+
+@pytest.mark.parametrize("who, name", [("bob", "queue"), ("carol", "department_queue"), ("dave", "supervisor_list")])
+def test_it_keeps_the_work_queues_to_a_constant_number_of_queries(client, acme, alice, bob, carol, dave, hr_bureau,
+                                                                   request, who, name,
+                                                                   django_assert_max_num_queries):
+    for i in range(27):
+        dispatched(make_request(acme, alice, title=f"诉求{i}"), bob, hr_bureau)
+    client.force_login(request.getfixturevalue(who))
+    with django_assert_max_num_queries(14):  # session, user, scope, count, one page with its joins, nav
+        response = client.get(url(name))
+    assert len(response.context["page"]) == 25
