@@ -178,3 +178,29 @@ def test_the_status_page_is_for_staff(client, alice, admin_user):
     client.force_login(admin_user)
     assert "Last reminder sweep" in client.get("/notifications/status/", HTTP_ACCEPT_LANGUAGE="en").content.decode() \
         or client.get("/notifications/status/").status_code == 200
+
+
+def test_submitting_through_the_web_with_redis_unreachable_is_quick_and_loses_nothing(client, alice, acme, bob):
+    """A real publish to a closed port (no mock): the page answers promptly and the delivery waits."""
+    import time
+
+    from portal import celery_app
+
+    bob.email = "bob@gov.example"
+    bob.save()
+    client.force_login(alice)
+    old = celery_app.conf.task_always_eager, celery_app.conf.broker_url
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = False, "redis://127.0.0.1:1/0"
+    celery_app.pool.force_close_all()
+    started = time.monotonic()
+    try:
+        response = client.post("/requests/new/", {
+            "enterprise": acme.pk, "category": Category.objects.get(code="finance").pk, "title": "临时用电",
+            "description": "新厂房需要临时用电。"})
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = old
+        celery_app.pool.force_close_all()
+    assert time.monotonic() - started < 8  # about 2 s here: one refused connection, no retries
+    assert response.status_code == 302, response.content.decode()[:500]
+    req = Request.objects.get(title="临时用电")
+    assert Delivery.objects.get(notification__user=bob, notification__url__endswith=f"/{req.pk}/").status == "pending"
