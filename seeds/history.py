@@ -78,6 +78,9 @@ def load(stdout) -> None:
         written = _load(city, categories)
         RequestEvent.objects.create(request=Request.objects.order_by("pk").first(), action=MARKER,
                                     comment="demo history", data={"requests": written})
+    from portal.supervision.services import timings_refresh
+
+    timings_refresh()
     stdout.write(f"Request history: {written} requests this year.\n")
 
 

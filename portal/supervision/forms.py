@@ -82,6 +82,8 @@ class SupervisionFilterForm(forms.Form):
             data["date_from"] = data.get("from")
         if "to" in data:
             data["date_to"] = data.get("to")
+        if not data.get("period"):
+            data["period"] = Period.YEAR
         super().__init__(data, **kwargs)
         scope = region_scope_for(user)
         self.fields["region"].queryset = scope.order_by("path")
