@@ -27,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     real_name = factory.Sequence(lambda n: f"用户{n}")
     phone = factory.Sequence(lambda n: f"139{n:08d}")
-    password = factory.PostGenerationMethodCall("set_password", "Portal#2026")
+    password = factory.django.Password("Portal#2026")
 
 
 class RegionFactory(factory.django.DjangoModelFactory):

@@ -27,6 +27,7 @@ class RankingSnapshotAdmin(admin.ModelAdmin):
 
     list_display = ["month", "kind", "version", "published_at", "published_by"]
     list_filter = ["kind"]
+    autocomplete_fields = ["published_by"]
     inlines = [RankingEntryInline]
 
     def has_change_permission(self, request, obj=None):
@@ -43,15 +44,18 @@ class RankingSnapshotAdmin(admin.ModelAdmin):
 class BigScreenTokenAdmin(admin.ModelAdmin):
     list_display = ["region", "label", "created_by", "created_at", "revoked_at"]
     readonly_fields = ["token"]
+    autocomplete_fields = ["region", "created_by"]
 
 
 @admin.register(CommonIssue)
 class CommonIssueAdmin(admin.ModelAdmin):
     list_display = ["title", "category", "industry", "region", "marked_by", "updated_at"]
     list_filter = ["category", "industry"]
+    autocomplete_fields = ["category", "region", "marked_by"]
 
 
 @admin.register(ReturnVisit)
 class ReturnVisitAdmin(admin.ModelAdmin):
     list_display = ["request", "supervisor", "outcome", "called_at"]
     raw_id_fields = ["request"]
+    autocomplete_fields = ["supervisor"]
