@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.utils import translation
 
 from issues import services
-from issues.models import OPEN_DISPATCH_STATUSES, Dispatch, RequestEvent, Status
+from issues.models import OPEN_DISPATCH_STATUSES, Category, Dispatch, RequestEvent, Status
 from issues.services import StaleError, TransitionError
 
 from .factories import fresh, make_request, message_of
@@ -21,8 +21,14 @@ from .factories import fresh, make_request, message_of
 real_database = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL row locks and two real connections"
 )
-# Transactional: each thread must see the other's commits; restore the migration-seeded categories.
-threaded = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: each thread must see the other's commits. The tables are flushed between such tests,
+# so they bring their own category rather than rely on the one seeded by migration.
+threaded = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def finance(db):
+    return Category.objects.get_or_create(code="finance", defaults={"name": "融资", "name_en": "Financing"})[0]
 
 
 def live_leads(req) -> int:
@@ -75,8 +81,10 @@ def one_winner(results: list) -> TransitionError:
 
 @real_database
 @threaded
-def test_it_lets_one_of_two_simultaneous_dispatches_win(acme, alice, bob, bert, hr_bureau, housing_bureau, monkeypatch):
-    req = make_request(acme, alice)
+def test_it_lets_one_of_two_simultaneous_dispatches_win(
+    acme, alice, bob, bert, hr_bureau, housing_bureau, finance, monkeypatch
+):
+    req = make_request(acme, alice, category=finance)
     loser = one_winner(
         race(
             lambda: services.request_dispatch(req_id=req.pk, actor=bob, lead=hr_bureau),
@@ -95,9 +103,11 @@ def test_it_lets_one_of_two_simultaneous_dispatches_win(acme, alice, bob, bert, 
 
 @real_database
 @threaded
-def test_it_lets_one_of_a_simultaneous_take_on_and_dispatch_win(acme, alice, bob, bert, hr_bureau, monkeypatch):
+def test_it_lets_one_of_a_simultaneous_take_on_and_dispatch_win(
+    acme, alice, bob, bert, hr_bureau, finance, monkeypatch
+):
     """Both opened the request page at the same version, as the views pass it."""
-    req = make_request(acme, alice)
+    req = make_request(acme, alice, category=finance)
     loser = one_winner(
         race(
             lambda: services.request_take_on(req_id=req.pk, actor=bert, expected_version=req.version),
@@ -114,8 +124,8 @@ def test_it_lets_one_of_a_simultaneous_take_on_and_dispatch_win(acme, alice, bob
 
 @real_database
 @threaded
-def test_it_lets_one_of_two_simultaneous_evaluations_count(acme, alice, bob, hr_bureau, carol, monkeypatch):
-    req = make_request(acme, alice)
+def test_it_lets_one_of_two_simultaneous_evaluations_count(acme, alice, bob, hr_bureau, carol, finance, monkeypatch):
+    req = make_request(acme, alice, category=finance)
     services.request_dispatch(req_id=req.pk, actor=bob, lead=hr_bureau)
     task = Dispatch.objects.get(request=req)
     services.dispatch_answer(dispatch_id=task.pk, actor=carol, outcome="resolved", body="已解决")
