@@ -243,3 +243,87 @@ class ExtensionDecisionForm(BootstrapMixin, forms.Form):
 
 def validation_messages(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# commissioners: filing on an enterprise's behalf, visits, bulk dispatch
+
+
+class OnBehalfForm(AttachmentsMixin, BootstrapMixin, forms.Form):
+    """A request taken by phone or from the 12345 hotline, filed by the commissioner for the enterprise."""
+
+    SOURCES = [("hotline", _l("12345 hotline")), ("phone", _l("Phone")), ("visit", _l("Visit"))]
+
+    enterprise = forms.ModelChoiceField(label=_l("Enterprise"), queryset=Enterprise.objects.none(),
+                                        empty_label=_l("Choose the enterprise"))
+    source = forms.ChoiceField(label=_l("Received by"), choices=SOURCES)
+    category = forms.ModelChoiceField(label=_l("Category"), queryset=Category.objects.filter(is_active=True),
+                                      empty_label=_l("Choose a category"))
+    title = forms.CharField(label=_l("Title"), max_length=100)
+    description = forms.CharField(label=_l("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+                                  help_text=_l("What the enterprise said, in its own words where possible."))
+    attachments = attachments_field()
+
+    def __init__(self, *args, enterprises, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+
+
+class VisitForm(BootstrapMixin, forms.Form):
+    visited_on = forms.DateField(label=_l("Date of the visit"), widget=forms.DateInput(attrs={"type": "date"}))
+    enterprise = forms.ModelChoiceField(label=_l("Enterprise"), queryset=Enterprise.objects.none(), required=False,
+                                        empty_label=_l("No enterprise (project visit)"))
+    project = forms.ModelChoiceField(label=_l("Key project"), queryset=Project.objects.none(), required=False,
+                                     empty_label=_l("No key project"))
+    people_met = forms.CharField(label=_l("People met"), max_length=200, required=False,
+                                 help_text=_l("Names and positions, e.g. “Wang Li, general manager”."))
+    notes = forms.CharField(label=_l("Notes"), max_length=5000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 4}))
+    photos = MultipleFileField(label=_l("Photos"), help_text=_l("Images only; at most 10 files, 20 MB each."))
+
+    def __init__(self, *args, enterprises, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+        self.fields["project"].queryset = projects
+        self.fields["photos"].widget.attrs["accept"] = "image/*"
+
+    def clean_photos(self):
+        photos = self.cleaned_data.get("photos") or []
+        if photos:
+            check_uploads(photos, images_only=True)
+        return photos
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("enterprise") and not data.get("project"):
+            self.add_error("enterprise", _("Choose the enterprise or the key project you visited."))
+        return data
+
+
+class VisitRequestForm(BootstrapMixin, forms.Form):
+    """One request collected on the visit; left blank, it is skipped."""
+
+    category = forms.ModelChoiceField(label=_l("Category"), queryset=Category.objects.filter(is_active=True),
+                                      empty_label=_l("Choose a category"))
+    title = forms.CharField(label=_l("Title"), max_length=100)
+    description = forms.CharField(label=_l("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+VisitRequestFormSet = forms.formset_factory(VisitRequestForm, extra=2, max_num=10, validate_max=True)
+
+
+class BulkDispatchForm(BootstrapMixin, forms.Form):
+    lead = forms.ModelChoiceField(label=_l("Lead department (主办) for the selected requests"),
+                                  queryset=Department.objects.filter(is_active=True),
+                                  empty_label=_l("Choose the lead department"))
+    instruction = forms.CharField(label=_l("Instruction"), max_length=2000, required=False)
+
+
+def parse_selection(raw) -> list[tuple[int, int | None]]:
+    """(request id, version it was shown with) for each ticked box "id:version", ignoring anything malformed."""
+    chosen = []
+    for value in raw[:500]:
+        pk, _sep, version = str(value).partition(":")
+        if pk.isdigit():
+            chosen.append((int(pk), int(version) if version.isdigit() else None))
+    return list(dict.fromkeys(chosen))

@@ -163,6 +163,9 @@ class Request(models.Model):
     assign_remind_at = models.DateTimeField(_("dispatch reminder due"), null=True, blank=True)
     answer_remind_at = models.DateTimeField(_("answer reminder due"), null=True, blank=True)
     evaluate_remind_at = models.DateTimeField(_("evaluation reminder due"), null=True, blank=True)
+    # The deadline it works against now (dispatch deadline while awaiting dispatch, answer deadline while
+    # open after that, none once answered or closed): kept in step by save() so queues sort on an index.
+    current_due_at = models.DateTimeField(_("current deadline"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -185,6 +188,12 @@ class Request(models.Model):
             models.Index(fields=["status", "assign_remind_at"], name="req_status_assign_remind"),
             models.Index(fields=["status", "answer_remind_at"], name="req_status_answer_remind"),
             models.Index(fields=["status", "evaluate_remind_at"], name="req_status_evaluate_remind"),
+            # work queues: urgency order inside each list's scope
+            models.Index(fields=["commissioner", "status", "current_due_at"], name="req_queue_commissioner"),
+            models.Index(fields=["enterprise", "status", "current_due_at"], name="req_queue_enterprise"),
+            models.Index(fields=["lead_department", "status", "current_due_at"], name="req_queue_lead_dept"),
+            models.Index(fields=["region", "status", "current_due_at"], name="req_queue_region"),
+            models.Index(fields=["status", "current_due_at"], name="req_queue_status"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),
@@ -201,13 +210,20 @@ class Request(models.Model):
     def reference(self) -> str:
         return f"SQ{self.submitted_at:%Y%m%d}{self.pk:06d}"
 
-    def current_due_at(self):
+    def running_due_at(self):
         """The deadline the request is working against now."""
         if self.status == Status.SUBMITTED:
             return self.assign_due_at
         if self.status in OPEN_STATUSES:
             return self.answer_due_at
         return None
+
+    def save(self, *args, **kwargs):
+        self.current_due_at = self.running_due_at()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"status", "assign_due_at", "answer_due_at"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "current_due_at"}
+        super().save(*args, **kwargs)
 
 
 class DispatchStatus(models.TextChoices):
@@ -498,3 +514,11 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"sweep {self.started_at:%Y-%m-%d %H:%M}"
+
+
+def current_due_expression():
+    """SQL for Request.running_due_at(), to fill ``current_due_at`` in bulk (migrations, synthetic data)."""
+    return models.Case(
+        models.When(status=Status.SUBMITTED, then=F("assign_due_at")),
+        models.When(status__in=OPEN_STATUSES, then=F("answer_due_at")),
+        default=None, output_field=models.DateTimeField())

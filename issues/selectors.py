@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from portal.orgs.models import Pairing, Region
+from portal.orgs.models import Enterprise, Pairing, Region
 from portal.orgs.selectors import (
     department_ids_for_handler,
     enterprise_ids_for_commissioner,
     enterprise_ids_for_member,
     region_scope_for,
 )
+from projects.models import Project
 
 from .clock import WorkCalendar
 from .models import Dispatch, Extension, HolidayOverride, Request, SlaPolicy
@@ -89,7 +90,7 @@ def _visibility(user) -> Q:
         condition |= Q(enterprise_id__in=enterprise_ids_for_member(user))
     if user.is_commissioner:
         condition |= Q(enterprise_id__in=enterprise_ids_for_commissioner(user)) | Q(commissioner=user)
-        condition |= Q(project__commissioners=user)
+        condition |= Q(project_id__in=Project.commissioners.through.objects.filter(user=user).values("project_id"))
     if user.is_handler:
         condition |= Q(pk__in=Dispatch.objects.filter(department_id__in=department_ids_for_handler(user)).values(
             "request_id"))
@@ -100,10 +101,7 @@ def _visibility(user) -> Q:
 
 def request_visible_to(user) -> QuerySet[Request]:
     """Every request this user may see. Every view, download, export and API starts here."""
-    qs = Request.objects.filter(_visibility(user))
-    if user.is_authenticated and user.is_commissioner:
-        qs = qs.distinct()  # the project join can repeat rows
-    return qs
+    return Request.objects.filter(_visibility(user))
 
 
 def dispatch_visible_to(user) -> QuerySet[Dispatch]:
@@ -130,6 +128,23 @@ def access_dispatch(user, pk: int) -> Dispatch:
 
 def extension_visible_to(user) -> QuerySet[Extension]:
     return Extension.objects.filter(request__in=request_visible_to(user).values("pk"))
+
+
+def enterprises_visible_to(user) -> QuerySet[Enterprise]:
+    """Enterprises whose requests the user may see (for the enterprise search of the work lists)."""
+    if not user.is_authenticated:
+        return Enterprise.objects.none()
+    condition = Q(pk__in=[])
+    if user.is_enterprise_user:
+        condition |= Q(pk__in=enterprise_ids_for_member(user))
+    if user.is_commissioner:
+        condition |= Q(pk__in=enterprise_ids_for_commissioner(user))
+    if user.is_handler:
+        condition |= Q(pk__in=Dispatch.objects.filter(department_id__in=department_ids_for_handler(user)).values(
+            "request__enterprise_id"))
+    if user.is_supervisor:
+        condition |= Q(region_id__in=region_scope_for(user).values("pk"))
+    return Enterprise.objects.filter(condition)
 
 
 def active_commissioners_of(enterprise_id: int) -> list:

@@ -43,6 +43,7 @@ from .models import (
     Source,
     Status,
     Verdict,
+    Visit,
 )
 from .selectors import Policy, active_commissioners_of, policy_for, work_calendar
 from .uploads import check_uploads
@@ -700,3 +701,39 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
     notify(users=_commissioners(req), kind="request_closed_unevaluated", url=request_url(req),
            title=_("Closed without evaluation: %(title)s") % {"title": req.title})
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# visits (走访)
+
+
+@transaction.atomic
+def visit_record(*, actor, visited_on, enterprise: Enterprise | None = None, project: Project | None = None,
+                 people_met: str = "", notes: str = "", photos=(), requests: Iterable[dict] = ()) -> Visit:
+    """A commissioner records a visit to a paired enterprise or one of their key projects, with photos, and
+    files the requests collected on the visit on the enterprise's behalf (source 走访), all or nothing."""
+    if not actor.is_commissioner:
+        raise PermissionDenied
+    if enterprise is None and project is None:
+        raise TransitionError(_("Choose the enterprise or the key project you visited."))
+    if enterprise is not None and not _is_paired(actor, enterprise.pk):
+        raise PermissionDenied(_("You may record visits only to enterprises paired with you."))
+    if project is not None and not project.commissioners.filter(pk=actor.pk).exists() and not (
+            project.enterprise_id and _is_paired(actor, project.enterprise_id)):
+        raise PermissionDenied(_("You may record visits only to your own key projects."))
+    if visited_on > timezone.localdate():
+        raise TransitionError(_("The visit date cannot be in the future."))
+    requests = list(requests)
+    target = enterprise or (project.enterprise if project is not None else None)
+    if requests and target is None:
+        raise TransitionError(_("Requests collected on a visit need an enterprise; choose the enterprise."))
+    checked = check_uploads(photos, images_only=True) if photos else []
+    visit = Visit.objects.create(commissioner=actor, enterprise=enterprise, project=project, visited_on=visited_on,
+                                 people_met=_clean_text(people_met, limit=200), notes=_clean_text(notes))
+    for upload, content_type in checked:
+        Attachment.objects.create(visit=visit, file=upload, original_name=upload.name[:200],
+                                  content_type=content_type, size=upload.size, uploaded_by=actor)
+    for item in requests:
+        request_submit(actor=actor, enterprise=target, category=item["category"], title=item["title"],
+                       description=item["description"], project=project, source=Source.VISIT)
+    return visit

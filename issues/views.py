@@ -1,11 +1,16 @@
 """Thin views: fetch through the selectors, validate with a form, change state only through the services."""
 
+from datetime import timedelta
+
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, F, OuterRef, Q, Subquery, When
-from django.http import FileResponse, Http404
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -15,33 +20,39 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from portal.accounts.audit import audit_record
 from portal.accounts.masking import mask_phone
+from portal.accounts.models import AuditEvent
 from portal.orgs.models import Enterprise, EnterpriseMembership, Pairing
 from portal.orgs.selectors import (
     commissioner_unit,
     department_ids_for_handler,
     enterprise_ids_for_commissioner,
-    enterprise_ids_for_member,
     pairings_of,
     region_scope_for,
 )
+from projects.models import Project
 
-from . import forms, services
+from . import exports, filters, forms, queues, services
+from .exports import XLSX
 from .models import (
-    OPEN_DISPATCH_STATUSES,
     OPEN_STATUSES,
     Attachment,
     Dispatch,
     DispatchStatus,
     ExtensionStatus,
     Status,
+    Visit,
 )
 from .selectors import (
+    DEFAULT_POLICY,
     access_dispatch,
     access_request,
     active_commissioners_of,
+    enterprises_visible_to,
     extension_visible_to,
     pairing_role,
+    policies_by_region,
     policy_for,
     request_timeline,
     request_visible_to,
@@ -251,15 +262,6 @@ def _render_detail(request, req, bound=None, status=200):
 
 
 @login_required
-@require_GET
-def my_requests(request):
-    _require(request.user.is_enterprise_user)
-    qs = request_visible_to(request.user).filter(enterprise_id__in=enterprise_ids_for_member(request.user)) \
-        .select_related("category", "enterprise").order_by("-submitted_at", "-pk")
-    return render(request, "issues/my_requests.html", {"page": _page(request, qs), "now": timezone.now()})
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def request_create(request):
     _require(request.user.is_enterprise_user)
@@ -301,23 +303,39 @@ def _modal(request, action, back_url):
     return render(request, "issues/request_detail.html#action_modal", {"action": action, "back_url": back_url})
 
 
+def _in_row(request) -> bool:
+    """An action started from a row of a work list: answer with the fresh row, not the detail page."""
+    return bool(request.htmx) and (request.GET.get("in") or request.POST.get("in")) == "row"
+
+
 def _request_action(request, pk, key, run, success):
     req = access_request(request.user, pk)
     _require(REQUEST_ACTIONS[key](Standing(request.user, req), req))
     detail = reverse("issues:request_detail", args=[req.pk])
+    in_row = _in_row(request)
     if request.method == "GET":
         if not request.htmx:
             return redirect(f"{detail}#action-{key}")
         form = _request_form(key, req)
-        return _modal(request, _action(key, REQUEST_ACTION_TEXT[key], form, request.path, {}), detail)
+        action = _action(key, REQUEST_ACTION_TEXT[key], form, request.path, {})
+        if in_row:
+            return _row_modal(request, action, queues.COMMISSIONER, req.pk, req)
+        return _modal(request, action, detail)
     form = _request_form(key, req, request.POST, request.FILES)
     if not form.is_valid():
+        if in_row:
+            action = _action(key, REQUEST_ACTION_TEXT[key], form, request.path, {})
+            return _row_modal(request, action, queues.COMMISSIONER, req.pk, req, invalid=True)
         return _render_detail(request, req, bound={key: form})
     try:
         run(req, form.cleaned_data)
     except ValidationError as error:
+        if in_row:
+            return _row_response(request, queues.COMMISSIONER, req.pk, " ".join(error.messages), "warning")
         messages.error(request, " ".join(error.messages))
     else:
+        if in_row:
+            return _row_response(request, queues.COMMISSIONER, req.pk, success, "success")
         messages.success(request, success)
     return redirect(detail)
 
@@ -404,18 +422,31 @@ def _dispatch_action(request, pk, key, run, success):
     _require(Standing(request.user, req).handles(dispatch))
     detail = reverse("issues:request_detail", args=[req.pk])
     text = DISPATCH_ACTION_TEXT[key]
+    if key == "answer" and dispatch.role == Dispatch.Role.CO:
+        text = (_("Give your opinion to the lead department"), _("Send opinion"), *text[2:])
+    in_row = _in_row(request)
     if request.method == "GET":
         if not request.htmx:
             return redirect(f"{detail}#dispatch-{dispatch.pk}")
-        return _modal(request, _action(key, text, _dispatch_form(key, dispatch), request.path, {}), detail)
+        action = _action(key, text, _dispatch_form(key, dispatch), request.path, {})
+        if in_row:
+            return _row_modal(request, action, queues.DEPARTMENT, dispatch.pk, req)
+        return _modal(request, action, detail)
     form = _dispatch_form(key, dispatch, request.POST, request.FILES)
     if not form.is_valid():
+        if in_row:
+            return _row_modal(request, _action(key, text, form, request.path, {}), queues.DEPARTMENT, dispatch.pk,
+                              req, invalid=True)
         return _render_detail(request, req, bound={f"{key}-{dispatch.pk}": form})
     try:
         run(dispatch, form.cleaned_data)
     except ValidationError as error:
+        if in_row:
+            return _row_response(request, queues.DEPARTMENT, dispatch.pk, " ".join(error.messages), "warning")
         messages.error(request, " ".join(error.messages))
     else:
+        if in_row:
+            return _row_response(request, queues.DEPARTMENT, dispatch.pk, success, "success")
         messages.success(request, success)
     return redirect(detail)
 
@@ -521,6 +552,271 @@ def attachment_download(request, token):
 @require_GET
 def contact_card(request, pk):
     user = request.user
+    enterprise, member, paired, supervises = _contact_card_enterprise(user, pk)
+    cards = [{
+        "pairing": p,
+        "name": p.commissioner.display_name,
+        "unit": commissioner_unit(p.commissioner),
+        "phone": p.commissioner.phone if member else mask_phone(p.commissioner.phone),
+    } for p in pairings_of(enterprise)]
+    visits = []
+    if paired or supervises:
+        visits = list(enterprise.visits.select_related("commissioner", "project").prefetch_related("photos")
+                      .order_by("-visited_on", "-pk")[:20])
+    return render(request, "issues/contact_card.html", {
+        "enterprise": enterprise, "cards": cards, "member": member, "paired": paired, "visits": visits,
+        "show_visits": paired or supervises})
+
+
+# ---------------------------------------------------------------------------------------------
+# work lists: one component for the commissioner queue, the department queue, an enterprise's
+# requests and the supervisors' list
+
+
+LIST_TITLES = {
+    queues.COMMISSIONER: (_l("My queue"), _l("Open requests of the enterprises and projects paired with you, most "
+                                             "urgent first: the dispatch deadline while awaiting dispatch, the "
+                                             "answer deadline after.")),
+    queues.DEPARTMENT: (_l("Department queue"), _l("Tasks dispatched to your departments, most urgent first.")),
+    queues.ENTERPRISE: (_l("My requests"), _l("Everything your enterprise has filed, with its state and deadlines.")),
+    queues.SUPERVISOR: (_l("Requests in your region"), _l("Every request filed in the regions you supervise.")),
+}
+LIST_URLS = {queues.COMMISSIONER: "issues:queue", queues.DEPARTMENT: "issues:department_queue",
+             queues.ENTERPRISE: "issues:my_requests", queues.SUPERVISOR: "issues:supervisor_list"}
+
+
+def _quick_actions(kind, row, user) -> list[str]:
+    """Which quick actions a row offers (the action views and services check again)."""
+    if kind == queues.COMMISSIONER:
+        req = row
+        if not (req.pairing or req.commissioner_id == user.pk):
+            return []
+        open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in req.live_dispatches)
+        actions = []
+        if req.status == Status.SUBMITTED or (req.status == Status.IN_PROGRESS and not open_lead
+                                              and not req.handled_directly):
+            actions.append("dispatch")
+        if req.status == Status.SUBMITTED and not open_lead:
+            actions.append("take_on")
+        if req.status == Status.IN_PROGRESS and req.handled_directly:
+            actions.append("answer")
+        if req.status in (Status.SUBMITTED, Status.IN_PROGRESS):
+            actions.append("ask_info")
+        return actions
+    if kind == queues.DEPARTMENT:
+        d = row
+        if not d.is_open:
+            return []
+        actions = []
+        if d.status == DispatchStatus.PENDING and d.request.status in (Status.IN_PROGRESS, Status.INFO_NEEDED):
+            actions.append("accept")
+        if d.role == Dispatch.Role.CO or d.request.status == Status.IN_PROGRESS:
+            actions.append("answer")
+        actions.append("return")
+        return actions
+    return []
+
+
+def _decorate(kind, rows, user, policies) -> None:
+    """Per-row values the template shows: the running deadline, the reminder lead time, the actions."""
+    for row in rows:
+        req = row.request if kind == queues.DEPARTMENT else row
+        row.due = row.answer_due_at if kind == queues.DEPARTMENT and row.is_open else (
+            None if kind == queues.DEPARTMENT else req.current_due_at)
+        row.paused = req.status == Status.INFO_NEEDED
+        row.lead_hours = policies.get(req.region_id, DEFAULT_POLICY).reminder_lead_hours
+        row.quick = _quick_actions(kind, row, user)
+        row.dispatchable = kind == queues.COMMISSIONER and "dispatch" in row.quick
+
+
+def _list_page(request, kind):
+    user = request.user
+    spec = queues.SPECS[kind]
+    now = timezone.now()
+    data = request.GET if request.GET else None
+    filterset = filters.FILTERS[kind](data, queryset=queues.ROWS[kind](user), user=user, now=now)
+    base = filterset.qs
+    tab = filterset.cleaned("tab", spec.default_tab)
+    sort = filterset.cleaned("sort", spec.default_sort)
+    size = int(filterset.cleaned("size", queues.DEFAULT_PAGE_SIZE))
+    counts = queues.tab_counts(spec, base, now)
+    rows = queues.with_relations(spec, queues.ordered(spec, base.filter(queues.tab_condition(spec, tab, now)), sort))
+    paginator = Paginator(rows, size)
+    page = paginator.get_page(request.GET.get("page"))
+    _decorate(kind, page.object_list, user, policies_by_region())
+    ignored = [str(filterset.form.fields[name].label) for name in filterset.form.errors
+               if name in filterset.form.fields]
+    page_asked = request.GET.get("page", "")
+    title, intro = LIST_TITLES[kind]
+    context = {
+        "kind": kind, "filter": filterset, "page": page, "now": now, "tab": tab, "sort": sort, "size": size,
+        "tabs": [(key, label, counts[key]) for key, label in queues.TABS], "ignored": ignored,
+        "page_adjusted": bool(page_asked) and page_asked != str(page.number),
+        "list_url": reverse(LIST_URLS[kind]), "title": title, "intro": intro,
+        "bulk_form": forms.BulkDispatchForm(auto_id="bulk-%s") if kind == queues.COMMISSIONER else None,
+        "bulk_departments": forms.department_choices() if kind == queues.COMMISSIONER else (),
+        "filtered": bool(data),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, "issues/list.html#rows" if partial else "issues/list.html", context)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def queue(request):
+    _require(request.user.is_commissioner)
+    return _list_page(request, queues.COMMISSIONER)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def department_queue(request):
+    _require(request.user.is_handler)
+    return _list_page(request, queues.DEPARTMENT)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def my_requests(request):
+    _require(request.user.is_enterprise_user)
+    return _list_page(request, queues.ENTERPRISE)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def supervisor_list(request):
+    _require(request.user.is_supervisor)
+    return _list_page(request, queues.SUPERVISOR)
+
+
+def _fresh_row(request, kind, pk):
+    spec = queues.SPECS[kind]
+    rows = list(queues.with_relations(spec, queues.ROWS[kind](request.user).filter(pk=pk)))
+    _decorate(kind, rows, request.user, policies_by_region())
+    return rows[0] if rows else None
+
+
+def _row_response(request, kind, pk, notice, level):
+    """The fresh row after a quick action (or a refused, stale one), replacing the old row; the modal closes."""
+    context = {"kind": kind, "row": _fresh_row(request, kind, pk), "row_pk": pk, "now": timezone.now(),
+               "notice": notice, "notice_level": level}
+    response = render(request, "issues/list.html#row", context)
+    response["HX-Trigger"] = "closeModal"
+    return response
+
+
+def _row_modal(request, action, kind, pk, req, invalid=False):
+    response = render(request, "issues/list.html#row_modal",
+                      {"action": action, "kind": kind, "row_pk": pk, "req": req})
+    if invalid:
+        response["HX-Retarget"] = "#portal-modal-content"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _back_to(request, default: str) -> str:
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return back
+    return reverse(default)
+
+
+@login_required
+@require_http_methods(["POST"])
+def bulk_dispatch(request):
+    """Dispatch the selected requests to one lead department, one service call per request; each row's
+    outcome is reported."""
+    _require(request.user.is_commissioner)
+    back = _back_to(request, "issues:queue")
+    form = forms.BulkDispatchForm(request.POST)
+    chosen = forms.parse_selection(request.POST.getlist("ids"))
+    if not chosen:
+        messages.error(request, _("Tick the requests to dispatch first."))
+        return redirect(back)
+    if not form.is_valid():
+        messages.error(request, _("Choose the lead department for the selected requests."))
+        return redirect(back)
+    mine = queues.commissioner_rows(request.user).in_bulk([pk for pk, _v in chosen])
+    done, failed = [], []
+    for pk, version in chosen:
+        req = mine.get(pk)
+        if req is None:
+            failed.append(_("#%(pk)s: not in your queue.") % {"pk": pk})
+            continue
+        try:
+            services.request_dispatch(req_id=pk, actor=request.user, lead=form.cleaned_data["lead"], co=[],
+                                      instruction=form.cleaned_data["instruction"], expected_version=version)
+        except (ValidationError, PermissionDenied) as error:
+            reason = " ".join(error.messages) if isinstance(error, ValidationError) else _("not allowed for you.")
+            failed.append(_("%(ref)s %(title)s: %(reason)s") % {"ref": req.reference, "title": req.title,
+                                                                "reason": reason})
+        else:
+            done.append(f"{req.reference} {req.title}")
+    if done:
+        messages.success(request, _("Dispatched to %(dept)s: %(list)s") % {
+            "dept": form.cleaned_data["lead"].name, "list": "；".join(done)})
+    for line in failed:
+        messages.error(request, _("Not dispatched: %(line)s") % {"line": line})
+    return redirect(back)
+
+
+EXPORT_COLUMNS = [
+    _l("Reference"), _l("Title"), _l("Enterprise"), _l("Contact person"), _l("Contact phone"), _l("Region"),
+    _l("Category"), _l("Source"), _l("State"), _l("Filed"), _l("Current deadline"), _l("Lead department"),
+]
+
+
+@login_required
+@require_http_methods(["POST"])
+def request_export(request):
+    """The selected rows as an Excel workbook (台账); contact phones in full only for the enterprise's
+    own commissioners. Every export is audited."""
+    user = request.user
+    kind = queues.SUPERVISOR if request.POST.get("list") == queues.SUPERVISOR else queues.COMMISSIONER
+    _require(user.is_supervisor if kind == queues.SUPERVISOR else user.is_commissioner)
+    chosen = [pk for pk, _v in forms.parse_selection(request.POST.getlist("ids"))]
+    if not chosen:
+        messages.error(request, _("Tick the requests to export first."))
+        return redirect(_back_to(request, LIST_URLS[kind]))
+    rows = list(queues.ROWS[kind](user).filter(pk__in=chosen)
+                .select_related("enterprise", "region", "category", "lead_department").order_by("pk"))
+    if not rows:
+        messages.error(request, _("None of the selected requests is in your list any more; nothing was exported."))
+        return redirect(_back_to(request, LIST_URLS[kind]))
+    paired = set(enterprise_ids_for_commissioner(user).values_list("enterprise_id", flat=True)) \
+        if user.is_commissioner else set()
+    workbook = exports.requests_workbook(rows, [str(c) for c in EXPORT_COLUMNS], paired)
+    audit_record(action=AuditEvent.Action.EXPORT, actor=user, request=request, target="requests",
+                 detail={"list": kind, "count": len(rows), "ids": [r.pk for r in rows][:500]})
+    response = HttpResponse(workbook, content_type=XLSX)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.xlsx"'
+    return response
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def enterprise_suggest(request):
+    """Enterprises the user may see whose name contains the typed text, as <option>s for a datalist."""
+    text = (request.GET.get("enterprise") or request.GET.get("q") or "").strip()[:100]
+    matches = []
+    if text:
+        matches = list(enterprises_visible_to(request.user).filter(name__icontains=text)
+                       .order_by("name").values_list("name", flat=True)[:20])
+    return render(request, "issues/list.html#enterprise_options", {"matches": matches})
+
+
+# ---------------------------------------------------------------------------------------------
+# contact card QR code, filing on behalf, visits
+
+
+def _contact_card_enterprise(user, pk):
     enterprise = get_object_or_404(Enterprise.objects.select_related("region"), pk=pk)
     member = user.is_enterprise_user and EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists()
     paired = user.is_commissioner and Pairing.objects.active().filter(commissioner=user,
@@ -528,55 +824,137 @@ def contact_card(request, pk):
     supervises = user.is_supervisor and region_scope_for(user).filter(pk=enterprise.region_id).exists()
     if not (member or paired or supervises):
         raise Http404
-    cards = [{
-        "pairing": p,
-        "name": p.commissioner.display_name,
-        "unit": commissioner_unit(p.commissioner),
-        "phone": p.commissioner.phone if member else mask_phone(p.commissioner.phone),
-    } for p in pairings_of(enterprise)]
-    return render(request, "issues/contact_card.html", {"enterprise": enterprise, "cards": cards, "member": member})
-
-
-# ---------------------------------------------------------------------------------------------
-# work queues
-
-
-def _due():
-    return Case(When(status=Status.SUBMITTED, then=F("assign_due_at")), default=F("answer_due_at"))
+    return enterprise, member, paired, supervises
 
 
 @login_required
 @require_GET
-def queue(request):
+def contact_card_qr(request, pk):
+    """A QR code (SVG) that opens "file a request" for this enterprise, for the printed card."""
+    enterprise, *_roles = _contact_card_enterprise(request.user, pk)
+    target = request.build_absolute_uri(f"{reverse('issues:request_create')}?enterprise={enterprise.pk}")
+    image = qrcode.make(target, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    response = HttpResponse(image.to_string(encoding="unicode"), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _paired_enterprises(user):
+    return Enterprise.objects.filter(pk__in=enterprise_ids_for_commissioner(user)).order_by("name")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_create_on_behalf(request):
+    """A commissioner files a request taken by phone or from the 12345 hotline for a paired enterprise."""
+    _require(request.user.is_commissioner)
+    enterprises = _paired_enterprises(request.user)
+    if request.method == "POST":
+        form = forms.OnBehalfForm(request.POST, request.FILES, enterprises=enterprises)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                req = services.request_submit(
+                    actor=request.user, enterprise=data["enterprise"], category=data["category"],
+                    title=data["title"], description=data["description"], source=data["source"],
+                    files=data["attachments"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The request has been filed for %(enterprise)s.") % {
+                    "enterprise": data["enterprise"].name})
+                return redirect("issues:request_detail", req.pk)
+    else:
+        preselect = request.GET.get("enterprise", "")
+        form = forms.OnBehalfForm(enterprises=enterprises, initial={
+            "enterprise": preselect if preselect.isdigit() else None, "source": "hotline"})
+    return render(request, "issues/on_behalf_form.html", {"form": form})
+
+
+def visits_visible_to(user):
+    """Visits a commissioner recorded, and for supervisors every visit to an enterprise or project in scope."""
+    condition = Q(pk__in=[])
+    if user.is_commissioner:
+        condition |= Q(commissioner=user) | Q(enterprise_id__in=enterprise_ids_for_commissioner(user))
+    if user.is_supervisor:
+        scope = region_scope_for(user).values("pk")
+        condition |= Q(enterprise__region_id__in=scope) | Q(project__region_id__in=scope)
+    return Visit.objects.filter(condition)
+
+
+@login_required
+@require_GET
+def visit_list(request):
+    user = request.user
+    _require(user.is_commissioner or user.is_supervisor)
+    visits = visits_visible_to(user)
+    if user.is_commissioner and not user.is_supervisor:
+        visits = visits.filter(commissioner=user)
+    page = _page(request, visits.select_related("enterprise", "project", "commissioner")
+                 .prefetch_related("photos").order_by("-visited_on", "-pk"))
+    since = (timezone.localdate().replace(day=1) - timedelta(days=335)).replace(day=1)
+    monthly = (visits.filter(visited_on__gte=since).annotate(month=TruncMonth("visited_on"))
+               .values("commissioner_id", "commissioner__real_name", "commissioner__username", "month")
+               .annotate(n=Count("pk")).order_by("commissioner__real_name", "commissioner_id", "month"))
+    months = sorted({row["month"] for row in monthly})
+    table: dict[int, dict] = {}
+    for row in monthly:
+        entry = table.setdefault(row["commissioner_id"], {
+            "name": row["commissioner__real_name"] or row["commissioner__username"], "counts": {}})
+        entry["counts"][row["month"]] = row["n"]
+    counts = [{"name": e["name"], "cells": [e["counts"].get(m, 0) for m in months],
+               "total": sum(e["counts"].values())} for e in table.values()]
+    return render(request, "issues/visit_list.html", {"page": page, "months": months, "counts": counts})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_create(request):
     user = request.user
     _require(user.is_commissioner)
-    role = Pairing.objects.active().filter(commissioner=user, enterprise=OuterRef("enterprise")).order_by("role")
-    qs = (request_visible_to(user).open()
-          .filter(Q(enterprise_id__in=enterprise_ids_for_commissioner(user)) | Q(commissioner=user))
-          .select_related("enterprise", "category", "lead_department")
-          .annotate(due=_due(), pairing=Subquery(role.values("role")[:1]))
-          .order_by("due", "pk"))
-    return render(request, "issues/queue.html", {"page": _page(request, qs), "now": timezone.now()})
+    enterprises = _paired_enterprises(user)
+    projects = Project.objects.filter(Q(commissioners=user) | Q(enterprise__in=enterprises)).distinct().order_by(
+        "name")
+    if request.method == "POST":
+        form = forms.VisitForm(request.POST, request.FILES, enterprises=enterprises, projects=projects)
+        formset = forms.VisitRequestFormSet(request.POST, prefix="req")
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            collected = [f.cleaned_data for f in formset if f.has_changed() and f.cleaned_data]
+            try:
+                visit = services.visit_record(
+                    actor=user, visited_on=data["visited_on"], enterprise=data["enterprise"],
+                    project=data["project"], people_met=data["people_met"], notes=data["notes"],
+                    photos=data["photos"], requests=collected)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if collected:
+                    messages.success(request, _("The visit has been recorded and %(n)d request(s) filed for "
+                                                "the enterprise.") % {"n": len(collected)})
+                else:
+                    messages.success(request, _("The visit has been recorded."))
+                if visit.enterprise_id:
+                    return redirect("issues:contact_card", visit.enterprise_id)
+                return redirect("issues:visit_list")
+    else:
+        preselect = request.GET.get("enterprise", "")
+        form = forms.VisitForm(enterprises=enterprises, projects=projects, initial={
+            "visited_on": timezone.localdate(), "enterprise": preselect if preselect.isdigit() else None})
+        formset = forms.VisitRequestFormSet(prefix="req")
+    return render(request, "issues/visit_form.html", {"form": form, "formset": formset})
 
 
 @login_required
 @require_GET
-def department_queue(request):
-    user = request.user
-    _require(user.is_handler)
-    qs = (Dispatch.objects.filter(department_id__in=department_ids_for_handler(user),
-                                  status__in=OPEN_DISPATCH_STATUSES)
-          .select_related("request__enterprise", "request__category", "department")
-          .order_by("answer_due_at", "pk"))
-    return render(request, "issues/department_queue.html", {"page": _page(request, qs), "now": timezone.now()})
-
-
-@login_required
-@require_GET
-def supervisor_list(request):
-    user = request.user
-    _require(user.is_supervisor)
-    qs = (request_visible_to(user).filter(region_id__in=region_scope_for(user).values("pk"))
-          .select_related("enterprise", "category", "lead_department", "region")
-          .order_by("-submitted_at", "-pk"))
-    return render(request, "issues/supervisor_list.html", {"page": _page(request, qs), "now": timezone.now()})
+def visit_photo(request, token):
+    photo = Attachment.objects.filter(token=token, visit__in=visits_visible_to(request.user).values("pk")).first()
+    if photo is None:
+        raise Http404
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=photo.content_type, filename=photo.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -129,3 +129,21 @@ def outcome_label(code: str) -> str:
         return Outcome(code).label
     except ValueError:
         return code
+
+
+@register.simple_tag
+def due_badge(row, now=None):
+    """A work-list row's time left: green, amber within the policy's reminder lead time, red overdue;
+    paused while waiting for the enterprise; met / missed once answered."""
+    now = now or timezone.now()
+    if getattr(row, "paused", False):
+        return _badge("text-bg-info", _("Paused"), _("Waiting for the enterprise"))
+    due = getattr(row, "due", None)
+    if due is None:
+        req = getattr(row, "request", row)
+        return _stopped(req.answered_on_time) or ""
+    if now > due:
+        return _badge("text-bg-danger", _("Overdue by %(time)s") % {"time": timeuntil(now, due, depth=1)})
+    lead = getattr(row, "lead_hours", 4)
+    style = "text-bg-warning" if (due - now).total_seconds() < lead * 3600 else "text-bg-success"
+    return _badge(style, _("%(time)s left") % {"time": timeuntil(due, now, depth=2)})

@@ -1,0 +1,192 @@
+"""FilterSets for the work lists: one per list type, sharing the filter definitions below.
+
+Every filter works on request rows and on dispatch rows (the department queue) through
+``spec.to_request``. Invalid values (an unknown state, a malformed date, a page size of -5) make
+the form invalid for that field only; django-filter then leaves that filter out, and the view tells
+the user which ones were ignored.
+"""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _l
+
+from portal.orgs.models import Department, Enterprise, Pairing, Region
+from portal.orgs.selectors import department_ids_for_handler, region_scope_for
+
+from . import queues
+from .models import Category, Source, Status
+
+ENTERPRISE_MATCH_LIMIT = 500
+MAX_DUE_WITHIN_DAYS = 365
+STATE_CHOICES = [(s.value, s.label) for s in Status]
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def enterprise_ids_matching(text: str) -> list[int]:
+    """Ids of enterprises whose name contains ``text`` (trigram-indexed on PostgreSQL); evaluated once
+    so the request query can use its own enterprise index instead of a per-row subplan."""
+    return list(Enterprise.objects.filter(name__icontains=text).order_by().values_list("pk", flat=True)
+                [:ENTERPRISE_MATCH_LIMIT])
+
+
+class QueueFilterBase(django_filters.FilterSet):
+    """Filters every list shares. Subclasses drop what does not apply to their users."""
+
+    tab = django_filters.ChoiceFilter(label=_l("Tab"), choices=queues.TABS, method="keep", empty_label=None)
+    q = django_filters.CharFilter(label=_l("Search"), method="filter_text", max_length=100)
+    state = django_filters.ChoiceFilter(label=_l("State"), choices=STATE_CHOICES, method="filter_state",
+                                        empty_label=_l("Any state"))
+    category = django_filters.ModelChoiceFilter(label=_l("Category"), queryset=Category.objects.all(),
+                                                method="filter_category", empty_label=_l("Any category"))
+    source = django_filters.ChoiceFilter(label=_l("Source"), choices=Source.choices, method="filter_source",
+                                         empty_label=_l("Any source"))
+    region = django_filters.ModelChoiceFilter(label=_l("Region"), queryset=Region.objects.none(),
+                                              method="filter_region", empty_label=_l("Any region"))
+    enterprise = django_filters.CharFilter(label=_l("Enterprise"), method="filter_enterprise", max_length=100)
+    department = django_filters.ModelChoiceFilter(label=_l("Department"), queryset=Department.objects.none(),
+                                                  method="filter_department", empty_label=_l("Any department"))
+    overdue = django_filters.BooleanFilter(label=_l("Overdue only"), method="filter_overdue",
+                                           widget=forms.CheckboxInput)
+    due_within = django_filters.NumberFilter(label=_l("Deadline within (days)"), method="filter_due_within",
+                                             min_value=0, max_value=MAX_DUE_WITHIN_DAYS)
+    submitted_from = django_filters.DateFilter(label=_l("Filed from"), method="filter_from",
+                                               widget=forms.DateInput(attrs={"type": "date"}))
+    submitted_to = django_filters.DateFilter(label=_l("Filed to"), method="filter_to",
+                                             widget=forms.DateInput(attrs={"type": "date"}))
+    sort = django_filters.ChoiceFilter(label=_l("Sort"), choices=queues.SORTS, method="keep", empty_label=None)
+    size = django_filters.ChoiceFilter(label=_l("Per page"), method="keep", empty_label=None,
+                                       choices=[(str(n), str(n)) for n in queues.PAGE_SIZES])
+
+    kind = ""
+
+    def __init__(self, data=None, queryset=None, *, user, now=None, **kwargs):
+        self.user = user
+        self.now = now or timezone.now()
+        self.spec = queues.SPECS[self.kind]
+        super().__init__(data, queryset, **kwargs)
+        self.configure()
+        for field in self.form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                widget.attrs["class"] = "form-control form-control-sm"
+        if "enterprise" in self.form.fields:
+            self.form.fields["enterprise"].widget.attrs.update({"list": "enterprise-options", "autocomplete": "off"})
+        self.form.fields["q"].widget.attrs["type"] = "search"
+
+    def configure(self) -> None:
+        """Per-user choices (regions, departments); called once the form exists."""
+
+    # values the view reads itself (tab, sort, page size)
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def cleaned(self, name, default):
+        if not self.is_bound or not self.form.is_valid() and name in self.form.errors:
+            return default
+        value = self.form.cleaned_data.get(name)
+        return value if value not in (None, "") else default
+
+    def _r(self, path: str) -> str:
+        return f"{self.spec.to_request}{path}"
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(**{self._r("title__icontains"): value})
+                               | Q(**{self._r("description__icontains"): value})
+                               | Q(**{self._r("enterprise_id__in"): enterprise_ids_matching(value)}))
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(**{self._r("status"): value})
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(**{self._r("category"): value})
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(**{self._r("source"): value})
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(**{self._r("region_id__in"): Region.objects.subtree(value).values("pk")})
+
+    def filter_enterprise(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(**{self._r("enterprise_id__in"): enterprise_ids_matching(value)})
+
+    def filter_department(self, queryset, name, value):
+        if self.spec.over_dispatches:
+            return queryset.filter(department=value)
+        return queryset.filter(lead_department=value)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(queues.overdue_condition(self.spec, self.now)) if value else queryset
+
+    def filter_due_within(self, queryset, name, value):
+        return queryset.filter(queues.due_before_condition(self.spec, self.now + timedelta(days=int(value))))
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(**{self._r("submitted_at__gte"): _start_of(value)})
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(**{self._r("submitted_at__lt"): _start_of(value + timedelta(days=1))})
+
+
+class CommissionerQueueFilter(QueueFilterBase):
+    role = django_filters.ChoiceFilter(label=_l("My role"), choices=Pairing.Role.choices, method="filter_role",
+                                       empty_label=_l("A and B"))
+    kind = queues.COMMISSIONER
+
+    def configure(self):
+        self.form.fields["region"].queryset = Region.objects.exclude(level=Region.Level.TOWN)
+        self.form.fields["department"].queryset = Department.objects.filter(is_active=True)
+
+    def filter_role(self, queryset, name, value):
+        paired = Pairing.objects.active().filter(commissioner=self.user, role=value).values("enterprise_id")
+        return queryset.filter(enterprise_id__in=paired)
+
+
+class DepartmentQueueFilter(QueueFilterBase):
+    kind = queues.DEPARTMENT
+
+    def configure(self):
+        self.form.fields["region"].queryset = Region.objects.exclude(level=Region.Level.TOWN)
+        self.form.fields["department"].queryset = Department.objects.filter(
+            pk__in=department_ids_for_handler(self.user))
+        self.form.fields["department"].label = _l("My department")
+
+
+class EnterpriseListFilter(QueueFilterBase):
+    kind = queues.ENTERPRISE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("region", "enterprise", "department", "source"):
+            self.filters.pop(name, None)
+            self.form.fields.pop(name, None)
+
+
+class SupervisorListFilter(QueueFilterBase):
+    kind = queues.SUPERVISOR
+
+    def configure(self):
+        scope = region_scope_for(self.user)
+        self.form.fields["region"].queryset = scope.exclude(level=Region.Level.TOWN)
+        self.form.fields["department"].queryset = Department.objects.filter(
+            region_id__in=region_scope_for(self.user).values("pk"), is_active=True)
+
+
+FILTERS = {queues.COMMISSIONER: CommissionerQueueFilter, queues.DEPARTMENT: DepartmentQueueFilter,
+           queues.ENTERPRISE: EnterpriseListFilter, queues.SUPERVISOR: SupervisorListFilter}
