@@ -28,6 +28,10 @@ class Command(BaseCommand):
 
             history.load(self.stdout)
 
+        from seeds import live
+
+        live.load(self.stdout)
+
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.\n")
         self.print_logins()
 
