@@ -21,6 +21,9 @@ def ensure_categories(sender=None, using="default", **kwargs) -> None:
 
     existing = set(Category.objects.using(using).values_list("code", flat=True))
     Category.objects.using(using).bulk_create(
-        [Category(code=code, name=name, name_en=name_en, sort_order=order)
-         for order, (code, name, name_en) in enumerate(CATEGORIES) if code not in existing]
+        [
+            Category(code=code, name=name, name_en=name_en, sort_order=order)
+            for order, (code, name, name_en) in enumerate(CATEGORIES)
+            if code not in existing
+        ]
     )
