@@ -184,8 +184,8 @@ class SupervisorListFilter(QueueFilterBase):
     def configure(self):
         scope = region_scope_for(self.user)
         self.form.fields["region"].queryset = scope.exclude(level=Region.Level.TOWN)
-        self.form.fields["department"].queryset = Department.objects.filter(
-            region_id__in=region_scope_for(self.user).values("pk"), is_active=True)
+        self.form.fields["department"].queryset = Department.objects.filter(region_id__in=scope.values("pk"),
+                                                                            is_active=True)
 
 
 FILTERS = {queues.COMMISSIONER: CommissionerQueueFilter, queues.DEPARTMENT: DepartmentQueueFilter,
