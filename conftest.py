@@ -16,7 +16,6 @@ from portal import celery_app
 from portal.orgs import factories as f
 from portal.orgs.models import DepartmentMembership, Region
 
-
 # Tasks run inline in tests; the integration tests start a real worker themselves.
 celery_app.conf.task_always_eager = True
 celery_app.conf.task_eager_propagates = True

@@ -23,19 +23,27 @@ class Project(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="projects")
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="projects")
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+    )
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.NEGOTIATING)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.CITY)
-    total_investment = models.DecimalField(_("total investment (10k yuan)"), max_digits=14, decimal_places=2,
-                                           default=0)
-    planned_investment = models.DecimalField(_("planned investment this year (10k yuan)"), max_digits=14,
-                                             decimal_places=2, default=0)
-    completed_investment = models.DecimalField(_("completed investment this year (10k yuan)"), max_digits=14,
-                                               decimal_places=2, default=0)
+    total_investment = models.DecimalField(_("total investment (10k yuan)"), max_digits=14, decimal_places=2, default=0)
+    planned_investment = models.DecimalField(
+        _("planned investment this year (10k yuan)"), max_digits=14, decimal_places=2, default=0
+    )
+    completed_investment = models.DecimalField(
+        _("completed investment this year (10k yuan)"), max_digits=14, decimal_places=2, default=0
+    )
     leader = models.CharField(_("responsible leader"), max_length=50, blank=True)
-    commissioners = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("commissioners"), blank=True,
-                                           related_name="projects")
+    commissioners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("commissioners"), blank=True, related_name="projects"
+    )
 
     class Meta:
         verbose_name = _("key project")

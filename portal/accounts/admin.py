@@ -29,10 +29,27 @@ class UserCreationForm(AdminUserCreationForm):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     add_form = UserCreationForm
-    list_display = ["username", "real_name", "phone", "is_enterprise_user", "is_commissioner", "is_handler",
-                    "is_supervisor", "is_staff", "is_active", "last_login"]
-    list_filter = ["is_enterprise_user", "is_commissioner", "is_handler", "is_supervisor", "is_staff",
-                   "is_superuser", "is_active"]
+    list_display = [
+        "username",
+        "real_name",
+        "phone",
+        "is_enterprise_user",
+        "is_commissioner",
+        "is_handler",
+        "is_supervisor",
+        "is_staff",
+        "is_active",
+        "last_login",
+    ]
+    list_filter = [
+        "is_enterprise_user",
+        "is_commissioner",
+        "is_handler",
+        "is_supervisor",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+    ]
     search_fields = ["username", "real_name", "phone", "email"]
     ordering = ["username"]
     fieldsets = [
@@ -43,10 +60,14 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["username", "real_name", "phone", "email", "usable_password",
-                                                 "password1", "password2"]}),
-        (_("Roles"), {"fields": ["is_enterprise_user", "is_commissioner", "is_handler", "is_supervisor",
-                                 "is_staff"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "real_name", "phone", "email", "usable_password", "password1", "password2"],
+            },
+        ),
+        (_("Roles"), {"fields": ["is_enterprise_user", "is_commissioner", "is_handler", "is_supervisor", "is_staff"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
 
@@ -61,10 +82,16 @@ class UserAdmin(BaseUserAdmin):
         after = role_flags(obj)
         if before != after:
             audit_record(
-                action=AuditEvent.Action.ROLE_CHANGE, actor=request.user, request=request,
+                action=AuditEvent.Action.ROLE_CHANGE,
+                actor=request.user,
+                request=request,
                 target=f"user:{obj.pk} {obj.username}",
-                detail={"before": before, "after": after, "created": not change,
-                        "changed": [flag for flag in AUDITED_FLAGS if before[flag] != after[flag]]},
+                detail={
+                    "before": before,
+                    "after": after,
+                    "created": not change,
+                    "changed": [flag for flag in AUDITED_FLAGS if before[flag] != after[flag]],
+                },
             )
 
 

@@ -9,8 +9,9 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def audit_record(*, action: str, actor=None, request=None, target: str = "", detail: dict | None = None,
-                 username: str = "") -> AuditEvent:
+def audit_record(
+    *, action: str, actor=None, request=None, target: str = "", detail: dict | None = None, username: str = ""
+) -> AuditEvent:
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return AuditEvent.objects.create(

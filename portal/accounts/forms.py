@@ -6,19 +6,25 @@ from .models import User
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("Username or mobile phone"), max_length=150,
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("Username or mobile phone"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
 
     error_messages = {
-        "invalid_login": _("The username/phone or password is wrong. After 5 failed attempts the account is "
-                           "locked for 15 minutes."),
+        "invalid_login": _(
+            "The username/phone or password is wrong. After 5 failed attempts the account is locked for 15 minutes."
+        ),
         "inactive": _("This account is disabled. Contact the administrator."),
     }
 
 
 class ProfileForm(forms.ModelForm):
     notify_channels = forms.MultipleChoiceField(
-        label=_("Also notify me by"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Also notify me by"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         choices=[("sms", _("SMS")), ("wecom", _("WeCom")), ("dingtalk", _("DingTalk"))],
     )
 

@@ -6,15 +6,22 @@ from django.utils.translation import gettext_lazy as _
 class Notification(models.Model):
     """An in-app message for one person; external deliveries hang off it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
-                             related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(_("kind"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
-    dedupe_key = models.CharField(_("dedupe key"), max_length=120, null=True, blank=True, unique=True,
-                                  help_text=_("Set for messages that must exist once only, e.g. reminders."))
+    dedupe_key = models.CharField(
+        _("dedupe key"),
+        max_length=120,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Set for messages that must exist once only, e.g. reminders."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
@@ -38,15 +45,17 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    notification = models.ForeignKey(Notification, verbose_name=_("notification"), on_delete=models.CASCADE,
-                                     related_name="deliveries")
+    notification = models.ForeignKey(
+        Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="deliveries"
+    )
     channel = models.CharField(_("channel"), max_length=20)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True,
-                                      help_text=_("When a worker took it for sending."))
+    claimed_at = models.DateTimeField(
+        _("claimed"), null=True, blank=True, help_text=_("When a worker took it for sending.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

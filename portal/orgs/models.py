@@ -20,12 +20,17 @@ class Region(models.Model):
         DISTRICT = "district", _("District / county / zone")
         TOWN = "town", _("Town / street")
 
-    code = models.CharField(_("division code"), max_length=12, unique=True,
-                            help_text=_("National code where one exists; functional zones use an internal code starting with 9."))
+    code = models.CharField(
+        _("division code"),
+        max_length=12,
+        unique=True,
+        help_text=_("National code where one exists; functional zones use an internal code starting with 9."),
+    )
     name = models.CharField(_("name"), max_length=50)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(_("path"), max_length=255, editable=False)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -101,8 +106,9 @@ class EnterpriseSize(models.TextChoices):
 
 class Enterprise(models.Model):
     name = models.CharField(_("name"), max_length=200, db_index=True)
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True,
-                                   validators=[validate_credit_code])
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+    )
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="enterprises")
     industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices, default=Industry.OTHER)
     size = models.CharField(_("size"), max_length=10, choices=EnterpriseSize.choices, default=EnterpriseSize.SMALL)
@@ -129,10 +135,15 @@ class Enterprise(models.Model):
 class EnterpriseMembership(models.Model):
     """Which users act for which enterprise."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="enterprise_memberships")
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
-                                   related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="enterprise_memberships",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="memberships"
+    )
     title = models.CharField(_("position"), max_length=50, blank=True)
 
     class Meta:
@@ -151,16 +162,23 @@ class DepartmentMembership(models.Model):
         HANDLER = "handler", _("Handler")
         COMMISSIONER = "commissioner", _("Commissioner")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="department_memberships")
-    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.CASCADE,
-                                   related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="department_memberships",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="memberships"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.HANDLER)
 
     class Meta:
         verbose_name = _("department membership")
         verbose_name_plural = _("department memberships")
-        constraints = [models.UniqueConstraint(fields=["user", "department", "kind"], name="department_membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department", "kind"], name="department_membership_unique")
+        ]
         indexes = [models.Index(fields=["user", "kind"], name="dept_member_user_kind")]
 
     def __str__(self) -> str:
@@ -180,10 +198,12 @@ class Pairing(models.Model):
         PRIMARY = "A", _("Primary (A)")
         BACKUP = "B", _("Backup (B)")
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE,
-                                   related_name="pairings")
-    commissioner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("commissioner"),
-                                     on_delete=models.PROTECT, related_name="pairings")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="pairings"
+    )
+    commissioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("commissioner"), on_delete=models.PROTECT, related_name="pairings"
+    )
     role = models.CharField(_("role"), max_length=1, choices=Role.choices, default=Role.PRIMARY)
     starts_on = models.DateField(_("starts on"), default=timezone.localdate)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
@@ -199,8 +219,9 @@ class Pairing(models.Model):
             models.Index(fields=["enterprise", "role"], name="pairing_enterprise_role"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
-                                   name="pairing_period_order"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")), name="pairing_period_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -210,8 +231,12 @@ class Pairing(models.Model):
 class SupervisorScope(models.Model):
     """A supervisor sees everything inside a region subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), on_delete=models.CASCADE,
-                             related_name="supervisor_scopes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        on_delete=models.CASCADE,
+        related_name="supervisor_scopes",
+    )
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
 
     class Meta:

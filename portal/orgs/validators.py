@@ -27,8 +27,10 @@ def validate_credit_code(value: str) -> None:
             code="credit_code_characters",
         )
     if not code[8:17].isalnum() or not code[2:8].isdigit():
-        raise ValidationError(_("Characters 3–8 of the credit code must be the administrative division code."),
-                              code="credit_code_division")
+        raise ValidationError(
+            _("Characters 3–8 of the credit code must be the administrative division code."),
+            code="credit_code_division",
+        )
     expected = credit_code_check_character(code[:17])
     if code[17] != expected:
         raise ValidationError(
