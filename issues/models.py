@@ -194,6 +194,7 @@ class Request(models.Model):
             models.Index(fields=["lead_department", "status", "current_due_at"], name="req_queue_lead_dept"),
             models.Index(fields=["region", "status", "current_due_at"], name="req_queue_region"),
             models.Index(fields=["status", "current_due_at"], name="req_queue_status"),
+            models.Index(fields=["current_due_at"], name="req_queue_due"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),

@@ -207,7 +207,7 @@ def test_it_shows_the_last_page_for_a_page_beyond_it(client, acme, alice, bob):
 @pytest.mark.parametrize("size", [25, 100])
 def test_it_runs_a_constant_number_of_queries(client, acme, alice, bob, carol, dave, hr_bureau, kuiwen, request,
                                               who, name, size, django_assert_max_num_queries):
-    for i in range(3):  # more paired enterprises must not mean more queries
+    for _i in range(3):  # more paired enterprises must not mean more queries
         extra = f.EnterpriseFactory(region=kuiwen)
         f.pair(extra, bob, "B")
         f.member(alice, extra)
