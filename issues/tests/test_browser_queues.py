@@ -1,0 +1,51 @@
+"""The queue journey in a real browser: bob filters to overdue, dispatches two requests in bulk, and
+carol finds them at the top of her department's queue."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from issues.models import Category, Request, Status
+
+from .factories import make_request
+
+pytestmark = pytest.mark.browser
+DESKTOP = {"width": 1366, "height": 900}
+
+
+@pytest.fixture
+def overdue_two(transactional_db, acme, alice, bob, carol, hr_bureau):
+    Category.objects.get_or_create(code="finance", defaults={"name": "融资", "name_en": "Finance"})
+    with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
+        late = [make_request(acme, alice, title=t) for t in ("厂房审批卡在消防环节", "急需30名焊工")]
+    make_request(acme, alice, title="新诉求：道路开口")
+    return late
+
+
+def test_it_dispatches_overdue_requests_in_bulk_and_they_top_the_department_queue(
+        page, live_server, login, overdue_two, hr_bureau, tmp_path):
+    page.set_viewport_size(DESKTOP)
+    login("bob")
+    page.goto(live_server.url + "/queue/")
+    page.locator("#id_overdue").check()
+    expect(page.locator("#rows tbody tr")).to_have_count(2)
+    page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+    page.screenshot(path="/tmp/pgqueues/queue.png", full_page=True)
+    page.locator("#select-all").check()
+    page.locator("#bulk-lead").select_option(str(hr_bureau.pk))
+    page.locator("#bulk-instruction").fill("请3个工作日内答复企业")
+    page.get_by_role("button", name="批量分解").or_(page.locator("form#bulk button[type=submit]").first).first.click()
+    expect(page.locator("#messages")).to_contain_text("市人社局")
+    assert set(Request.objects.filter(status=Status.IN_PROGRESS).values_list("title", flat=True)) == {
+        r.title for r in overdue_two}
+
+    page.context.clear_cookies()
+    login("carol")
+    page.goto(live_server.url + "/department/queue/")
+    first_rows = page.locator("#rows tbody tr")
+    expect(first_rows).to_have_count(2)
+    expect(first_rows.nth(0)).to_contain_text("厂房审批卡在消防环节")
+    page.screenshot(path="/tmp/pgqueues/department.png", full_page=True)
