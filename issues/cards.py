@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,7 @@ def card_visible_to(user) -> QuerySet[Card]:
 def access_card(user, pk: int) -> Card:
     card = card_visible_to(user).select_related("request", "unit", "region").filter(pk=pk).first()
     if card is None:
-        raise PermissionDenied
+        raise Http404  # not 403: card ids must not reveal what exists outside one's scope
     return card
 
 
