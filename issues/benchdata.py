@@ -83,6 +83,7 @@ def world() -> World:
     if city is None:
         _build_world()
         city = Region.objects.get(code=CITY_CODE)
+    Region.objects.filter(parent=city, level="").update(level=Region.Level.DISTRICT)  # built before levels were set
     regions = list(Region.objects.filter(parent=city).order_by("pk").values_list("pk", flat=True))
     departments = list(Department.objects.filter(region__path__startswith=city.path).order_by("pk").values_list(
         "pk", "region_id"))
@@ -102,8 +103,8 @@ def world() -> World:
 @transaction.atomic
 def _build_world() -> None:
     city = Region.objects.create(code=CITY_CODE, name="基准测试市", level=Region.Level.CITY)
-    districts = [Region.objects.create(code=f"99{i + 1:02d}00", name=f"基准测试区{i + 1}", parent=city)
-                 for i in range(DISTRICTS)]
+    districts = [Region.objects.create(code=f"99{i + 1:02d}00", name=f"基准测试区{i + 1}", parent=city,
+                                       level=Region.Level.DISTRICT) for i in range(DISTRICTS)]
     departments = Department.objects.bulk_create([
         Department(name=f"基准部门{d.code}-{j}", region=d) for d in districts for j in range(DEPARTMENTS_PER_DISTRICT)])
 

@@ -208,6 +208,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.supervision.tasks.refresh_timings",
         "schedule": crontab(minute="*/10"),
     },
+    # Supervision: the dashboard's daily aggregate, recounted for the days whose requests changed.
+    "refresh-dashboard-figures": {
+        "task": "portal.supervision.tasks.refresh_stats",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
     "close-unevaluated-requests": {
         "task": "issues.tasks.close_unevaluated",
         "schedule": crontab(minute="*/15"),

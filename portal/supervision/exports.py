@@ -23,8 +23,7 @@ from .selectors import (
     Scope,
     accountability_requests,
     common_request_groups,
-    dashboard_charts,
-    dashboard_figures,
+    dashboard_for,
     drill_requests,
     lateness,
     return_visit_requests,
@@ -114,8 +113,8 @@ def build_ledger(kind: str, user, params: dict, now: datetime | None = None) -> 
         return Ledger(_("Common requests"), [_("Category"), _("Industry"), _("Region"), _("Requests"),
                                              _("Previous period"), _("Policy issue")], len(groups), rows)
     if kind == "dashboard":
-        figures = dashboard_figures(base, now)
-        charts = dashboard_charts(base, filters, scope)
+        board = dashboard_for(base, filters, scope, now)
+        figures, charts = board.figures, board.charts
 
         def rows():
             for name, metric in METRICS.items():

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import OPEN_STATUSES, Card, CardKind, CloseReason, Outcome, Request, Status
@@ -89,6 +89,39 @@ def aggregate_expressions(now: datetime) -> dict:
     return exprs
 
 
+# The daily aggregate (``DailyStat``) stores every figure but the live ones as a count column of the same
+# name, plus the sums behind the averages; it is counted with these very ``Q``s, so the figure read from
+# it equals the drill-down list as of the aggregate's time. Open and overdue change with the clock for
+# every open request and are always counted live.
+LIVE = ("open", "overdue")
+STORED = tuple(name for name in METRICS if name not in LIVE)
+# sum column: (summed field, the figure counting the requests it averages over, the average's name)
+SUMS = {
+    "score_sum": ("satisfaction_score", "evaluated", "satisfaction"),
+    "dispatch_hours_sum": ("timing__dispatch_hours", "dispatch_timed", "dispatch_hours"),
+    "answer_hours_sum": ("timing__answer_hours", "answer_timed", "answer_hours"),
+}
+
+STAT_COLUMNS = (*STORED, *SUMS)
+
+
+def stored_expressions(now: datetime) -> dict:
+    """The aggregate columns counted over a request queryset, as of ``now``."""
+    exprs = {PREFIX + name: Count("pk", filter=METRICS[name].q(now)) for name in STORED}
+    for column, (field, count, _average) in SUMS.items():
+        exprs[PREFIX + column] = Sum(field, filter=METRICS[count].q(now))
+    return exprs
+
+
+def with_averages(row: dict) -> dict:
+    """Turn the stored sums of an aggregate row into the averages the dashboard shows."""
+    row = dict(row)
+    for column, (_field, count, average) in SUMS.items():
+        total = row.pop(column, None)
+        row[average] = None if not row.get(count) or total is None else total / row[count]
+    return row
+
+
 def unprefixed(row: dict) -> dict:
     """Aggregate names carry a prefix so they never shadow a field (``answered_on_time``); drop it."""
     return {key.removeprefix(PREFIX): value for key, value in row.items()}
@@ -118,5 +151,5 @@ def metric_queryset(base, name: str, now: datetime):
     return base.filter(METRICS[name].q(now))
 
 
-__all__ = ["METRICS", "Metric", "RECEIVED", "Request", "aggregate_expressions", "metric_queryset", "ratio",
-           "with_rates"]
+__all__ = ["LIVE", "METRICS", "Metric", "RECEIVED", "Request", "STAT_COLUMNS", "STORED", "SUMS",
+           "aggregate_expressions", "metric_queryset", "ratio", "stored_expressions", "with_averages", "with_rates"]

@@ -36,6 +36,126 @@ class RequestTiming(models.Model):
         return f"{self.request_id}: {self.dispatch_hours}/{self.answer_hours}"
 
 
+class Grain(models.IntegerChoices):
+    """Which dimensions a row of the aggregate tables keeps; the others are summed over (empty)."""
+
+    FULL = 1, _("every filter")
+    FILTERS = 2, _("all but the department")
+    DEPARTMENTS = 3, _("region and department")
+
+
+GRAIN_KEYS = {
+    Grain.FULL: ("region_id", "category_id", "source", "industry", "lead_department_id"),
+    Grain.FILTERS: ("region_id", "category_id", "source", "industry"),
+    Grain.DEPARTMENTS: ("region_id", "lead_department_id"),
+}
+
+
+class StatKey(models.Model):
+    """The dimensions of the aggregate tables, with every stored figure (``metrics.STORED``) as a count and
+    the sums behind the averages (``metrics.SUMS``).
+
+    Each day (or month) is stored at three grains: every filter (for drill-down-exact filtered views),
+    all but the department (figures and charts of the usual, unfiltered dashboard: a few rows per day),
+    and region × department (the department chart). Rows are derived data: written only by
+    ``stats_refresh`` (delete and insert per day or month inside one transaction), never edited."""
+
+    grain = models.PositiveSmallIntegerField(_("grain"), choices=Grain.choices)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.DO_NOTHING, db_constraint=False,
+                               db_index=False, related_name="+")
+    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, on_delete=models.DO_NOTHING,
+                                 db_constraint=False, db_index=False, related_name="+")
+    source = models.CharField(_("source"), max_length=10, blank=True)
+    industry = models.CharField(_("industry"), max_length=20, blank=True)
+    lead_department = models.ForeignKey(Department, verbose_name=_("lead department"), null=True,
+                                        on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                        related_name="+")
+    received = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    dispatch_due = models.PositiveIntegerField(default=0)
+    dispatched_on_time = models.PositiveIntegerField(default=0)
+    dispatched_late = models.PositiveIntegerField(default=0)
+    answer_due = models.PositiveIntegerField(default=0)
+    answered_on_time = models.PositiveIntegerField(default=0)
+    answered_late = models.PositiveIntegerField(default=0)
+    evaluated = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    yellow_cards = models.PositiveIntegerField(default=0)
+    red_cards = models.PositiveIntegerField(default=0)
+    not_evaluated = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    dispatch_timed = models.PositiveIntegerField(default=0)
+    answer_timed = models.PositiveIntegerField(default=0)
+    score_sum = models.BigIntegerField(null=True)
+    dispatch_hours_sum = models.FloatField(null=True)
+    answer_hours_sum = models.FloatField(null=True)
+
+    KEY = ("region", "category", "source", "industry", "lead_department")
+
+    class Meta:
+        abstract = True
+
+
+class DailyStat(StatKey):
+    """The figures of the requests submitted on one day (Asia/Shanghai)."""
+
+    day = models.DateField(_("submitted on"))
+
+    class Meta:
+        verbose_name = _("daily figures")
+        verbose_name_plural = _("daily figures")
+        constraints = [models.UniqueConstraint(fields=["grain", "day", *StatKey.KEY], name="daily_stat_key",
+                                               nulls_distinct=False)]
+        indexes = [models.Index(fields=["grain", "lead_department", "day"], name="daily_stat_dept_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id}: {self.received}"
+
+
+class MonthlyStat(StatKey):
+    """The daily figures summed per month of submission, so a year reads twelve months, not 365 days."""
+
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+
+    class Meta:
+        verbose_name = _("monthly figures")
+        verbose_name_plural = _("monthly figures")
+        constraints = [models.UniqueConstraint(fields=["grain", "month", *StatKey.KEY], name="monthly_stat_key",
+                                               nulls_distinct=False)]
+        indexes = [models.Index(fields=["grain", "lead_department", "month"], name="monthly_stat_dept_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_id}: {self.received}"
+
+
+class StatDirtyDay(models.Model):
+    """A submission day whose figures must be counted again (e.g. a request's working hours changed)."""
+
+    day = models.DateField(_("submitted on"), unique=True)
+
+    class Meta:
+        verbose_name = _("day to recount")
+        verbose_name_plural = _("days to recount")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class StatRefresh(models.Model):
+    """The one row saying as of when the aggregate tables are counted (``as_of``, empty: never)."""
+
+    as_of = models.DateTimeField(_("figures as of"), null=True)
+    started_at = models.DateTimeField(_("last refresh started"), null=True)
+    days = models.PositiveIntegerField(_("days recounted in the last refresh"), default=0)
+
+    class Meta:
+        verbose_name = _("figures refresh")
+        verbose_name_plural = _("figures refreshes")
+
+    def __str__(self) -> str:
+        return f"as of {self.as_of}"
+
+
 class RankingWeights(models.Model):
     """Weights of the monthly composite score; the newest row applies."""
 

@@ -2,12 +2,13 @@
 which starts from ``issues.selectors.request_visible_to`` and narrows it to the supervisor's regions."""
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import reduce
+from operator import or_
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
-from django.utils import timezone
 
 from issues.models import OPEN_STATUSES, Card, Category, CloseReason, Request, Status, Verdict
 from issues.selectors import request_visible_to
@@ -15,8 +16,8 @@ from portal.orgs.models import Department, Industry, Region
 from portal.orgs.selectors import region_scope_for
 
 from .forms import Filters
-from .metrics import METRICS, RECEIVED, aggregate_expressions, unprefixed, with_rates
-from .models import BigScreenToken, CommonIssue, RankingSnapshot, ReturnVisit
+from .metrics import LIVE, METRICS, PREFIX, RECEIVED, STAT_COLUMNS, unprefixed, with_averages, with_rates
+from .models import BigScreenToken, CommonIssue, DailyStat, Grain, MonthlyStat, RankingSnapshot, ReturnVisit
 
 
 class Scope:
@@ -91,24 +92,87 @@ def supervised_requests(user, filters: Filters | None = None, *, scope: Scope | 
     return qs
 
 
-def dashboard_figures(base: QuerySet, now: datetime) -> dict:
-    """Every figure of the dashboard in one aggregate query."""
-    return with_rates(unprefixed(base.order_by().aggregate(**aggregate_expressions(now))))
+@dataclass(frozen=True)
+class Dashboard:
+    figures: dict
+    charts: dict
 
 
-def dashboard_charts(base: QuerySet, filters: Filters, scope: Scope) -> dict:
-    """Trend, category and region from one grouped query; departments from a second."""
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _stat_filter(filters: Filters, scope: Scope) -> Q:
+    """The filters as a condition on the aggregate tables' dimensions."""
+    region_ids = [r.pk for r in scope.regions if filters.region is None or r.path.startswith(filters.region.path)]
+    q = Q(region_id__in=region_ids or [0])
+    if filters.department is not None:
+        q &= Q(lead_department_id=filters.department.pk)
+    if filters.category is not None:
+        q &= Q(category_id=filters.category.pk)
+    if filters.industry:
+        q &= Q(industry=filters.industry)
+    if filters.source:
+        q &= Q(source=filters.source)
+    return q
+
+
+def _stat_rows(filters: Filters, scope: Scope, weekly: bool, grain: int) -> list[tuple[QuerySet, object]]:
+    """(rows, trend bucket) pairs that together cover the period exactly once: the whole months inside
+    it from MonthlyStat, the days before and after them from DailyStat (only days for a weekly trend)."""
+    condition = _stat_filter(filters, scope) & Q(grain=grain)
+    first_month = filters.start if filters.start.day == 1 else _next_month(filters.start)
+    months_end = first_month  # the day after the last whole month
+    while not weekly and _next_month(months_end) - timedelta(days=1) <= filters.end:
+        months_end = _next_month(months_end)
+    if months_end == first_month:
+        days = Q(day__gte=filters.start, day__lte=filters.end)
+        return [(DailyStat.objects.filter(condition, days), TruncWeek("day") if weekly else TruncMonth("day"))]
+    days = Q(day__gte=filters.start, day__lt=first_month) | Q(day__gte=months_end, day__lte=filters.end)
+    return [(MonthlyStat.objects.filter(condition, month__gte=first_month, month__lt=months_end), F("month")),
+            (DailyStat.objects.filter(condition, days), TruncMonth("day"))]
+
+
+def _union(querysets: list[QuerySet]) -> list[dict]:
+    first, *others = querysets
+    return list(first.union(*others, all=True) if others else first)
+
+
+def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime) -> Dashboard:
+    """Every figure and chart of the dashboard.
+
+    The stored figures and the charts are summed from the aggregate tables (as of their last refresh);
+    open and overdue are counted live from ``base``, the requests behind the figures. A fixed number
+    of queries: the figures/trend/category/region cube, the departments, and the live count."""
     weekly = (filters.end - filters.start).days <= 92
-    bucket = TruncWeek("submitted_at") if weekly else TruncMonth("submitted_at")
-    resolved_q = METRICS["resolved"].q(timezone.now())
-    cube = (base.filter(RECEIVED).order_by().annotate(bucket=bucket)
-            .values("bucket", "category_id", "region_id")
-            .annotate(received=Count("pk"), resolved=Count("pk", filter=resolved_q)))
-    trend, by_category, by_region = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0]), {}
+    # the coarsest grain that keeps every dimension the filters and the chart need
+    cube_grain = Grain.FILTERS if filters.department is None else Grain.FULL
+    department_grain = Grain.FULL if (filters.category or filters.industry or filters.source) else Grain.DEPARTMENTS
+    sums = {PREFIX + column: Sum(column) for column in STAT_COLUMNS}
+    cube = _union([rows.order_by().annotate(bucket=bucket).values("bucket", "category_id", "category__name",
+                                                                  "region_id").annotate(**sums)
+                   for rows, bucket in _stat_rows(filters, scope, weekly, cube_grain)])
+    departments = _union([rows.filter(lead_department__isnull=False).order_by()
+                          .values("lead_department_id", "lead_department__name")
+                          .annotate(received=Sum("received"), resolved=Sum("resolved"))
+                          for rows, _bucket in _stat_rows(filters, scope, weekly, department_grain)])
+    live_q = {name: METRICS[name].q(now) for name in LIVE}
+    live = base.filter(reduce(or_, live_q.values())).order_by().aggregate(
+        **{PREFIX + name: Count("pk", filter=q) for name, q in live_q.items()})
+
+    figures = dict.fromkeys(STAT_COLUMNS, 0)
+    figures.update(unprefixed(live))
+    trend, by_category, by_region, names = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0]), {}, {}
     groups = scope.groups(filters.region)
     for group in groups:
         by_region[group.pk] = [0, 0]
     for row in cube:
+        row = unprefixed(row)
+        for column in STAT_COLUMNS:
+            figures[column] += row[column] or 0
+        if not row["received"] and not row["resolved"]:
+            continue
+        names[row["category_id"]] = row["category__name"]
         for table, key in ((trend, row["bucket"]), (by_category, row["category_id"])):
             table[key][0] += row["received"]
             table[key][1] += row["resolved"]
@@ -116,27 +180,29 @@ def dashboard_charts(base: QuerySet, filters: Filters, scope: Scope) -> dict:
         if group is not None:
             by_region[group.pk][0] += row["received"]
             by_region[group.pk][1] += row["resolved"]
-    categories = dict(Category.objects.values_list("pk", "name"))
-    departments = list(
-        base.filter(RECEIVED, lead_department__isnull=False).order_by().values("lead_department_id",
-                                                                                "lead_department__name")
-        .annotate(received=Count("pk"), resolved=Count("pk", filter=resolved_q)).order_by("-received")[:15])
+    by_department: dict = {}
+    for row in departments:
+        entry = by_department.setdefault(row["lead_department_id"], {
+            "id": row["lead_department_id"], "name": row["lead_department__name"], "received": 0, "resolved": 0})
+        entry["received"] += row["received"]
+        entry["resolved"] += row["resolved"]
+    top_departments = sorted((d for d in by_department.values() if d["received"]),
+                             key=lambda d: (-d["received"], d["name"] or ""))[:15]
 
-    def fmt(moment):
-        local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
-        return f"{local:%m-%d}" if weekly else f"{local:%Y-%m}"
+    def fmt(day):
+        return f"{day:%m-%d}" if weekly else f"{day:%Y-%m}"
 
     trend_keys = sorted(trend)
-    return {
+    charts = {
         "trend": {"labels": [fmt(k) for k in trend_keys], "received": [trend[k][0] for k in trend_keys],
                   "resolved": [trend[k][1] for k in trend_keys], "weekly": weekly},
-        "category": [{"id": pk, "name": categories.get(pk, "?"), "received": v[0], "resolved": v[1]}
+        "category": [{"id": pk, "name": names.get(pk, "?"), "received": v[0], "resolved": v[1]}
                      for pk, v in sorted(by_category.items(), key=lambda kv: -kv[1][0])],
         "region": [{"id": g.pk, "name": g.name, "received": by_region[g.pk][0], "resolved": by_region[g.pk][1]}
                    for g in groups],
-        "department": [{"id": d["lead_department_id"], "name": d["lead_department__name"],
-                        "received": d["received"], "resolved": d["resolved"]} for d in departments],
+        "department": top_departments,
     }
+    return Dashboard(figures=with_rates(with_averages(figures)), charts=charts)
 
 
 def drill_requests(base: QuerySet, metric: str, now: datetime) -> QuerySet[Request]:

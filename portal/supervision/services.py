@@ -2,31 +2,40 @@
 answers, return visits and export jobs. Requests are never written here."""
 
 import logging
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issues.clock import working_time_between
-from issues.models import Category, Request
+from issues.models import Card, Category, Request, Status
 from issues.selectors import work_calendar
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.orgs.models import Region
 from portal.orgs.selectors import region_scope_for
 
+from .metrics import PREFIX, STAT_COLUMNS, stored_expressions, unprefixed
 from .models import (
+    GRAIN_KEYS,
     BigScreenToken,
     CommonIssue,
+    DailyStat,
     ExportJob,
+    Grain,
+    MonthlyStat,
     RankingEntry,
     RankingSnapshot,
     RankingWeights,
     RequestTiming,
     ReturnVisit,
+    StatDirtyDay,
+    StatRefresh,
     UnitKind,
 )
 from .ranking import ranking_rows
@@ -99,8 +108,9 @@ def timings_refresh(*, limit: int | None = None, full: bool = False) -> int:
     if limit:
         rows = rows[:limit]
     calendar = work_calendar()
-    batch, written = [], 0
+    batch, written, days = [], 0, set()
     for pk, submitted, assigned, answered in rows.iterator(chunk_size=5000):
+        days.add(_local_day(submitted))
         dispatch_hours = working_time_between(submitted, assigned, calendar).total_seconds() / 3600
         answer_hours = (working_time_between(submitted, answered, calendar).total_seconds() / 3600
                         if answered else None)
@@ -111,6 +121,7 @@ def timings_refresh(*, limit: int | None = None, full: bool = False) -> int:
             written += _save_timings(batch)
             batch = []
     written += _save_timings(batch)
+    stat_days_mark(days=days)
     return written
 
 
@@ -137,7 +148,8 @@ def token_create(*, actor, region: Region, label: str = "", http_request=None) -
 
 @transaction.atomic
 def token_revoke(*, actor, token_id: int, http_request=None) -> BigScreenToken:
-    token = BigScreenToken.objects.select_for_update().select_related("region").filter(pk=token_id).first()
+    token = (BigScreenToken.objects.select_for_update(of=("self",)).select_related("region")
+             .filter(pk=token_id).first())
     if token is None:
         raise PermissionDenied
     _check_supervises(actor, token.region)
@@ -196,3 +208,137 @@ def export_job_finish(*, job: ExportJob, name: str, content, error: str = "") ->
     job.file.save(name, content, save=False)
     job.status, job.done = ExportJob.Status.DONE, job.total
     job.save(update_fields=["file", "status", "done", "finished_at"])
+
+
+# ---------------------------------------------------------------------------------------------
+# the aggregate tables behind the dashboard (DailyStat, MonthlyStat)
+
+# Re-read requests changed this long before the last refresh: a transaction may commit after a later
+# refresh has started, with an updated_at from before it.
+STATS_OVERLAP = timedelta(minutes=5)
+# Contiguous days are counted together, up to this many per query.
+RECOUNT_DAYS = 31
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def stat_days_mark(*, days: Iterable[date]) -> None:
+    """Have the next refresh count these submission days again."""
+    StatDirtyDay.objects.bulk_create([StatDirtyDay(day=day) for day in set(days)], ignore_conflicts=True)
+
+
+def _changed_days(since: datetime, crossed: tuple[datetime, datetime]) -> set[date]:
+    """Submission days of requests that changed since ``since``, whose dispatch or answer deadline
+    passed inside ``crossed`` (figures such as "due for dispatch" change with the clock), or whose
+    cards were issued or revoked since then."""
+    lo, hi = crossed
+    day = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
+    requests = (Request.objects.filter(updated_at__gte=since)
+                | Request.objects.filter(status__in=Status.values, assign_due_at__gte=lo, assign_due_at__lt=hi)
+                | Request.objects.filter(status__in=Status.values, answer_due_at__gte=lo, answer_due_at__lt=hi))
+    days = set(requests.order_by().annotate(day=day).values_list("day", flat=True).distinct())
+    cards = Card.objects.filter(Q(issued_at__gte=since) | Q(revoked_at__gte=since)).values("request_id")
+    days |= set(Request.objects.filter(pk__in=cards).order_by().annotate(day=day)
+                .values_list("day", flat=True).distinct())
+    return days
+
+
+def _runs(days: Iterable[date], longest: int) -> list[tuple[date, date]]:
+    """Sorted days as contiguous (first, last) runs of at most ``longest`` days."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + timedelta(days=1) and (day - runs[-1][0]).days < longest:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _count_days(first: date, last: date, now: datetime) -> None:
+    """Replace the daily rows of ``first``..``last`` with a fresh count of the requests submitted then:
+    the full grain from the requests, the coarser grains summed from it."""
+    rows = (Request.objects.filter(submitted_at__gte=_day_start(first),
+                                   submitted_at__lt=_day_start(last + timedelta(days=1)))
+            .order_by()
+            .annotate(stat_day=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone()),
+                      stat_industry=F("enterprise__industry"))
+            .values("stat_day", "region_id", "category_id", "source", "stat_industry", "lead_department_id")
+            .annotate(**stored_expressions(now)))
+    days = DailyStat.objects.filter(day__gte=first, day__lte=last)
+    days.delete()
+    stats = []
+    for row in rows:
+        row = unprefixed(row)
+        stats.append(DailyStat(grain=Grain.FULL, day=row.pop("stat_day"), industry=row.pop("stat_industry") or "",
+                               **row))
+    DailyStat.objects.bulk_create(stats, batch_size=2000)
+    for grain in (Grain.FILTERS, Grain.DEPARTMENTS):
+        DailyStat.objects.bulk_create([DailyStat(grain=grain, **unprefixed(row)) for row in _summed(
+            days.filter(grain=Grain.FULL), ("day", *GRAIN_KEYS[grain]))], batch_size=2000)
+
+
+def _summed(rows: QuerySet, key: tuple[str, ...]) -> QuerySet:
+    return rows.order_by().values(*key).annotate(**{PREFIX + column: Sum(column) for column in STAT_COLUMNS})
+
+
+def _sum_month(month: date) -> None:
+    """Replace the monthly rows of ``month`` with the sum of its daily rows, grain by grain."""
+    following = (month + timedelta(days=32)).replace(day=1)
+    rows = _summed(DailyStat.objects.filter(day__gte=month, day__lt=following), ("grain", *GRAIN_KEYS[Grain.FULL]))
+    MonthlyStat.objects.filter(month=month).delete()
+    MonthlyStat.objects.bulk_create([MonthlyStat(month=month, **unprefixed(row)) for row in rows], batch_size=2000)
+
+
+def _recount(days: set[date], now: datetime) -> None:
+    for first, last in _runs(days, RECOUNT_DAYS):
+        _count_days(first, last, now)
+    for month in sorted({day.replace(day=1) for day in days}):
+        _sum_month(month)
+
+
+def stats_refresh(*, now: datetime | None = None, full: bool = False, wait: bool = True) -> int | None:
+    """Bring the aggregate tables up to ``now``: count again every submission day with a change since
+    the last refresh (or every day, the first time or with ``full``). Returns the number of days
+    counted, or None when another refresh holds the lock and ``wait`` is false."""
+    now = now or timezone.now()
+    StatRefresh.objects.get_or_create(pk=1)
+    with transaction.atomic():
+        state = StatRefresh.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
+        if state is None:
+            return None
+        dirty = list(StatDirtyDay.objects.values_list("pk", "day"))
+        if full or state.as_of is None:
+            bounds = Request.objects.aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+            DailyStat.objects.all().delete()
+            MonthlyStat.objects.all().delete()
+            days: set[date] = set()
+            if bounds["first"] is not None:
+                first, last = _local_day(bounds["first"]), _local_day(bounds["last"])
+                days = {first + timedelta(days=n) for n in range((last - first).days + 1)}
+            _recount(days, now)
+        else:
+            crossed = (min(state.as_of, now), max(state.as_of, now))
+            days = _changed_days(state.as_of - STATS_OVERLAP, crossed) | {day for _pk, day in dirty}
+            _recount(days, now)
+        StatDirtyDay.objects.filter(pk__in=[pk for pk, _day in dirty]).delete()
+        state.as_of, state.started_at, state.days = now, now, len(days)
+        state.save(update_fields=["as_of", "started_at", "days"])
+    logger.info("figures refreshed", extra={"days": len(days), "full": full})
+    return len(days)
+
+
+def stats_refresh_if_stale(*, max_age: timedelta, now: datetime | None = None) -> StatRefresh:
+    """The dashboard's fallback when the beat task is late (or never ran, as in development): refresh
+    now, unless a refresh is already running. Returns the refresh state to show "as of"."""
+    now = now or timezone.now()
+    state = StatRefresh.objects.filter(pk=1).first()
+    if state is None or state.as_of is None or abs(now - state.as_of) > max_age:
+        stats_refresh(now=now, wait=False)
+        state = StatRefresh.objects.filter(pk=1).first()
+    return state

@@ -10,7 +10,7 @@ from django.utils import timezone
 from .exports import build_ledger, write_workbook
 from .models import ExportJob
 from .ranking import previous_month
-from .services import export_job_finish, export_job_progress, ranking_publish_month, timings_refresh
+from .services import export_job_finish, export_job_progress, ranking_publish_month, stats_refresh, timings_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,14 @@ def publish_monthly_rankings() -> int:
              retry_backoff=True, max_retries=3)
 def refresh_timings() -> int:
     return timings_refresh()
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=330, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=3)
+def refresh_stats() -> int | None:
+    """Every minute: count again the submission days whose requests changed (the dashboard's aggregate).
+    A run that finds another still going skips; the next one catches up."""
+    return stats_refresh(wait=False)
 
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)

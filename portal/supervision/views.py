@@ -1,6 +1,6 @@
 """Supervision pages: thin views around the selectors and services."""
 
-from datetime import date
+from datetime import date, timedelta
 from functools import wraps
 
 from django.contrib import messages
@@ -33,8 +33,7 @@ from .selectors import (
     accountability_requests,
     active_token,
     common_request_groups,
-    dashboard_charts,
-    dashboard_figures,
+    dashboard_for,
     drill_requests,
     lateness,
     latest_published,
@@ -49,6 +48,9 @@ from .selectors import (
 from .tasks import write_export
 
 PAGE_SIZE = 50
+# The beat task refreshes the aggregate every minute; a page that finds it older than this refreshes it
+# itself (the beat is late or not running, as in development).
+STATS_MAX_AGE = timedelta(minutes=5)
 
 
 def supervisor_required(view):
@@ -98,9 +100,10 @@ DERIVED_LABELS = {
 def dashboard(request):
     scope, form, filters = _filtered(request)
     now = timezone.now()
+    stats = services.stats_refresh_if_stale(max_age=STATS_MAX_AGE, now=now)
     base = supervised_requests(request.user, filters, scope=scope)
-    figures = dashboard_figures(base, now)
-    charts = dashboard_charts(base, filters, scope)
+    board = dashboard_for(base, filters, scope, now)
+    figures, charts = board.figures, board.charts
     query = _query(filters)
     cards = []
     for name, derived in FIGURE_ORDER:
@@ -112,7 +115,7 @@ def dashboard(request):
                   "drill": f"{reverse('supervision:drill')}?{query}&metric=received"}
     return render(request, "supervision/dashboard.html", {
         "form": form, "filters": filters, "figures": figures, "cards": cards, "chart_data": chart_data,
-        "query": query, "scope": scope, "now": now,
+        "query": query, "scope": scope, "now": now, "as_of": stats.as_of if stats else None,
     })
 
 
@@ -360,9 +363,11 @@ def _bigscreen_context(user, region: Region | None, scope: Scope) -> dict:
                                       submitted_at__gte=filters.start_at, submitted_at__lt=filters.end_before)
     else:
         base = supervised_requests(user, filters, scope=scope)
-    figures = dashboard_figures(base, timezone.now())
-    charts = dashboard_charts(base, filters, scope)
-    return {"figures": figures, "chart_data": charts, "updated": timezone.localtime(),
+    now = timezone.now()
+    stats = services.stats_refresh_if_stale(max_age=STATS_MAX_AGE, now=now)
+    board = dashboard_for(base, filters, scope, now)
+    return {"figures": board.figures, "chart_data": board.charts, "updated": timezone.localtime(now),
+            "as_of": stats.as_of if stats else None,
             "title_region": region or (scope.roots[0] if len(scope.roots) == 1 else None)}
 
 
