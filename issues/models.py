@@ -37,8 +37,9 @@ class SlaPolicy(models.Model):
     region = models.OneToOneField(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="sla_policy")
     assign_days = models.PositiveSmallIntegerField(_("days to dispatch"), default=1)
     answer_days = models.PositiveSmallIntegerField(_("days to answer"), default=3)
-    working_days = models.BooleanField(_("count working days"), default=True,
-                                       help_text=_("Unticked: count calendar days."))
+    working_days = models.BooleanField(
+        _("count working days"), default=True, help_text=_("Unticked: count calendar days.")
+    )
     reminder_lead_hours = models.PositiveSmallIntegerField(_("reminder lead time (hours)"), default=4)
     evaluation_reminder_days = models.PositiveSmallIntegerField(_("days before reminding to evaluate"), default=2)
     auto_close_days = models.PositiveSmallIntegerField(_("days until an unevaluated answer closes"), default=7)
@@ -59,8 +60,9 @@ class HolidayOverride(models.Model):
     """An administrator's correction of the PRC calendar: a holiday or a make-up working day."""
 
     date = models.DateField(_("date"), unique=True)
-    is_working_day = models.BooleanField(_("working day"), help_text=_("Ticked: a make-up working day (调休). "
-                                                                       "Unticked: a holiday."))
+    is_working_day = models.BooleanField(
+        _("working day"), help_text=_("Ticked: a make-up working day (调休). Unticked: a holiday.")
+    )
     note = models.CharField(_("note"), max_length=100, blank=True)
 
     class Meta:
@@ -126,22 +128,42 @@ class RequestQuerySet(models.QuerySet):
 class Request(models.Model):
     """What an enterprise asks for (诉求), with its 133 deadlines stored for indexed reporting."""
 
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT,
-                                   related_name="requests")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="requests"
+    )
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    project = models.ForeignKey(Project, verbose_name=_("key project"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="requests")
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("key project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT)
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), max_length=5000)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PORTAL)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT,
-                                   related_name="+")
-    commissioner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible commissioner"),
-                                     null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    lead_department = models.ForeignKey(Department, verbose_name=_("lead department"), null=True, blank=True,
-                                        on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    commissioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible commissioner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("lead department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     handled_directly = models.BooleanField(_("handled by the commissioner"), default=False)
 
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
@@ -245,25 +267,39 @@ class Dispatch(models.Model):
         LEAD = "lead", _("Lead")
         CO = "co", _("Co-handling")
 
-    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
-                                related_name="dispatches")
-    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT,
-                                   related_name="dispatches")
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="dispatches")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="dispatches"
+    )
     role = models.CharField(_("role"), max_length=5, choices=Role.choices, default=Role.LEAD)
-    status = models.CharField(_("status"), max_length=20, choices=DispatchStatus.choices,
-                              default=DispatchStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DispatchStatus.choices, default=DispatchStatus.PENDING
+    )
     instruction = models.TextField(_("instruction"), max_length=2000, blank=True)
     round = models.PositiveSmallIntegerField(_("round"), default=0)
-    dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("dispatched by"),
-                                      on_delete=models.PROTECT, related_name="+")
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dispatched by"), on_delete=models.PROTECT, related_name="+"
+    )
     dispatched_at = models.DateTimeField(_("dispatched"), default=timezone.now)
     answer_due_at = models.DateTimeField(_("answer deadline"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
     answer = models.TextField(_("answer / opinion"), max_length=5000, blank=True)
     return_reason = models.TextField(_("return reason"), max_length=1000, blank=True)
@@ -279,7 +315,8 @@ class Dispatch(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["request", "round"], condition=Q(role="lead") & Q(status__in=["pending", "accepted", "answered"]),
+                fields=["request", "round"],
+                condition=Q(role="lead") & Q(status__in=["pending", "accepted", "answered"]),
                 name="dispatch_one_live_lead_per_round",
             ),
         ]
@@ -296,10 +333,17 @@ class RequestEvent(models.Model):
     """Immutable timeline entry: who did what, when, from which state to which."""
 
     request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events")
-    dispatch = models.ForeignKey(Dispatch, verbose_name=_("dispatch"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    dispatch = models.ForeignKey(
+        Dispatch, verbose_name=_("dispatch"), null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
@@ -323,10 +367,12 @@ class RequestEvent(models.Model):
 
 
 class Evaluation(models.Model):
-    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
-                                related_name="evaluations")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT,
-                               related_name="+")
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="evaluations"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
     verdict = models.CharField(_("evaluation"), max_length=20, choices=Verdict.choices)
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.TextField(_("comment"), max_length=2000, blank=True)
@@ -339,6 +385,9 @@ class Evaluation(models.Model):
         ordering = ["created_at"]
         constraints = [models.UniqueConstraint(fields=["request", "round"], name="evaluation_once_per_round")]
 
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.get_verdict_display()}"
+
 
 class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -349,19 +398,27 @@ class ExtensionStatus(models.TextChoices):
 class Extension(models.Model):
     """A department's request for more time (延期), approved or rejected by a supervisor."""
 
-    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
-                                related_name="extensions")
-    dispatch = models.ForeignKey(Dispatch, verbose_name=_("dispatch"), on_delete=models.CASCADE,
-                                 related_name="extensions")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
-                                     on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="extensions")
+    dispatch = models.ForeignKey(
+        Dispatch, verbose_name=_("dispatch"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(_("reason"), max_length=2000)
     requested_due_at = models.DateTimeField(_("requested deadline"))
     previous_due_at = models.DateTimeField(_("previous deadline"))
-    status = models.CharField(_("status"), max_length=10, choices=ExtensionStatus.choices,
-                              default=ExtensionStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_comment = models.TextField(_("decision comment"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
@@ -371,9 +428,13 @@ class Extension(models.Model):
         verbose_name_plural = _("extensions")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["dispatch"], condition=Q(status="pending"),
-                                    name="extension_one_pending_per_dispatch"),
+            models.UniqueConstraint(
+                fields=["dispatch"], condition=Q(status="pending"), name="extension_one_pending_per_dispatch"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} → {self.requested_due_at:%Y-%m-%d %H:%M}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
@@ -384,19 +445,28 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 class Attachment(models.Model):
     """An uploaded file, stored outside the web root and served only through an authorized view."""
 
-    request = models.ForeignKey(Request, verbose_name=_("request"), null=True, blank=True,
-                                on_delete=models.CASCADE, related_name="attachments")
-    visit = models.ForeignKey("Visit", verbose_name=_("visit"), null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="photos")
-    event = models.ForeignKey(RequestEvent, verbose_name=_("event"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="attachments")
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    visit = models.ForeignKey(
+        "Visit", verbose_name=_("visit"), null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    event = models.ForeignKey(
+        RequestEvent,
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+    )
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
@@ -411,12 +481,15 @@ class Attachment(models.Model):
 class Visit(models.Model):
     """A commissioner's visit (走访) to an enterprise or a project site."""
 
-    commissioner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("commissioner"),
-                                     on_delete=models.PROTECT, related_name="visits")
-    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="visits")
-    project = models.ForeignKey(Project, verbose_name=_("key project"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="visits")
+    commissioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("commissioner"), on_delete=models.PROTECT, related_name="visits"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("key project"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
     visited_on = models.DateField(_("date"))
     people_met = models.CharField(_("people met"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), max_length=5000, blank=True)
@@ -431,8 +504,9 @@ class Visit(models.Model):
             models.Index(fields=["enterprise", "visited_on"], name="visit_enterprise_date"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(enterprise__isnull=False) | Q(project__isnull=False),
-                                   name="visit_has_target"),
+            models.CheckConstraint(
+                condition=Q(enterprise__isnull=False) | Q(project__isnull=False), name="visit_has_target"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -450,8 +524,7 @@ class ReminderKind(models.TextChoices):
 class Reminder(models.Model):
     """Exactly-once record of a reminder stage for a request in one round."""
 
-    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
-                                related_name="reminders")
+    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
     round = models.PositiveSmallIntegerField(_("round"), default=0)
     due_at = models.DateTimeField(_("due"))
@@ -464,6 +537,9 @@ class Reminder(models.Model):
         verbose_name_plural = _("reminders")
         constraints = [models.UniqueConstraint(fields=["request", "kind", "round"], name="reminder_once")]
         indexes = [models.Index(fields=["sent_at"], name="reminder_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.get_kind_display()} ({self.round})"
 
 
 class CardKind(models.TextChoices):
@@ -482,8 +558,14 @@ class Card(models.Model):
     issued_at = models.DateTimeField(_("issued"), default=timezone.now)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     revoke_reason = models.TextField(_("revoke reason"), max_length=1000, blank=True)
 
     class Meta:
@@ -495,6 +577,9 @@ class Card(models.Model):
             models.Index(fields=["unit", "issued_at"], name="card_unit_issued"),
             models.Index(fields=["region", "issued_at"], name="card_region_issued"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.unit_id} {self.request_id}"
 
 
 class SweepRun(models.Model):
@@ -522,4 +607,6 @@ def current_due_expression():
     return models.Case(
         models.When(status=Status.SUBMITTED, then=F("assign_due_at")),
         models.When(status__in=OPEN_STATUSES, then=F("answer_due_at")),
-        default=None, output_field=models.DateTimeField())
+        default=None,
+        output_field=models.DateTimeField(),
+    )
