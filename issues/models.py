@@ -207,6 +207,7 @@ class Request(models.Model):
             models.Index(fields=["category", "submitted_at"], name="req_category_submitted"),
             models.Index(fields=["source", "submitted_at"], name="req_source_submitted"),
             models.Index(fields=["submitted_at"], name="req_submitted"),
+            models.Index(fields=["updated_at"], name="req_updated"),  # the figures refresh reads changes
             models.Index(fields=["status", "assign_remind_at"], name="req_status_assign_remind"),
             models.Index(fields=["status", "answer_remind_at"], name="req_status_answer_remind"),
             models.Index(fields=["status", "evaluate_remind_at"], name="req_status_evaluate_remind"),
