@@ -29,6 +29,7 @@ from issues.models import (
     Status,
     Verdict,
 )
+from portal.accounts.models import AuditEvent
 from portal.orgs.models import Department, Enterprise, EnterpriseMembership, Pairing, Region
 
 SEED = 7700
@@ -66,7 +67,7 @@ def _plan(received: int, resolved: int, basically: int, open_count: int, not_eva
 
 
 def load(stdout) -> None:
-    if RequestEvent.objects.filter(action=MARKER).exists():
+    if AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT, target=MARKER).exists():
         stdout.write("Request history already loaded.\n")
         return
     city = Region.objects.filter(level=Region.Level.CITY).order_by("pk").first()
@@ -76,8 +77,7 @@ def load(stdout) -> None:
         return
     with transaction.atomic():
         written = _load(city, categories)
-        RequestEvent.objects.create(request=Request.objects.order_by("pk").first(), action=MARKER,
-                                    comment="demo history", data={"requests": written})
+        AuditEvent.objects.create(action=AuditEvent.Action.IMPORT, target=MARKER, detail={"requests": written})
     from portal.supervision.services import timings_refresh
 
     timings_refresh()

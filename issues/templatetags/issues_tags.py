@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import pgettext_lazy
 
 from ..models import DispatchStatus, ExtensionStatus, Outcome, Status
 
@@ -33,23 +33,27 @@ EXTENSION_STYLES = {
 }
 
 EVENT_LABELS = {
-    "submit": _l("Filed"),
-    "withdraw": _l("Withdrawn"),
-    "supply_info": _l("Information supplied"),
-    "ask_info": _l("Information asked for"),
-    "take_on": _l("Taken on by the commissioner"),
-    "dispatch": _l("Dispatched"),
-    "reassign": _l("Handed over"),
-    "accept": _l("Accepted by the department"),
-    "return": _l("Returned by the department"),
-    "opinion": _l("Co-handling opinion"),
-    "answer": _l("Answered"),
-    "reopen": _l("Dissatisfied: reopened"),
-    "evaluate": _l("Evaluated"),
-    "extension_request": _l("Extension requested"),
-    "extension_approved": _l("Extension approved"),
-    "extension_rejected": _l("Extension rejected"),
-    "close_unevaluated": _l("Closed without evaluation"),
+    "submit": pgettext_lazy("timeline", "Filed"),
+    "withdraw": pgettext_lazy("timeline", "Withdrawn"),
+    "supply_info": pgettext_lazy("timeline", "Information supplied"),
+    "ask_info": pgettext_lazy("timeline", "Information asked for"),
+    "take_on": pgettext_lazy("timeline", "Taken on by the commissioner"),
+    "dispatch": pgettext_lazy("timeline", "Dispatched"),
+    "reassign": pgettext_lazy("timeline", "Handed over"),
+    "accept": pgettext_lazy("timeline", "Accepted by the department"),
+    "return": pgettext_lazy("timeline", "Returned by the department"),
+    "opinion": pgettext_lazy("timeline", "Co-handling opinion"),
+    "answer": pgettext_lazy("timeline", "Answered"),
+    "reopen": pgettext_lazy("timeline", "Dissatisfied: reopened"),
+    "evaluate": pgettext_lazy("timeline", "Evaluated"),
+    "extension_request": pgettext_lazy("timeline", "Extension requested"),
+    "extension_approved": pgettext_lazy("timeline", "Extension approved"),
+    "extension_rejected": pgettext_lazy("timeline", "Extension rejected"),
+    "close_unevaluated": pgettext_lazy("timeline", "Closed without evaluation"),
+    "yellow_card": pgettext_lazy("timeline", "Yellow card: dispatch deadline missed"),
+    "red_card": pgettext_lazy("timeline", "Red card: answer deadline missed"),
+    "yellow_card_revoked": pgettext_lazy("timeline", "Yellow card revoked"),
+    "red_card_revoked": pgettext_lazy("timeline", "Red card revoked"),
 }
 
 
