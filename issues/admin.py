@@ -56,8 +56,15 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["region", "assign_days", "answer_days", "working_days", "reminder_lead_hours",
-                    "evaluation_reminder_days", "auto_close_days"]
+    list_display = [
+        "region",
+        "assign_days",
+        "answer_days",
+        "working_days",
+        "reminder_lead_hours",
+        "evaluation_reminder_days",
+        "auto_close_days",
+    ]
     list_filter = ["working_days"]
     search_fields = ["region__name", "region__code"]
     autocomplete_fields = ["region"]
@@ -97,25 +104,99 @@ class RequestEventInline(admin.TabularInline):
 
 @admin.register(Request)
 class RequestAdmin(admin.ModelAdmin):
-    list_display = ["reference", "title", "enterprise", "category", "status", "submitted_at", "assign_due_at",
-                    "answer_due_at", "assigned_on_time", "answered_on_time"]
-    list_filter = ["status", "source", "category", "assigned_on_time", "answered_on_time", "verdict",
-                   ("region", admin.RelatedOnlyFieldListFilter), "submitted_at"]
+    list_display = [
+        "reference",
+        "title",
+        "enterprise",
+        "category",
+        "status",
+        "submitted_at",
+        "assign_due_at",
+        "answer_due_at",
+        "assigned_on_time",
+        "answered_on_time",
+    ]
+    list_filter = [
+        "status",
+        "source",
+        "category",
+        "assigned_on_time",
+        "answered_on_time",
+        "verdict",
+        ("region", admin.RelatedOnlyFieldListFilter),
+        "submitted_at",
+    ]
     search_fields = ["title", "enterprise__name", "enterprise__credit_code"]
-    autocomplete_fields = ["enterprise", "region", "project", "category", "created_by", "commissioner",
-                           "lead_department"]
+    autocomplete_fields = [
+        "enterprise",
+        "region",
+        "project",
+        "category",
+        "created_by",
+        "commissioner",
+        "lead_department",
+    ]
     list_select_related = ["enterprise", "category"]
     date_hierarchy = "submitted_at"
-    readonly_fields = ["reference", "status", "submitted_at", "assign_due_at", "answer_due_at",
-                       "original_answer_due_at", "assigned_at", "assigned_on_time", "answered_at",
-                       "answered_on_time", "info_needed_since", "closed_at", "close_reason", "outcome", "verdict",
-                       "satisfaction_score", "reopen_count", "version", "updated_at", "created_by", "enterprise",
-                       "region", "handled_directly", "commissioner", "lead_department"]
-    fields = ["reference", "enterprise", "region", "project", "category", "title", "description", "source",
-              "status", "created_by", "commissioner", "lead_department", "handled_directly", "submitted_at",
-              "assign_due_at", "assigned_at", "assigned_on_time", "answer_due_at", "original_answer_due_at",
-              "answered_at", "answered_on_time", "info_needed_since", "closed_at", "close_reason", "outcome",
-              "verdict", "satisfaction_score", "reopen_count", "version", "updated_at"]
+    readonly_fields = [
+        "reference",
+        "status",
+        "submitted_at",
+        "assign_due_at",
+        "answer_due_at",
+        "original_answer_due_at",
+        "assigned_at",
+        "assigned_on_time",
+        "answered_at",
+        "answered_on_time",
+        "info_needed_since",
+        "closed_at",
+        "close_reason",
+        "outcome",
+        "verdict",
+        "satisfaction_score",
+        "reopen_count",
+        "version",
+        "updated_at",
+        "created_by",
+        "enterprise",
+        "region",
+        "handled_directly",
+        "commissioner",
+        "lead_department",
+    ]
+    fields = [
+        "reference",
+        "enterprise",
+        "region",
+        "project",
+        "category",
+        "title",
+        "description",
+        "source",
+        "status",
+        "created_by",
+        "commissioner",
+        "lead_department",
+        "handled_directly",
+        "submitted_at",
+        "assign_due_at",
+        "assigned_at",
+        "assigned_on_time",
+        "answer_due_at",
+        "original_answer_due_at",
+        "answered_at",
+        "answered_on_time",
+        "info_needed_since",
+        "closed_at",
+        "close_reason",
+        "outcome",
+        "verdict",
+        "satisfaction_score",
+        "reopen_count",
+        "version",
+        "updated_at",
+    ]
     inlines = [DispatchInline, RequestEventInline]
 
     @admin.display(description=_("reference"), ordering="pk")
@@ -138,8 +219,7 @@ class RequestAdmin(admin.ModelAdmin):
 
 @admin.register(Dispatch)
 class DispatchAdmin(ReadOnlyAdmin):
-    list_display = ["request", "department", "role", "status", "round", "dispatched_at", "answer_due_at",
-                    "answered_at"]
+    list_display = ["request", "department", "role", "status", "round", "dispatched_at", "answer_due_at", "answered_at"]
     list_filter = ["status", "role", ("department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["request__title", "department__name"]
     list_select_related = ["request", "department"]
@@ -165,8 +245,16 @@ class EvaluationAdmin(ReadOnlyAdmin):
 
 @admin.register(Extension)
 class ExtensionAdmin(ReadOnlyAdmin):
-    list_display = ["request", "dispatch", "status", "previous_due_at", "requested_due_at", "requested_by",
-                    "decided_by", "decided_at"]
+    list_display = [
+        "request",
+        "dispatch",
+        "status",
+        "previous_due_at",
+        "requested_due_at",
+        "requested_by",
+        "decided_by",
+        "decided_at",
+    ]
     list_filter = ["status", "created_at"]
     search_fields = ["request__title", "reason", "requested_by__username"]
     list_select_related = ["request", "dispatch__department", "requested_by", "decided_by"]
@@ -184,8 +272,7 @@ class AttachmentAdmin(ReadOnlyAdmin):
 class VisitAdmin(admin.ModelAdmin):
     list_display = ["visited_on", "commissioner", "enterprise", "project", "people_met"]
     list_filter = ["visited_on"]
-    search_fields = ["enterprise__name", "project__name", "commissioner__username", "commissioner__real_name",
-                     "notes"]
+    search_fields = ["enterprise__name", "project__name", "commissioner__username", "commissioner__real_name", "notes"]
     autocomplete_fields = ["commissioner", "enterprise", "project"]
     list_select_related = ["commissioner", "enterprise", "project"]
     date_hierarchy = "visited_on"

@@ -54,8 +54,13 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 # (share of the due requests, the stage that is due)
-DUE_MIX = [(0.30, ReminderKind.ASSIGN_NEAR), (0.20, ReminderKind.ASSIGN_MISSED), (0.25, ReminderKind.ANSWER_NEAR),
-           (0.10, ReminderKind.ANSWER_MISSED), (0.15, ReminderKind.EVALUATE)]
+DUE_MIX = [
+    (0.30, ReminderKind.ASSIGN_NEAR),
+    (0.20, ReminderKind.ASSIGN_MISSED),
+    (0.25, ReminderKind.ANSWER_NEAR),
+    (0.10, ReminderKind.ANSWER_MISSED),
+    (0.15, ReminderKind.EVALUATE),
+]
 
 
 @dataclass
@@ -85,56 +90,94 @@ def world() -> World:
         city = Region.objects.get(code=CITY_CODE)
     Region.objects.filter(parent=city, level="").update(level=Region.Level.DISTRICT)  # built before levels were set
     regions = list(Region.objects.filter(parent=city).order_by("pk").values_list("pk", flat=True))
-    departments = list(Department.objects.filter(region__path__startswith=city.path).order_by("pk").values_list(
-        "pk", "region_id"))
+    departments = list(
+        Department.objects.filter(region__path__startswith=city.path).order_by("pk").values_list("pk", "region_id")
+    )
     enterprises, creators = [], []
-    pairs = dict(Pairing.objects.filter(enterprise__region__path__startswith=city.path, role="A").values_list(
-        "enterprise_id", "commissioner_id"))
-    members = dict(EnterpriseMembership.objects.filter(enterprise__region__path__startswith=city.path).values_list(
-        "enterprise_id", "user_id"))
-    for pk, region_id in Enterprise.objects.filter(region__path__startswith=city.path).order_by("pk").values_list(
-            "pk", "region_id"):
+    pairs = dict(
+        Pairing.objects.filter(enterprise__region__path__startswith=city.path, role="A").values_list(
+            "enterprise_id", "commissioner_id"
+        )
+    )
+    members = dict(
+        EnterpriseMembership.objects.filter(enterprise__region__path__startswith=city.path).values_list(
+            "enterprise_id", "user_id"
+        )
+    )
+    for pk, region_id in (
+        Enterprise.objects.filter(region__path__startswith=city.path).order_by("pk").values_list("pk", "region_id")
+    ):
         enterprises.append((pk, region_id, pairs[pk]))
         creators.append(members[pk])
-    return World(city, regions, departments, enterprises, creators,
-                 list(Category.objects.values_list("pk", flat=True)))
+    return World(city, regions, departments, enterprises, creators, list(Category.objects.values_list("pk", flat=True)))
 
 
 @transaction.atomic
 def _build_world() -> None:
     city = Region.objects.create(code=CITY_CODE, name="基准测试市", level=Region.Level.CITY)
-    districts = [Region.objects.create(code=f"99{i + 1:02d}00", name=f"基准测试区{i + 1}", parent=city,
-                                       level=Region.Level.DISTRICT) for i in range(DISTRICTS)]
-    departments = Department.objects.bulk_create([
-        Department(name=f"基准部门{d.code}-{j}", region=d) for d in districts for j in range(DEPARTMENTS_PER_DISTRICT)])
+    districts = [
+        Region.objects.create(
+            code=f"99{i + 1:02d}00", name=f"基准测试区{i + 1}", parent=city, level=Region.Level.DISTRICT
+        )
+        for i in range(DISTRICTS)
+    ]
+    departments = Department.objects.bulk_create(
+        [Department(name=f"基准部门{d.code}-{j}", region=d) for d in districts for j in range(DEPARTMENTS_PER_DISTRICT)]
+    )
 
     def users(prefix: str, count: int, **flags) -> list[User]:
-        return User.objects.bulk_create([
-            User(username=f"bench-{prefix}-{i}", real_name=f"{prefix}{i}", password="!", **flags)
-            for i in range(count)], batch_size=BATCH)
+        return User.objects.bulk_create(
+            [
+                User(username=f"bench-{prefix}-{i}", real_name=f"{prefix}{i}", password="!", **flags)
+                for i in range(count)
+            ],
+            batch_size=BATCH,
+        )
 
     commissioners = users("commissioner", COMMISSIONERS, is_commissioner=True)
     handlers = users("handler", len(departments) * 2, is_handler=True)
     owners = users("enterprise", ENTERPRISES, is_enterprise_user=True)
     supervisors = users("supervisor", DISTRICTS + 1, is_supervisor=True)
     DepartmentMembership.objects.bulk_create(
-        [DepartmentMembership(user=u, department=departments[i % len(departments)],
-                              kind=DepartmentMembership.Kind.COMMISSIONER) for i, u in enumerate(commissioners)]
+        [
+            DepartmentMembership(
+                user=u, department=departments[i % len(departments)], kind=DepartmentMembership.Kind.COMMISSIONER
+            )
+            for i, u in enumerate(commissioners)
+        ]
         + [DepartmentMembership(user=u, department=departments[i // 2]) for i, u in enumerate(handlers)],
-        batch_size=BATCH)
-    SupervisorScope.objects.bulk_create([SupervisorScope(user=supervisors[0], region=city)] + [
-        SupervisorScope(user=u, region=d) for u, d in zip(supervisors[1:], districts, strict=True)])
-    enterprises = Enterprise.objects.bulk_create([
-        Enterprise(name=f"基准测试企业{i}有限公司", credit_code=make_credit_code(50_000_000 + i, CITY_CODE),
-                   region=districts[i % DISTRICTS]) for i in range(ENTERPRISES)], batch_size=BATCH)
-    EnterpriseMembership.objects.bulk_create([EnterpriseMembership(user=u, enterprise=e)
-                                              for u, e in zip(owners, enterprises, strict=True)], batch_size=BATCH)
+        batch_size=BATCH,
+    )
+    SupervisorScope.objects.bulk_create(
+        [SupervisorScope(user=supervisors[0], region=city)]
+        + [SupervisorScope(user=u, region=d) for u, d in zip(supervisors[1:], districts, strict=True)]
+    )
+    enterprises = Enterprise.objects.bulk_create(
+        [
+            Enterprise(
+                name=f"基准测试企业{i}有限公司",
+                credit_code=make_credit_code(50_000_000 + i, CITY_CODE),
+                region=districts[i % DISTRICTS],
+            )
+            for i in range(ENTERPRISES)
+        ],
+        batch_size=BATCH,
+    )
+    EnterpriseMembership.objects.bulk_create(
+        [EnterpriseMembership(user=u, enterprise=e) for u, e in zip(owners, enterprises, strict=True)], batch_size=BATCH
+    )
     since = date(2020, 1, 1)
     Pairing.objects.bulk_create(
-        [Pairing(enterprise=e, commissioner=commissioners[i % COMMISSIONERS], role="A", starts_on=since)
-         for i, e in enumerate(enterprises)]
-        + [Pairing(enterprise=e, commissioner=commissioners[(i + 1) % COMMISSIONERS], role="B", starts_on=since)
-           for i, e in enumerate(enterprises)], batch_size=BATCH)
+        [
+            Pairing(enterprise=e, commissioner=commissioners[i % COMMISSIONERS], role="A", starts_on=since)
+            for i, e in enumerate(enterprises)
+        ]
+        + [
+            Pairing(enterprise=e, commissioner=commissioners[(i + 1) % COMMISSIONERS], role="B", starts_on=since)
+            for i, e in enumerate(enterprises)
+        ],
+        batch_size=BATCH,
+    )
 
 
 def bench_requests():
@@ -151,12 +194,22 @@ def _row(w: World, i: int, rng: random.Random, submitted: datetime, status: str,
     assign_due, answer_due = _working(submitted, 1), _working(submitted, 3)
     department_id = w.departments[rng.randrange(len(w.departments))][0]
     row = Request(
-        enterprise_id=enterprise_id, region_id=region_id, category_id=w.categories[i % len(w.categories)],
-        title=f"基准诉求{i}", description="基准测试数据。", source=Source.PORTAL, status=status,
-        created_by_id=w.creator_ids[i % len(w.creator_ids)], commissioner_id=commissioner_id,
-        submitted_at=submitted, assign_due_at=assign_due, answer_due_at=answer_due,
-        original_answer_due_at=answer_due, assign_remind_at=assign_due - 4 * HOUR,
-        answer_remind_at=answer_due - 4 * HOUR)
+        enterprise_id=enterprise_id,
+        region_id=region_id,
+        category_id=w.categories[i % len(w.categories)],
+        title=f"基准诉求{i}",
+        description="基准测试数据。",
+        source=Source.PORTAL,
+        status=status,
+        created_by_id=w.creator_ids[i % len(w.creator_ids)],
+        commissioner_id=commissioner_id,
+        submitted_at=submitted,
+        assign_due_at=assign_due,
+        answer_due_at=answer_due,
+        original_answer_due_at=answer_due,
+        assign_remind_at=assign_due - 4 * HOUR,
+        answer_remind_at=answer_due - 4 * HOUR,
+    )
     if status != Status.SUBMITTED:
         row.assigned_at = submitted + timedelta(hours=rng.randint(1, 30))
         row.assigned_on_time = row.assigned_at <= assign_due
@@ -181,11 +234,19 @@ def _history(w: World, i: int, rng: random.Random, anchor: datetime, span: timed
     answered = submitted + timedelta(hours=rng.randint(4, 120))
     evaluated = rng.random() < 0.8
     verdict = rng.choice([Verdict.SATISFIED, Verdict.SATISFIED, Verdict.BASICALLY, Verdict.DISSATISFIED])
-    return _row(w, i, rng, submitted, Status.CLOSED, answered_at=answered, outcome=Outcome.RESOLVED,
-                closed_at=answered + 2 * DAY, close_reason=CloseReason.EVALUATED if evaluated
-                else CloseReason.NOT_EVALUATED, verdict=verdict if evaluated else "",
-                satisfaction_score={"satisfied": 100, "basically": 80, "dissatisfied": 0}[verdict] if evaluated
-                else None)
+    return _row(
+        w,
+        i,
+        rng,
+        submitted,
+        Status.CLOSED,
+        answered_at=answered,
+        outcome=Outcome.RESOLVED,
+        closed_at=answered + 2 * DAY,
+        close_reason=CloseReason.EVALUATED if evaluated else CloseReason.NOT_EVALUATED,
+        verdict=verdict if evaluated else "",
+        satisfaction_score={"satisfied": 100, "basically": 80, "dissatisfied": 0}[verdict] if evaluated else None,
+    )
 
 
 def _due(w: World, i: int, rng: random.Random, anchor: datetime, kind: str) -> Request:
@@ -206,8 +267,16 @@ def _due(w: World, i: int, rng: random.Random, anchor: datetime, kind: str) -> R
         row.answer_due_at = anchor - minutes
         row.answer_remind_at = row.answer_due_at - 4 * HOUR
     else:
-        row = _row(w, i, rng, anchor - 6 * DAY, Status.ANSWERED, answered_at=anchor - 3 * DAY,
-                   outcome=Outcome.RESOLVED, evaluate_remind_at=anchor - minutes)
+        row = _row(
+            w,
+            i,
+            rng,
+            anchor - 6 * DAY,
+            Status.ANSWERED,
+            answered_at=anchor - 3 * DAY,
+            outcome=Outcome.RESOLVED,
+            evaluate_remind_at=anchor - minutes,
+        )
     row.assign_due_at = min(row.assign_due_at, row.answer_due_at)
     row.original_answer_due_at = row.answer_due_at
     return row
@@ -215,12 +284,15 @@ def _due(w: World, i: int, rng: random.Random, anchor: datetime, kind: str) -> R
 
 def _prior_reminders(req: Request, kind: str, anchor: datetime) -> list[Reminder]:
     """Stages a due request has already passed through (so only ``kind`` is due)."""
-    earlier = {ReminderKind.ASSIGN_MISSED: [ReminderKind.ASSIGN_NEAR],
-               ReminderKind.ANSWER_NEAR: [ReminderKind.ASSIGN_NEAR, ReminderKind.ASSIGN_MISSED],
-               ReminderKind.ANSWER_MISSED: [ReminderKind.ASSIGN_NEAR, ReminderKind.ASSIGN_MISSED,
-                                            ReminderKind.ANSWER_NEAR]}.get(kind, [])
-    return [Reminder(request=req, kind=k, round=0, due_at=anchor - DAY, created_at=anchor - DAY,
-                     sent_at=anchor - DAY) for k in earlier]
+    earlier = {
+        ReminderKind.ASSIGN_MISSED: [ReminderKind.ASSIGN_NEAR],
+        ReminderKind.ANSWER_NEAR: [ReminderKind.ASSIGN_NEAR, ReminderKind.ASSIGN_MISSED],
+        ReminderKind.ANSWER_MISSED: [ReminderKind.ASSIGN_NEAR, ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_NEAR],
+    }.get(kind, [])
+    return [
+        Reminder(request=req, kind=k, round=0, due_at=anchor - DAY, created_at=anchor - DAY, sent_at=anchor - DAY)
+        for k in earlier
+    ]
 
 
 def build(n: int, due_count: int, anchor: datetime | None = None, seed: int = 133, stdout=None) -> datetime:
@@ -245,8 +317,14 @@ def build(n: int, due_count: int, anchor: datetime | None = None, seed: int = 13
         if len(rows) == BATCH or i == n - 1:
             with transaction.atomic():
                 created = Request.objects.bulk_create(rows)
-                Reminder.objects.bulk_create([r for req, kind in zip(created, pending_kinds, strict=True) if kind
-                                              for r in _prior_reminders(req, kind, anchor)])
+                Reminder.objects.bulk_create(
+                    [
+                        r
+                        for req, kind in zip(created, pending_kinds, strict=True)
+                        if kind
+                        for r in _prior_reminders(req, kind, anchor)
+                    ]
+                )
             made += len(rows)
             rows, pending_kinds = [], []
             if stdout is not None and made % 100_000 == 0:

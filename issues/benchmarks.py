@@ -48,9 +48,17 @@ def sweep(stdout, n: int = 1_000_000, due: int = 20_000, reuse: bool = True) -> 
     with connection.execute_wrapper(counter):
         run = reminders.sweep(now=anchor)
     seconds = time.perf_counter() - started
-    result = {"target": "sweep", "requests": benchdata.bench_requests().count(), "due": expected,
-              "sent": sum(run.counts.values()), "errors": run.errors, "seconds": round(seconds, 2),
-              "peak_rss_mb": _peak_rss_mb(), "queries": counter.count, "vendor": connection.vendor}
+    result = {
+        "target": "sweep",
+        "requests": benchdata.bench_requests().count(),
+        "due": expected,
+        "sent": sum(run.counts.values()),
+        "errors": run.errors,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": _peak_rss_mb(),
+        "queries": counter.count,
+        "vendor": connection.vendor,
+    }
     stdout.write(json.dumps(result) + "\n")
     return result
 
@@ -67,20 +75,32 @@ def _ensure_queue_data(stdout) -> None:
     from .models import Dispatch, DispatchStatus, Status, current_due_expression
 
     requests = benchdata.bench_requests()
-    requests.filter(current_due_at__isnull=True, status__in=(Status.SUBMITTED, Status.IN_PROGRESS,
-                                                               Status.INFO_NEEDED)).update(
-        current_due_at=current_due_expression())
+    requests.filter(
+        current_due_at__isnull=True, status__in=(Status.SUBMITTED, Status.IN_PROGRESS, Status.INFO_NEEDED)
+    ).update(current_due_at=current_due_expression())
     missing = requests.filter(lead_department__isnull=False, dispatches__isnull=True)
-    state = {Status.IN_PROGRESS: DispatchStatus.ACCEPTED, Status.INFO_NEEDED: DispatchStatus.ACCEPTED,
-             Status.WITHDRAWN: DispatchStatus.CANCELLED}
+    state = {
+        Status.IN_PROGRESS: DispatchStatus.ACCEPTED,
+        Status.INFO_NEEDED: DispatchStatus.ACCEPTED,
+        Status.WITHDRAWN: DispatchStatus.CANCELLED,
+    }
     batch = []
     made = 0
     for pk, dept, status, commissioner, assigned, due, answered in missing.values_list(
-            "pk", "lead_department_id", "status", "commissioner_id", "assigned_at", "answer_due_at",
-            "answered_at").iterator(chunk_size=benchdata.BATCH):
-        batch.append(Dispatch(request_id=pk, department_id=dept, role=Dispatch.Role.LEAD,
-                              status=state.get(status, DispatchStatus.ANSWERED), dispatched_by_id=commissioner,
-                              dispatched_at=assigned or due, answer_due_at=due, answered_at=answered))
+        "pk", "lead_department_id", "status", "commissioner_id", "assigned_at", "answer_due_at", "answered_at"
+    ).iterator(chunk_size=benchdata.BATCH):
+        batch.append(
+            Dispatch(
+                request_id=pk,
+                department_id=dept,
+                role=Dispatch.Role.LEAD,
+                status=state.get(status, DispatchStatus.ANSWERED),
+                dispatched_by_id=commissioner,
+                dispatched_at=assigned or due,
+                answer_due_at=due,
+                answered_at=answered,
+            )
+        )
         if len(batch) == benchdata.BATCH:
             with transaction.atomic():
                 Dispatch.objects.bulk_create(batch)
@@ -111,8 +131,11 @@ def _time_page(client, url: str, runs: int) -> dict:
             timings.append((time.perf_counter() - started) * 1000)
         counts.append(counter.count)
     timings.sort()
-    return {"median_ms": round(statistics.median(timings), 1),
-            "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1), "queries": max(counts)}
+    return {
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
+        "queries": max(counts),
+    }
 
 
 def queues(stdout, n: int = 200_000, runs: int = 30) -> list[dict]:
@@ -135,26 +158,46 @@ def queues(stdout, n: int = 200_000, runs: int = 30) -> list[dict]:
     _ensure_queue_data(stdout)
     # the busiest people: the commissioner and the department with the most open work
     commissioner = User.objects.get(username="bench-commissioner-0")
-    busiest = (Dispatch.objects.filter(status__in=(DispatchStatus.PENDING, DispatchStatus.ACCEPTED),
-                                       request__region__path__startswith=f"/{benchdata.CITY_CODE}/")
-               .values("department_id").annotate(n=models.Count("pk")).order_by("-n").first())
-    handler = DepartmentMembership.objects.filter(department_id=busiest["department_id"],
-                                                  kind=DepartmentMembership.Kind.HANDLER).first().user
+    busiest = (
+        Dispatch.objects.filter(
+            status__in=(DispatchStatus.PENDING, DispatchStatus.ACCEPTED),
+            request__region__path__startswith=f"/{benchdata.CITY_CODE}/",
+        )
+        .values("department_id")
+        .annotate(n=models.Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    handler = (
+        DepartmentMembership.objects.filter(
+            department_id=busiest["department_id"], kind=DepartmentMembership.Kind.HANDLER
+        )
+        .first()
+        .user
+    )
     supervisor = User.objects.get(username="bench-supervisor-0")  # the whole benchmark city
-    pages = [("commissioner_queue", commissioner, "issues:queue"), ("department_queue", handler,
-                                                                    "issues:department_queue"),
-             ("supervisor_list", supervisor, "issues:supervisor_list")]
-    variants = [("default", "size=50"), ("overdue", "size=50&overdue=on"),
-                ("text_search", "size=50&tab=all&q=%E5%9F%BA%E5%87%86%E8%AF%89%E6%B1%821999")]  # 基准诉求1999
+    pages = [
+        ("commissioner_queue", commissioner, "issues:queue"),
+        ("department_queue", handler, "issues:department_queue"),
+        ("supervisor_list", supervisor, "issues:supervisor_list"),
+    ]
+    variants = [
+        ("default", "size=50"),
+        ("overdue", "size=50&overdue=on"),
+        ("text_search", "size=50&tab=all&q=%E5%9F%BA%E5%87%86%E8%AF%89%E6%B1%821999"),
+    ]  # 基准诉求1999
     results = []
     for name, user, url_name in pages:
         client = Client()
         client.force_login(user)
         for variant, query in variants:
-            result = {"target": "queues", "page": f"{name}:{variant}",
-                      **_time_page(client, f"{reverse(url_name)}?{query}", runs),
-                      "requests": benchdata.bench_requests().count() if not results else results[0]["requests"],
-                      "vendor": connection.vendor}
+            result = {
+                "target": "queues",
+                "page": f"{name}:{variant}",
+                **_time_page(client, f"{reverse(url_name)}?{query}", runs),
+                "requests": benchdata.bench_requests().count() if not results else results[0]["requests"],
+                "vendor": connection.vendor,
+            }
             results.append(result)
             stdout.write(json.dumps(result) + "\n")
     return results

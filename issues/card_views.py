@@ -23,10 +23,12 @@ from .services import TransitionError
 class CardFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_lazy("Kind"), choices=CardKind.choices)
     unit = django_filters.ModelChoiceFilter(label=_lazy("Unit"), queryset=Department.objects.none())
-    month = django_filters.CharFilter(label=_lazy("Month"), method="filter_month",
-                                      widget=forms.DateInput(attrs={"type": "month"}))
-    revoked = django_filters.BooleanFilter(label=_lazy("Revoked"), field_name="revoked_at", lookup_expr="isnull",
-                                           exclude=True)
+    month = django_filters.CharFilter(
+        label=_lazy("Month"), method="filter_month", widget=forms.DateInput(attrs={"type": "month"})
+    )
+    revoked = django_filters.BooleanFilter(
+        label=_lazy("Revoked"), field_name="revoked_at", lookup_expr="isnull", exclude=True
+    )
 
     class Meta:
         model = Card
@@ -34,8 +36,7 @@ class CardFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["unit"].queryset = Department.objects.filter(
-            pk__in=card_visible_to(user).values("unit_id"))
+        self.filters["unit"].queryset = Department.objects.filter(pk__in=card_visible_to(user).values("unit_id"))
 
     def filter_month(self, queryset, name, value):
         try:
@@ -47,8 +48,9 @@ class CardFilter(django_filters.FilterSet):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(label=_lazy("Reason for revoking"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=1000)
+    reason = forms.CharField(
+        label=_lazy("Reason for revoking"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
 
 
 @vary_on_headers("HX-Request")

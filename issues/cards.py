@@ -46,10 +46,11 @@ def month_range(month: date) -> tuple[datetime, datetime]:
 def card_counts(region_ids, month: date) -> dict[int, dict[str, int]]:
     """Cards in force issued in ``month`` per unit: {unit_id: {"yellow": n, "red": m}} (for rankings)."""
     start, end = month_range(month)
-    rows = (Card.objects.filter(region_id__in=region_ids, issued_at__gte=start, issued_at__lt=end,
-                                revoked_at__isnull=True)
-            .values("unit_id").annotate(yellow=Count("pk", filter=Q(kind=CardKind.YELLOW)),
-                                        red=Count("pk", filter=Q(kind=CardKind.RED))))
+    rows = (
+        Card.objects.filter(region_id__in=region_ids, issued_at__gte=start, issued_at__lt=end, revoked_at__isnull=True)
+        .values("unit_id")
+        .annotate(yellow=Count("pk", filter=Q(kind=CardKind.YELLOW)), red=Count("pk", filter=Q(kind=CardKind.RED)))
+    )
     return {row["unit_id"]: {"yellow": row["yellow"], "red": row["red"]} for row in rows}
 
 
@@ -69,9 +70,19 @@ def card_revoke(*, card_id: int, actor, reason: str, http_request=None) -> Card:
     now = timezone.now()
     card.revoked_at, card.revoked_by, card.revoke_reason = now, actor, reason
     card.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    RequestEvent.objects.create(request_id=card.request_id, actor=actor, action=f"{card.kind}_card_revoked",
-                                comment=reason, created_at=now, data={"card": card.pk, "unit": str(card.unit)})
-    audit_record(action=AuditEvent.Action.CARD, actor=actor, request=http_request, target=f"card {card.pk}",
-                 detail={"request": card.request_id, "kind": card.kind, "unit": card.unit_id, "revoked": True,
-                         "reason": reason})
+    RequestEvent.objects.create(
+        request_id=card.request_id,
+        actor=actor,
+        action=f"{card.kind}_card_revoked",
+        comment=reason,
+        created_at=now,
+        data={"card": card.pk, "unit": str(card.unit)},
+    )
+    audit_record(
+        action=AuditEvent.Action.CARD,
+        actor=actor,
+        request=http_request,
+        target=f"card {card.pk}",
+        detail={"request": card.request_id, "kind": card.kind, "unit": card.unit_id, "revoked": True, "reason": reason},
+    )
     return card

@@ -12,7 +12,10 @@ def calendar_banner(request):
     years = calendar_missing_years(timezone.localdate())
     if not years:
         return {}
-    return {"calendar_banner": _(
-        "There are no official holidays for %(years)s yet: deadlines in those years are counted Monday to Friday. "
-        "Enter the holidays and make-up working days under “Holiday overrides” in the administration."
-    ) % {"years": ", ".join(str(y) for y in years)}}
+    return {
+        "calendar_banner": _(
+            "There are no official holidays for %(years)s yet: deadlines in those years are counted Monday to Friday. "
+            "Enter the holidays and make-up working days under “Holiday overrides” in the administration."
+        )
+        % {"years": ", ".join(str(y) for y in years)}
+    }

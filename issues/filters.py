@@ -44,8 +44,9 @@ def _start_of(day) -> datetime:
 def enterprise_ids_matching(text: str) -> list[int]:
     """Ids of enterprises whose name contains ``text`` (trigram-indexed on PostgreSQL); evaluated once
     so the request query can use its own enterprise index instead of a per-row subplan."""
-    return list(Enterprise.objects.filter(name__icontains=text).order_by().values_list("pk", flat=True)
-                [:ENTERPRISE_MATCH_LIMIT])
+    return list(
+        Enterprise.objects.filter(name__icontains=text).order_by().values_list("pk", flat=True)[:ENTERPRISE_MATCH_LIMIT]
+    )
 
 
 class QueueFilterBase(django_filters.FilterSet):
@@ -53,28 +54,41 @@ class QueueFilterBase(django_filters.FilterSet):
 
     tab = django_filters.ChoiceFilter(label=_l("Tab"), choices=queues.TABS, method="keep", empty_label=None)
     q = django_filters.CharFilter(label=_l("Search"), method="filter_text", max_length=100)
-    state = django_filters.ChoiceFilter(label=_l("State"), choices=STATE_CHOICES, method="filter_state",
-                                        empty_label=_l("Any state"))
-    category = django_filters.ModelChoiceFilter(label=_l("Category"), queryset=Category.objects.all(),
-                                                method="filter_category", empty_label=_l("Any category"))
-    source = django_filters.ChoiceFilter(label=_l("Source"), choices=Source.choices, method="filter_source",
-                                         empty_label=_l("Any source"))
-    region = django_filters.ModelChoiceFilter(label=_l("Region"), queryset=Region.objects.none(),
-                                              method="filter_region", empty_label=_l("Any region"))
+    state = django_filters.ChoiceFilter(
+        label=_l("State"), choices=STATE_CHOICES, method="filter_state", empty_label=_l("Any state")
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_l("Category"), queryset=Category.objects.all(), method="filter_category", empty_label=_l("Any category")
+    )
+    source = django_filters.ChoiceFilter(
+        label=_l("Source"), choices=Source.choices, method="filter_source", empty_label=_l("Any source")
+    )
+    region = django_filters.ModelChoiceFilter(
+        label=_l("Region"), queryset=Region.objects.none(), method="filter_region", empty_label=_l("Any region")
+    )
     enterprise = django_filters.CharFilter(label=_l("Enterprise"), method="filter_enterprise", max_length=100)
-    department = django_filters.ModelChoiceFilter(label=_l("Department"), queryset=Department.objects.none(),
-                                                  method="filter_department", empty_label=_l("Any department"))
-    overdue = django_filters.BooleanFilter(label=_l("Overdue only"), method="filter_overdue",
-                                           widget=forms.CheckboxInput)
-    due_within = django_filters.NumberFilter(label=_l("Deadline within (days)"), method="filter_due_within",
-                                             min_value=0, max_value=MAX_DUE_WITHIN_DAYS)
-    submitted_from = django_filters.DateFilter(label=_l("Filed from"), method="filter_from",
-                                               widget=forms.DateInput(attrs={"type": "date"}))
-    submitted_to = django_filters.DateFilter(label=_l("Filed to"), method="filter_to",
-                                             widget=forms.DateInput(attrs={"type": "date"}))
+    department = django_filters.ModelChoiceFilter(
+        label=_l("Department"),
+        queryset=Department.objects.none(),
+        method="filter_department",
+        empty_label=_l("Any department"),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_l("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    due_within = django_filters.NumberFilter(
+        label=_l("Deadline within (days)"), method="filter_due_within", min_value=0, max_value=MAX_DUE_WITHIN_DAYS
+    )
+    submitted_from = django_filters.DateFilter(
+        label=_l("Filed from"), method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = django_filters.DateFilter(
+        label=_l("Filed to"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
     sort = django_filters.ChoiceFilter(label=_l("Sort"), choices=queues.SORTS, method="keep", empty_label=None)
-    size = django_filters.ChoiceFilter(label=_l("Per page"), method="keep", empty_label=None,
-                                       choices=[(str(n), str(n)) for n in queues.PAGE_SIZES])
+    size = django_filters.ChoiceFilter(
+        label=_l("Per page"), method="keep", empty_label=None, choices=[(str(n), str(n)) for n in queues.PAGE_SIZES]
+    )
 
     kind = ""
 
@@ -119,9 +133,11 @@ class QueueFilterBase(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(**{self._r("title__icontains"): value})
-                               | Q(**{self._r("description__icontains"): value})
-                               | Q(**{self._r("enterprise_id__in"): enterprise_ids_matching(value)}))
+        return queryset.filter(
+            Q(**{self._r("title__icontains"): value})
+            | Q(**{self._r("description__icontains"): value})
+            | Q(**{self._r("enterprise_id__in"): enterprise_ids_matching(value)})
+        )
 
     def filter_state(self, queryset, name, value):
         return queryset.filter(**{self._r("status"): value})
@@ -160,8 +176,9 @@ class QueueFilterBase(django_filters.FilterSet):
 
 
 class CommissionerQueueFilter(QueueFilterBase):
-    role = django_filters.ChoiceFilter(label=_l("My role"), choices=Pairing.Role.choices, method="filter_role",
-                                       empty_label=_l("A and B"))
+    role = django_filters.ChoiceFilter(
+        label=_l("My role"), choices=Pairing.Role.choices, method="filter_role", empty_label=_l("A and B")
+    )
     kind = queues.COMMISSIONER
 
     def configure(self):
@@ -179,7 +196,8 @@ class DepartmentQueueFilter(QueueFilterBase):
     def configure(self):
         self.form.fields["region"].queryset = Region.objects.exclude(level=Region.Level.TOWN)
         self.form.fields["department"].queryset = Department.objects.filter(
-            pk__in=department_ids_for_handler(self.user))
+            pk__in=department_ids_for_handler(self.user)
+        )
         self.form.fields["department"].label = _l("My department")
 
 
@@ -199,9 +217,14 @@ class SupervisorListFilter(QueueFilterBase):
     def configure(self):
         scope = region_scope_for(self.user)
         self.form.fields["region"].queryset = scope.exclude(level=Region.Level.TOWN)
-        self.form.fields["department"].queryset = Department.objects.filter(region_id__in=scope.values("pk"),
-                                                                            is_active=True)
+        self.form.fields["department"].queryset = Department.objects.filter(
+            region_id__in=scope.values("pk"), is_active=True
+        )
 
 
-FILTERS = {queues.COMMISSIONER: CommissionerQueueFilter, queues.DEPARTMENT: DepartmentQueueFilter,
-           queues.ENTERPRISE: EnterpriseListFilter, queues.SUPERVISOR: SupervisorListFilter}
+FILTERS = {
+    queues.COMMISSIONER: CommissionerQueueFilter,
+    queues.DEPARTMENT: DepartmentQueueFilter,
+    queues.ENTERPRISE: EnterpriseListFilter,
+    queues.SUPERVISOR: SupervisorListFilter,
+}

@@ -82,14 +82,26 @@ class VersionedForm(BootstrapMixin, forms.Form):
 
 class RequestForm(AttachmentsMixin, BootstrapMixin, forms.Form):
     enterprise = forms.ModelChoiceField(label=_l("Enterprise"), queryset=Enterprise.objects.none())
-    category = forms.ModelChoiceField(label=_l("Category"), queryset=Category.objects.filter(is_active=True),
-                                      empty_label=_l("Choose a category"))
-    title = forms.CharField(label=_l("Title"), max_length=100,
-                            help_text=_l("One line that says what you need, e.g. “Need 30 skilled welders”."))
-    description = forms.CharField(label=_l("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
-                                  help_text=_l("What happened, what you have tried, and what you need."))
-    project = forms.ModelChoiceField(label=_l("Key project (optional)"), queryset=Project.objects.none(),
-                                     required=False, empty_label=_l("No key project"))
+    category = forms.ModelChoiceField(
+        label=_l("Category"), queryset=Category.objects.filter(is_active=True), empty_label=_l("Choose a category")
+    )
+    title = forms.CharField(
+        label=_l("Title"),
+        max_length=100,
+        help_text=_l("One line that says what you need, e.g. “Need 30 skilled welders”."),
+    )
+    description = forms.CharField(
+        label=_l("Description"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_l("What happened, what you have tried, and what you need."),
+    )
+    project = forms.ModelChoiceField(
+        label=_l("Key project (optional)"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=_l("No key project"),
+    )
     attachments = attachments_field()
 
     def __init__(self, *args, user, **kwargs):
@@ -115,21 +127,27 @@ class RequestForm(AttachmentsMixin, BootstrapMixin, forms.Form):
 
 
 class WithdrawForm(VersionedForm):
-    reason = forms.CharField(label=_l("Reason (optional)"), max_length=1000, required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_l("Reason (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class SupplyInfoForm(AttachmentsMixin, VersionedForm):
-    comment = forms.CharField(label=_l("The information asked for"), max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        label=_l("The information asked for"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     attachments = attachments_field()
 
 
 class EvaluateForm(VersionedForm):
     verdict = forms.ChoiceField(label=_l("Your evaluation"), choices=Verdict.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(label=_l("Comment"), max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text=_l("Required when you are not satisfied: say what is still missing."))
+    comment = forms.CharField(
+        label=_l("Comment"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_l("Required when you are not satisfied: say what is still missing."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -139,8 +157,9 @@ class EvaluateForm(VersionedForm):
 
 
 class TakeOnForm(VersionedForm):
-    comment = forms.CharField(label=_l("Note (optional)"), max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_l("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 def department_choices():
@@ -153,10 +172,15 @@ def department_choices():
 
 class DispatchForm(VersionedForm):
     lead = forms.TypedChoiceField(label=_l("Lead department (主办)"), coerce=int)
-    co = forms.TypedMultipleChoiceField(label=_l("Co-handling departments (协办)"), coerce=int, required=False,
-                                        help_text=_l("Optional; hold Ctrl (or long-press) to choose several."))
-    instruction = forms.CharField(label=_l("Instruction"), max_length=2000, required=False,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    co = forms.TypedMultipleChoiceField(
+        label=_l("Co-handling departments (协办)"),
+        coerce=int,
+        required=False,
+        help_text=_l("Optional; hold Ctrl (or long-press) to choose several."),
+    )
+    instruction = forms.CharField(
+        label=_l("Instruction"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,20 +201,21 @@ class DispatchForm(VersionedForm):
 
 
 class AskInfoForm(VersionedForm):
-    question = forms.CharField(label=_l("Question for the enterprise"), max_length=2000,
-                               widget=forms.Textarea(attrs={"rows": 3}))
+    question = forms.CharField(
+        label=_l("Question for the enterprise"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ReassignForm(VersionedForm):
     commissioner = forms.TypedChoiceField(label=_l("Hand over to"), coerce=int)
-    comment = forms.CharField(label=_l("Note (optional)"), max_length=1000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_l("Note (optional)"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.candidates = {user.pk: user for user, _role in candidates}
-        self.fields["commissioner"].choices = [(user.pk, f"{user.display_name} · {role}")
-                                               for user, role in candidates]
+        self.fields["commissioner"].choices = [(user.pk, f"{user.display_name} · {role}") for user, role in candidates]
 
     def clean_commissioner(self):
         return self.candidates[self.cleaned_data["commissioner"]]
@@ -198,15 +223,21 @@ class ReassignForm(VersionedForm):
 
 class AnswerForm(AttachmentsMixin, VersionedForm):
     outcome = forms.ChoiceField(label=_l("Outcome"), choices=[("", _l("Choose the outcome")), *Outcome.choices])
-    body = forms.CharField(label=_l("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
-                           help_text=_l("If it cannot be resolved now, explain the reason and what the enterprise "
-                                        "can do."))
+    body = forms.CharField(
+        label=_l("Answer"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_l("If it cannot be resolved now, explain the reason and what the enterprise can do."),
+    )
     attachments = attachments_field()
 
 
 class OpinionForm(AttachmentsMixin, VersionedForm):
-    body = forms.CharField(label=_l("Your department's opinion for the lead department"), max_length=5000,
-                           widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_l("Your department's opinion for the lead department"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     attachments = attachments_field()
 
 
@@ -215,24 +246,35 @@ class AcceptForm(VersionedForm):
 
 
 class ReturnForm(VersionedForm):
-    reason = forms.CharField(label=_l("Why is it returned, and who should handle it?"), max_length=1000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_l("Why is it returned, and who should handle it?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class ExtensionForm(BootstrapMixin, forms.Form):
     requested_due_at = forms.DateTimeField(
-        label=_l("New answer deadline"), input_formats=[DATETIME_LOCAL],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL))
-    reason = forms.CharField(label=_l("Reason for the extension"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+        label=_l("New answer deadline"),
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    reason = forms.CharField(
+        label=_l("Reason for the extension"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ExtensionDecisionForm(BootstrapMixin, forms.Form):
-    decision = forms.ChoiceField(label=_l("Decision"), widget=forms.RadioSelect,
-                                 choices=[("approve", _l("Approve")), ("reject", _l("Reject"))])
-    comment = forms.CharField(label=_l("Comment"), max_length=1000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text=_l("Required when rejecting."))
+    decision = forms.ChoiceField(
+        label=_l("Decision"), widget=forms.RadioSelect, choices=[("approve", _l("Approve")), ("reject", _l("Reject"))]
+    )
+    comment = forms.CharField(
+        label=_l("Comment"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_l("Required when rejecting."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -254,14 +296,20 @@ class OnBehalfForm(AttachmentsMixin, BootstrapMixin, forms.Form):
 
     SOURCES = [("hotline", _l("12345 hotline")), ("phone", _l("Phone")), ("visit", _l("Visit"))]
 
-    enterprise = forms.ModelChoiceField(label=_l("Enterprise"), queryset=Enterprise.objects.none(),
-                                        empty_label=_l("Choose the enterprise"))
+    enterprise = forms.ModelChoiceField(
+        label=_l("Enterprise"), queryset=Enterprise.objects.none(), empty_label=_l("Choose the enterprise")
+    )
     source = forms.ChoiceField(label=_l("Received by"), choices=SOURCES)
-    category = forms.ModelChoiceField(label=_l("Category"), queryset=Category.objects.filter(is_active=True),
-                                      empty_label=_l("Choose a category"))
+    category = forms.ModelChoiceField(
+        label=_l("Category"), queryset=Category.objects.filter(is_active=True), empty_label=_l("Choose a category")
+    )
     title = forms.CharField(label=_l("Title"), max_length=100)
-    description = forms.CharField(label=_l("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
-                                  help_text=_l("What the enterprise said, in its own words where possible."))
+    description = forms.CharField(
+        label=_l("Description"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_l("What the enterprise said, in its own words where possible."),
+    )
     attachments = attachments_field()
 
     def __init__(self, *args, enterprises, **kwargs):
@@ -271,14 +319,24 @@ class OnBehalfForm(AttachmentsMixin, BootstrapMixin, forms.Form):
 
 class VisitForm(BootstrapMixin, forms.Form):
     visited_on = forms.DateField(label=_l("Date of the visit"), widget=forms.DateInput(attrs={"type": "date"}))
-    enterprise = forms.ModelChoiceField(label=_l("Enterprise"), queryset=Enterprise.objects.none(), required=False,
-                                        empty_label=_l("No enterprise (project visit)"))
-    project = forms.ModelChoiceField(label=_l("Key project"), queryset=Project.objects.none(), required=False,
-                                     empty_label=_l("No key project"))
-    people_met = forms.CharField(label=_l("People met"), max_length=200, required=False,
-                                 help_text=_l("Names and positions, e.g. “Wang Li, general manager”."))
-    notes = forms.CharField(label=_l("Notes"), max_length=5000, required=False,
-                            widget=forms.Textarea(attrs={"rows": 4}))
+    enterprise = forms.ModelChoiceField(
+        label=_l("Enterprise"),
+        queryset=Enterprise.objects.none(),
+        required=False,
+        empty_label=_l("No enterprise (project visit)"),
+    )
+    project = forms.ModelChoiceField(
+        label=_l("Key project"), queryset=Project.objects.none(), required=False, empty_label=_l("No key project")
+    )
+    people_met = forms.CharField(
+        label=_l("People met"),
+        max_length=200,
+        required=False,
+        help_text=_l("Names and positions, e.g. “Wang Li, general manager”."),
+    )
+    notes = forms.CharField(
+        label=_l("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     photos = MultipleFileField(label=_l("Photos"), help_text=_l("Images only; at most 10 files, 20 MB each."))
 
     def __init__(self, *args, enterprises, projects, **kwargs):
@@ -303,8 +361,9 @@ class VisitForm(BootstrapMixin, forms.Form):
 class VisitRequestForm(BootstrapMixin, forms.Form):
     """One request collected on the visit; left blank, it is skipped."""
 
-    category = forms.ModelChoiceField(label=_l("Category"), queryset=Category.objects.filter(is_active=True),
-                                      empty_label=_l("Choose a category"))
+    category = forms.ModelChoiceField(
+        label=_l("Category"), queryset=Category.objects.filter(is_active=True), empty_label=_l("Choose a category")
+    )
     title = forms.CharField(label=_l("Title"), max_length=100)
     description = forms.CharField(label=_l("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -313,9 +372,11 @@ VisitRequestFormSet = forms.formset_factory(VisitRequestForm, extra=2, max_num=1
 
 
 class BulkDispatchForm(BootstrapMixin, forms.Form):
-    lead = forms.ModelChoiceField(label=_l("Lead department (主办) for the selected requests"),
-                                  queryset=Department.objects.filter(is_active=True),
-                                  empty_label=_l("Choose the lead department"))
+    lead = forms.ModelChoiceField(
+        label=_l("Lead department (主办) for the selected requests"),
+        queryset=Department.objects.filter(is_active=True),
+        empty_label=_l("Choose the lead department"),
+    )
     instruction = forms.CharField(label=_l("Instruction"), max_length=2000, required=False)
 
 

@@ -73,8 +73,11 @@ SPECS = {
 def _ids(queryset) -> list[int]:
     """Evaluate a short id list once, so the list query reads ``col = ANY(array)`` and PostgreSQL can combine
     its indexes (BitmapOr) instead of filtering every row through a hashed subplan."""
-    return list(queryset.values_list(queryset.query.values_select[0], flat=True)) if queryset.query.values_select \
+    return (
+        list(queryset.values_list(queryset.query.values_select[0], flat=True))
+        if queryset.query.values_select
         else list(queryset)
+    )
 
 
 def commissioner_rows(user) -> QuerySet[Request]:
@@ -105,8 +108,12 @@ def supervisor_rows(user) -> QuerySet[Request]:
     return Request.objects.filter(region_id__in=_ids(region_scope_for(user).values("pk")))
 
 
-ROWS = {COMMISSIONER: commissioner_rows, DEPARTMENT: department_rows, ENTERPRISE: enterprise_rows,
-        SUPERVISOR: supervisor_rows}
+ROWS = {
+    COMMISSIONER: commissioner_rows,
+    DEPARTMENT: department_rows,
+    ENTERPRISE: enterprise_rows,
+    SUPERVISOR: supervisor_rows,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,17 +155,32 @@ def tab_counts(spec: ListSpec, qs: QuerySet, now: datetime) -> dict[str, int]:
     column that is in the scope's index (region / department), so a supervisor's unfiltered list is an
     index-only scan of (region, status, current_due_at)."""
     column = "department_id" if spec.over_dispatches else "region_id"
-    return qs.order_by().aggregate(**{
-        key: Count(column, filter=tab_condition(spec, key, now)) if key != "all" or spec.over_dispatches
-        else Count(column) for key in TAB_KEYS})
+    return qs.order_by().aggregate(
+        **{
+            key: Count(column, filter=tab_condition(spec, key, now))
+            if key != "all" or spec.over_dispatches
+            else Count(column)
+            for key in TAB_KEYS
+        }
+    )
 
 
 def ordered(spec: ListSpec, qs: QuerySet, sort: str) -> QuerySet:
     if spec.over_dispatches:
-        return qs.order_by(*{"urgency": ("answer_due_at", "pk"), "newest": ("-dispatched_at", "-pk"),
-                             "oldest": ("dispatched_at", "pk")}[sort])
-    return qs.order_by(*{"urgency": (F("current_due_at").asc(nulls_last=True), "pk"),
-                         "newest": ("-submitted_at", "-pk"), "oldest": ("submitted_at", "pk")}[sort])
+        return qs.order_by(
+            *{
+                "urgency": ("answer_due_at", "pk"),
+                "newest": ("-dispatched_at", "-pk"),
+                "oldest": ("dispatched_at", "pk"),
+            }[sort]
+        )
+    return qs.order_by(
+        *{
+            "urgency": (F("current_due_at").asc(nulls_last=True), "pk"),
+            "newest": ("-submitted_at", "-pk"),
+            "oldest": ("submitted_at", "pk"),
+        }[sort]
+    )
 
 
 def with_relations(spec: ListSpec, qs: QuerySet) -> QuerySet:

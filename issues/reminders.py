@@ -68,18 +68,41 @@ def _answer_running(req: Request) -> bool:
 
 
 STAGES = {
-    ReminderKind.ASSIGN_NEAR: Stage(ReminderKind.ASSIGN_NEAR, "assign_remind_at",
-                                    Q(status=Status.SUBMITTED, assigned_at__isnull=True), _assign_running,
-                                    "assign_due_at"),
-    ReminderKind.ASSIGN_MISSED: Stage(ReminderKind.ASSIGN_MISSED, "assign_due_at",
-                                      Q(status=Status.SUBMITTED, assigned_at__isnull=True), _assign_running,
-                                      "assign_due_at"),
-    ReminderKind.ANSWER_NEAR: Stage(ReminderKind.ANSWER_NEAR, "answer_remind_at",
-                                    Q(status__in=ANSWER_CLOCK_RUNNING), _answer_running, "answer_due_at"),
-    ReminderKind.ANSWER_MISSED: Stage(ReminderKind.ANSWER_MISSED, "answer_due_at",
-                                      Q(status__in=ANSWER_CLOCK_RUNNING), _answer_running, "answer_due_at"),
-    ReminderKind.EVALUATE: Stage(ReminderKind.EVALUATE, "evaluate_remind_at", Q(status=Status.ANSWERED),
-                                 lambda req: req.status == Status.ANSWERED, ""),
+    ReminderKind.ASSIGN_NEAR: Stage(
+        ReminderKind.ASSIGN_NEAR,
+        "assign_remind_at",
+        Q(status=Status.SUBMITTED, assigned_at__isnull=True),
+        _assign_running,
+        "assign_due_at",
+    ),
+    ReminderKind.ASSIGN_MISSED: Stage(
+        ReminderKind.ASSIGN_MISSED,
+        "assign_due_at",
+        Q(status=Status.SUBMITTED, assigned_at__isnull=True),
+        _assign_running,
+        "assign_due_at",
+    ),
+    ReminderKind.ANSWER_NEAR: Stage(
+        ReminderKind.ANSWER_NEAR,
+        "answer_remind_at",
+        Q(status__in=ANSWER_CLOCK_RUNNING),
+        _answer_running,
+        "answer_due_at",
+    ),
+    ReminderKind.ANSWER_MISSED: Stage(
+        ReminderKind.ANSWER_MISSED,
+        "answer_due_at",
+        Q(status__in=ANSWER_CLOCK_RUNNING),
+        _answer_running,
+        "answer_due_at",
+    ),
+    ReminderKind.EVALUATE: Stage(
+        ReminderKind.EVALUATE,
+        "evaluate_remind_at",
+        Q(status=Status.ANSWERED),
+        lambda req: req.status == Status.ANSWERED,
+        "",
+    ),
 }
 NEAR_KINDS = (ReminderKind.ASSIGN_NEAR, ReminderKind.ANSWER_NEAR)
 
@@ -107,8 +130,12 @@ class Directory:
 
     def __init__(self) -> None:
         self.region_paths = dict(Region.objects.values_list("pk", "path"))
-        self.scopes = [(s.region.path, s.user) for s in SupervisorScope.objects.filter(
-            user__is_active=True, user__is_supervisor=True).select_related("user", "region")]
+        self.scopes = [
+            (s.region.path, s.user)
+            for s in SupervisorScope.objects.filter(user__is_active=True, user__is_supervisor=True).select_related(
+                "user", "region"
+            )
+        ]
         self._users: dict[int, object] = {}
         self._paired: dict[int, list] = {}
         self._units: dict[int, Department | None] = {}
@@ -118,8 +145,9 @@ class Directory:
         self.outbox: list[int] = []  # delivery ids to enqueue once the batch has committed
 
     def preload(self, ids: list[int]) -> None:
-        rows = list(Request.objects.filter(pk__in=ids).values_list(
-            "enterprise_id", "commissioner_id", "lead_department_id"))
+        rows = list(
+            Request.objects.filter(pk__in=ids).values_list("enterprise_id", "commissioner_id", "lead_department_id")
+        )
         self._load_paired({r[0] for r in rows})
         self._load_users({r[1] for r in rows if r[1]})
         self._load_units(set(self._users))
@@ -132,8 +160,12 @@ class Directory:
         if not missing:
             return
         found = defaultdict(list)
-        for p in Pairing.objects.active().filter(enterprise_id__in=missing).select_related(
-                "commissioner").order_by("enterprise_id", "role"):
+        for p in (
+            Pairing.objects.active()
+            .filter(enterprise_id__in=missing)
+            .select_related("commissioner")
+            .order_by("enterprise_id", "role")
+        ):
             found[p.enterprise_id].append(p.commissioner)
             self._users[p.commissioner_id] = p.commissioner
         for pk in missing:
@@ -150,8 +182,11 @@ class Directory:
         missing = user_ids - set(self._units)
         if not missing:
             return
-        for m in DepartmentMembership.objects.filter(user_id__in=missing, kind=DepartmentMembership.Kind.COMMISSIONER
-                                                     ).select_related("department").order_by("pk"):
+        for m in (
+            DepartmentMembership.objects.filter(user_id__in=missing, kind=DepartmentMembership.Kind.COMMISSIONER)
+            .select_related("department")
+            .order_by("pk")
+        ):
             self._units.setdefault(m.user_id, m.department)
         for pk in missing:
             self._units.setdefault(pk, None)
@@ -161,8 +196,9 @@ class Directory:
         if not missing:
             return
         found = defaultdict(list)
-        for m in DepartmentMembership.objects.filter(department_id__in=missing, kind=DepartmentMembership.Kind.HANDLER,
-                                                     user__is_active=True).select_related("user"):
+        for m in DepartmentMembership.objects.filter(
+            department_id__in=missing, kind=DepartmentMembership.Kind.HANDLER, user__is_active=True
+        ).select_related("user"):
             found[m.department_id].append(m.user)
         for pk in missing:
             self._handlers[pk] = found[pk]
@@ -173,7 +209,8 @@ class Directory:
             return
         found = defaultdict(list)
         for m in EnterpriseMembership.objects.filter(enterprise_id__in=missing, user__is_active=True).select_related(
-                "user"):
+            "user"
+        ):
             found[m.enterprise_id].append(m.user)
         for pk in missing:
             self._members[pk] = found[pk]
@@ -244,34 +281,61 @@ def _card(req: Request, kind: str, reminder: Reminder, now: datetime, people: Di
     card_kind = CardKind.YELLOW if kind == ReminderKind.ASSIGN_MISSED else CardKind.RED
     unit = _card_unit(req, kind, people)
     if unit is None:
-        logger.warning("no unit to put the %s card of request %s on: the commissioner has no unit", card_kind,
-                       req.pk, extra={"request_id": req.pk})
+        logger.warning(
+            "no unit to put the %s card of request %s on: the commissioner has no unit",
+            card_kind,
+            req.pk,
+            extra={"request_id": req.pk},
+        )
         return None
-    reason = (_("Dispatch deadline %(due)s missed") if card_kind == CardKind.YELLOW
-              else _("Answer deadline %(due)s missed")) % {"due": _when(reminder.due_at)}
-    return Card(request=req, kind=card_kind, round=reminder.round, unit=unit, region_id=req.region_id,
-                issued_at=now, reason=reason[:200])
+    reason = (
+        _("Dispatch deadline %(due)s missed") if card_kind == CardKind.YELLOW else _("Answer deadline %(due)s missed")
+    ) % {"due": _when(reminder.due_at)}
+    return Card(
+        request=req,
+        kind=card_kind,
+        round=reminder.round,
+        unit=unit,
+        region_id=req.region_id,
+        issued_at=now,
+        reason=reason[:200],
+    )
 
 
 def _message(req: Request, kind: str, people: Directory, card: Card | None) -> tuple[list, str, bool]:
     """Recipients, title and urgency of a stage's notification."""
-    values = {"title": req.title, "assign_due": _when(req.assign_due_at), "answer_due": _when(req.answer_due_at),
-              "unit": card.unit.name if card else _("no unit")}
+    values = {
+        "title": req.title,
+        "assign_due": _when(req.assign_due_at),
+        "answer_due": _when(req.answer_due_at),
+        "unit": card.unit.name if card else _("no unit"),
+    }
     if kind == ReminderKind.ASSIGN_NEAR:
-        return (people.commissioners(req),
-                _("Dispatch this request before %(assign_due)s: %(title)s") % values, False)
+        return (people.commissioners(req), _("Dispatch this request before %(assign_due)s: %(title)s") % values, False)
     if kind == ReminderKind.ASSIGN_MISSED:
-        return ([*people.commissioners(req), *people.supervisors(req)],
-                _("Yellow card for %(unit)s: dispatch deadline %(assign_due)s missed: %(title)s") % values, False)
+        return (
+            [*people.commissioners(req), *people.supervisors(req)],
+            _("Yellow card for %(unit)s: dispatch deadline %(assign_due)s missed: %(title)s") % values,
+            False,
+        )
     lead_handlers = [] if req.handled_directly else people.handlers(req.lead_department_id)
     if kind == ReminderKind.ANSWER_NEAR:
-        return ([*lead_handlers, *people.commissioners(req)],
-                _("Answer this request before %(answer_due)s: %(title)s") % values, False)
+        return (
+            [*lead_handlers, *people.commissioners(req)],
+            _("Answer this request before %(answer_due)s: %(title)s") % values,
+            False,
+        )
     if kind == ReminderKind.ANSWER_MISSED:
-        return ([*people.supervisors(req), *lead_handlers, *people.commissioners(req)],
-                _("Red card for %(unit)s: answer deadline %(answer_due)s missed: %(title)s") % values, True)
-    return (people.enterprise_users(req),
-            _("Your request has been answered; please evaluate it: %(title)s") % values, False)
+        return (
+            [*people.supervisors(req), *lead_handlers, *people.commissioners(req)],
+            _("Red card for %(unit)s: answer deadline %(answer_due)s missed: %(title)s") % values,
+            True,
+        )
+    return (
+        people.enterprise_users(req),
+        _("Your request has been answered; please evaluate it: %(title)s") % values,
+        False,
+    )
 
 
 @transaction.atomic
@@ -299,8 +363,17 @@ def reminders_send(*, req_ids: list[int], kind: str, now: datetime, people: Dire
         if (req.pk, req.reopen_count) in done:
             outcomes[req.pk] = "exists"
             continue
-        todo.append(Reminder(request=req, kind=kind, round=req.reopen_count, due_at=due, created_at=now, sent_at=now,
-                             late=now - due > LATE_AFTER))
+        todo.append(
+            Reminder(
+                request=req,
+                kind=kind,
+                round=req.reopen_count,
+                due_at=due,
+                created_at=now,
+                sent_at=now,
+                late=now - due > LATE_AFTER,
+            )
+        )
     created = Reminder.objects.bulk_create(todo) if todo else []
     cards, messages, sent = [], [], []
     for reminder in created:
@@ -315,16 +388,33 @@ def reminders_send(*, req_ids: list[int], kind: str, now: datetime, people: Dire
             if card is not None:
                 cards.append(card)
         users, title, urgent = _message(req, kind, people, card)
-        messages.append({"users": users, "kind": f"reminder_{kind}", "title": title, "urgent": urgent,
-                         "url": reverse("issues:request_detail", args=[req.pk]),
-                         "dedupe_key": f"reminder:{reminder.pk}"})
+        messages.append(
+            {
+                "users": users,
+                "kind": f"reminder_{kind}",
+                "title": title,
+                "urgent": urgent,
+                "url": reverse("issues:request_detail", args=[req.pk]),
+                "dedupe_key": f"reminder:{reminder.pk}",
+            }
+        )
         sent.append(reminder)
     if cards:
         Card.objects.bulk_create(cards)
-        RequestEvent.objects.bulk_create([
-            RequestEvent(request=card.request, action=f"{card.kind}_card", from_status=card.request.status,
-                         to_status=card.request.status, comment=card.reason, created_at=now,
-                         data={"card": card.pk, "unit": card.unit.name, "round": card.round}) for card in cards])
+        RequestEvent.objects.bulk_create(
+            [
+                RequestEvent(
+                    request=card.request,
+                    action=f"{card.kind}_card",
+                    from_status=card.request.status,
+                    to_status=card.request.status,
+                    comment=card.reason,
+                    created_at=now,
+                    data={"card": card.pk, "unit": card.unit.name, "round": card.round},
+                )
+                for card in cards
+            ]
+        )
     people.outbox.extend(notify_new_bulk(messages, now=now))
     return outcomes
 
@@ -367,14 +457,15 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, lock_siz
         last = 0
         sent = 0
         while True:
-            ids = list(due_requests(kind, now).filter(pk__gt=last).order_by("pk").values_list(
-                "pk", flat=True)[:batch_size])
+            ids = list(
+                due_requests(kind, now).filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size]
+            )
             if not ids:
                 break
             last = ids[-1]
             people.preload(ids)
             for start in range(0, len(ids), lock_size):
-                outcomes, failed = _send_or_isolate(ids[start:start + lock_size], kind, now, people)
+                outcomes, failed = _send_or_isolate(ids[start : start + lock_size], kind, now, people)
                 errors += failed
                 sent += sum(o in ("sent", "late", "superseded") for o in outcomes)
                 late += sum(o in ("late", "superseded") for o in outcomes)
@@ -384,8 +475,14 @@ def sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE, lock_siz
     run.finished_at = timezone.now()
     run.counts, run.late, run.errors = counts, late, errors
     run.save(update_fields=["finished_at", "counts", "late", "errors"])
-    logger.info("reminder sweep as of %s: %s (%d late, %d errors) in %.1fs", now.isoformat(), counts, late, errors,
-                (run.finished_at - started).total_seconds())
+    logger.info(
+        "reminder sweep as of %s: %s (%d late, %d errors) in %.1fs",
+        now.isoformat(),
+        counts,
+        late,
+        errors,
+        (run.finished_at - started).total_seconds(),
+    )
     return run
 
 
@@ -398,10 +495,15 @@ def reminders_status(now: datetime) -> dict:
     """For operators: when the sweep last ran and what is due but not sent."""
     last = SweepRun.objects.order_by("-started_at").first()
     return {
-        "last_sweep": None if last is None else {
+        "last_sweep": None
+        if last is None
+        else {
             "started_at": last.started_at.isoformat(),
             "finished_at": last.finished_at.isoformat() if last.finished_at else None,
             "minutes_ago": round((now - last.started_at).total_seconds() / 60, 1),
-            "counts": last.counts, "late": last.late, "errors": last.errors},
+            "counts": last.counts,
+            "late": last.late,
+            "errors": last.errors,
+        },
         "due_unsent": due_counts(now),
     }

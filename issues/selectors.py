@@ -92,8 +92,9 @@ def _visibility(user) -> Q:
         condition |= Q(enterprise_id__in=enterprise_ids_for_commissioner(user)) | Q(commissioner=user)
         condition |= Q(project_id__in=Project.commissioners.through.objects.filter(user=user).values("project_id"))
     if user.is_handler:
-        condition |= Q(pk__in=Dispatch.objects.filter(department_id__in=department_ids_for_handler(user)).values(
-            "request_id"))
+        condition |= Q(
+            pk__in=Dispatch.objects.filter(department_id__in=department_ids_for_handler(user)).values("request_id")
+        )
     if user.is_supervisor:
         condition |= Q(region_id__in=region_scope_for(user).values("pk"))
     return condition
@@ -111,9 +112,12 @@ def dispatch_visible_to(user) -> QuerySet[Dispatch]:
 
 def access_request(user, pk: int) -> Request:
     """The request if the user may see it; 404 otherwise, so ids do not leak."""
-    req = request_visible_to(user).select_related(
-        "enterprise", "region", "category", "project", "commissioner", "lead_department", "created_by"
-    ).filter(pk=pk).first()
+    req = (
+        request_visible_to(user)
+        .select_related("enterprise", "region", "category", "project", "commissioner", "lead_department", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
     if req is None:
         raise Http404
     return req
@@ -140,8 +144,11 @@ def enterprises_visible_to(user) -> QuerySet[Enterprise]:
     if user.is_commissioner:
         condition |= Q(pk__in=enterprise_ids_for_commissioner(user))
     if user.is_handler:
-        condition |= Q(pk__in=Dispatch.objects.filter(department_id__in=department_ids_for_handler(user)).values(
-            "request__enterprise_id"))
+        condition |= Q(
+            pk__in=Dispatch.objects.filter(department_id__in=department_ids_for_handler(user)).values(
+                "request__enterprise_id"
+            )
+        )
     if user.is_supervisor:
         condition |= Q(region_id__in=region_scope_for(user).values("pk"))
     return Enterprise.objects.filter(condition)

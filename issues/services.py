@@ -78,8 +78,10 @@ def remind_moments(req: Request, policy: Policy, calendar: clock.WorkCalendar) -
     req.assign_remind_at = clock.add_hours(req.assign_due_at, lead, working=policy.working_days, calendar=calendar)
     req.answer_remind_at = clock.add_hours(req.answer_due_at, lead, working=policy.working_days, calendar=calendar)
     req.evaluate_remind_at = (
-        clock.add_days(req.answered_at, policy.evaluation_reminder_days, working=policy.working_days,
-                       calendar=calendar) if req.answered_at else None)
+        clock.add_days(req.answered_at, policy.evaluation_reminder_days, working=policy.working_days, calendar=calendar)
+        if req.answered_at
+        else None
+    )
 
 
 def _paused(start: datetime, end: datetime, policy: Policy, calendar: clock.WorkCalendar) -> timedelta:
@@ -99,13 +101,16 @@ def _extend(moment: datetime, by: timedelta, policy: Policy, calendar: clock.Wor
 
 
 def _is_member(user, enterprise_id: int) -> bool:
-    return user.is_enterprise_user and EnterpriseMembership.objects.filter(
-        user=user, enterprise_id=enterprise_id).exists()
+    return (
+        user.is_enterprise_user and EnterpriseMembership.objects.filter(user=user, enterprise_id=enterprise_id).exists()
+    )
 
 
 def _is_paired(user, enterprise_id: int) -> bool:
-    return user.is_commissioner and Pairing.objects.active().filter(
-        commissioner=user, enterprise_id=enterprise_id).exists()
+    return (
+        user.is_commissioner
+        and Pairing.objects.active().filter(commissioner=user, enterprise_id=enterprise_id).exists()
+    )
 
 
 def _is_commissioner_of(user, req: Request) -> bool:
@@ -114,8 +119,12 @@ def _is_commissioner_of(user, req: Request) -> bool:
 
 
 def _handles(user, department_id: int) -> bool:
-    return user.is_handler and DepartmentMembership.objects.filter(
-        user=user, department_id=department_id, kind=DepartmentMembership.Kind.HANDLER).exists()
+    return (
+        user.is_handler
+        and DepartmentMembership.objects.filter(
+            user=user, department_id=department_id, kind=DepartmentMembership.Kind.HANDLER
+        ).exists()
+    )
 
 
 def _supervises(user, req: Request) -> bool:
@@ -134,14 +143,17 @@ def _commissioners(req: Request) -> list:
 
 
 def _handlers(department_ids: Iterable[int]):
-    return User.objects.filter(department_memberships__department_id__in=list(department_ids),
-                               department_memberships__kind=DepartmentMembership.Kind.HANDLER,
-                               is_active=True).distinct()
+    return User.objects.filter(
+        department_memberships__department_id__in=list(department_ids),
+        department_memberships__kind=DepartmentMembership.Kind.HANDLER,
+        is_active=True,
+    ).distinct()
 
 
 def _supervisors(req: Request):
-    supervisors = User.objects.filter(is_supervisor=True, is_active=True,
-                                      supervisor_scopes__region__path__in=_ancestor_paths(req)).distinct()
+    supervisors = User.objects.filter(
+        is_supervisor=True, is_active=True, supervisor_scopes__region__path__in=_ancestor_paths(req)
+    ).distinct()
     return supervisors
 
 
@@ -160,37 +172,63 @@ def request_url(req: Request) -> str:
 
 def _lock(req_id: int, expected_version: int | None) -> Request:
     try:
-        req = (Request.objects.select_for_update(of=("self",))
-               .select_related("region", "enterprise", "commissioner").get(pk=req_id))
+        req = (
+            Request.objects.select_for_update(of=("self",))
+            .select_related("region", "enterprise", "commissioner")
+            .get(pk=req_id)
+        )
     except Request.DoesNotExist:
         raise TransitionError(_("This request does not exist.")) from None
     if expected_version is not None and req.version != expected_version:
-        raise StaleError(_("Someone else has just handled this request; its current state is shown. "
-                           "Check it before acting again."))
+        raise StaleError(
+            _("Someone else has just handled this request; its current state is shown. Check it before acting again.")
+        )
     return req
 
 
 def _check_state(req: Request, allowed: Iterable[str]) -> None:
     if req.status not in allowed:
         raise TransitionError(
-            _("This request is now “%(status)s”, so this action is no longer possible; it may already have "
-              "been handled.") % {"status": req.get_status_display()})
+            _(
+                "This request is now “%(status)s”, so this action is no longer possible; it may already have "
+                "been handled."
+            )
+            % {"status": req.get_status_display()}
+        )
 
 
-def _record(req: Request, *, actor, action: str, old_status: str, comment: str = "", dispatch=None,
-            data: dict | None = None, now: datetime | None = None) -> RequestEvent:
+def _record(
+    req: Request,
+    *,
+    actor,
+    action: str,
+    old_status: str,
+    comment: str = "",
+    dispatch=None,
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> RequestEvent:
     req.version = F("version") + 1
     req.save()
     req.refresh_from_db(fields=["version"])
-    return RequestEvent.objects.create(request=req, dispatch=dispatch, actor=actor, action=action,
-                                       from_status=old_status, to_status=req.status, comment=comment,
-                                       data=data or {}, created_at=now or timezone.now())
+    return RequestEvent.objects.create(
+        request=req,
+        dispatch=dispatch,
+        actor=actor,
+        action=action,
+        from_status=old_status,
+        to_status=req.status,
+        comment=comment,
+        data=data or {},
+        created_at=now or timezone.now(),
+    )
 
 
 def _cancel_open_dispatches(req: Request) -> None:
     """A closed request leaves no task open in a department's queue (e.g. a co-handler that never replied)."""
-    req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(status=DispatchStatus.CANCELLED,
-                                                                    version=F("version") + 1)
+    req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(
+        status=DispatchStatus.CANCELLED, version=F("version") + 1
+    )
 
 
 def _attach(files, *, req: Request, event: RequestEvent, actor) -> None:
@@ -198,8 +236,15 @@ def _attach(files, *, req: Request, event: RequestEvent, actor) -> None:
         return
     existing = req.attachments.count()
     for upload, content_type in check_uploads(files, existing=existing):
-        Attachment.objects.create(request=req, event=event, file=upload, original_name=upload.name[:200],
-                                  content_type=content_type, size=upload.size, uploaded_by=actor)
+        Attachment.objects.create(
+            request=req,
+            event=event,
+            file=upload,
+            original_name=upload.name[:200],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+        )
 
 
 def _clean_text(value: str, *, required_message: str | None = None, limit: int = 5000) -> str:
@@ -216,9 +261,18 @@ def _clean_text(value: str, *, required_message: str | None = None, limit: int =
 
 
 @transaction.atomic
-def request_submit(*, actor, enterprise: Enterprise, category: Category, title: str, description: str,
-                   project: Project | None = None, source: str = Source.PORTAL, files=(),
-                   now: datetime | None = None) -> Request:
+def request_submit(
+    *,
+    actor,
+    enterprise: Enterprise,
+    category: Category,
+    title: str,
+    description: str,
+    project: Project | None = None,
+    source: str = Source.PORTAL,
+    files=(),
+    now: datetime | None = None,
+) -> Request:
     """An enterprise files a request, or a commissioner files one on its behalf (visit, hotline, phone)."""
     now = now or timezone.now()
     if source == Source.PORTAL:
@@ -228,8 +282,11 @@ def request_submit(*, actor, enterprise: Enterprise, category: Category, title: 
         raise PermissionDenied(_("Only a commissioner paired with this enterprise may file on its behalf."))
     if not category.is_active:
         raise TransitionError(_("This category is no longer in use; choose another."))
-    if project is not None and project.region_id != enterprise.region_id and project.enterprise_id not in (
-            None, enterprise.pk):
+    if (
+        project is not None
+        and project.region_id != enterprise.region_id
+        and project.enterprise_id not in (None, enterprise.pk)
+    ):
         raise TransitionError(_("This key project does not belong to the enterprise."))
     title = _clean_text(title, required_message=_("Enter a title."), limit=100)
     description = _clean_text(description, required_message=_("Describe the problem."))
@@ -238,23 +295,46 @@ def request_submit(*, actor, enterprise: Enterprise, category: Category, title: 
     assign_due, answer_due = deadlines_for(now, policy, calendar)
     commissioners = active_commissioners_of(enterprise.pk)
     req = Request(
-        enterprise=enterprise, region=enterprise.region, project=project, category=category, title=title,
-        description=description, source=source, status=Status.SUBMITTED, created_by=actor,
-        commissioner=commissioners[0] if commissioners else None, submitted_at=now, assign_due_at=assign_due,
-        answer_due_at=answer_due, original_answer_due_at=answer_due,
+        enterprise=enterprise,
+        region=enterprise.region,
+        project=project,
+        category=category,
+        title=title,
+        description=description,
+        source=source,
+        status=Status.SUBMITTED,
+        created_by=actor,
+        commissioner=commissioners[0] if commissioners else None,
+        submitted_at=now,
+        assign_due_at=assign_due,
+        answer_due_at=answer_due,
+        original_answer_due_at=answer_due,
     )
     remind_moments(req, policy, calendar)
     req.save(force_insert=True)
-    event = RequestEvent.objects.create(request=req, actor=actor, action="submit", from_status="",
-                                        to_status=req.status, created_at=now,
-                                        data={"assign_due_at": assign_due.isoformat(),
-                                              "answer_due_at": answer_due.isoformat()})
+    event = RequestEvent.objects.create(
+        request=req,
+        actor=actor,
+        action="submit",
+        from_status="",
+        to_status=req.status,
+        created_at=now,
+        data={"assign_due_at": assign_due.isoformat(), "answer_due_at": answer_due.isoformat()},
+    )
     _attach(files, req=req, event=event, actor=actor)
     if calendar.fallback_years:
-        logger.warning("deadlines of request %s counted Monday-Friday for years %s without holiday data",
-                       req.pk, sorted(calendar.fallback_years), extra={"request_id": req.pk})
-    notify(users=commissioners, kind="request_submitted", url=request_url(req),
-           title=_("New request from %(enterprise)s: %(title)s") % {"enterprise": enterprise.name, "title": title})
+        logger.warning(
+            "deadlines of request %s counted Monday-Friday for years %s without holiday data",
+            req.pk,
+            sorted(calendar.fallback_years),
+            extra={"request_id": req.pk},
+        )
+    notify(
+        users=commissioners,
+        kind="request_submitted",
+        url=request_url(req),
+        title=_("New request from %(enterprise)s: %(title)s") % {"enterprise": enterprise.name, "title": title},
+    )
     return req
 
 
@@ -268,12 +348,16 @@ def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: 
     req.status = Status.WITHDRAWN
     req.closed_at = now
     open_dispatches = list(req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES))
-    req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(status=DispatchStatus.CANCELLED,
-                                                                    version=F("version") + 1)
+    req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(
+        status=DispatchStatus.CANCELLED, version=F("version") + 1
+    )
     _record(req, actor=actor, action="withdraw", old_status=old, comment=_clean_text(reason, limit=1000), now=now)
-    notify(users=[*_commissioners(req), *_handlers(d.department_id for d in open_dispatches)],
-           kind="request_withdrawn", url=request_url(req),
-           title=_("Request withdrawn by the enterprise: %(title)s") % {"title": req.title})
+    notify(
+        users=[*_commissioners(req), *_handlers(d.department_id for d in open_dispatches)],
+        kind="request_withdrawn",
+        url=request_url(req),
+        title=_("Request withdrawn by the enterprise: %(title)s") % {"title": req.title},
+    )
     return req
 
 
@@ -294,23 +378,36 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
         req.assign_due_at = _extend(req.assign_due_at, paused, policy, calendar)
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(answer_due_at=req.answer_due_at)
     # Back to the commissioner's queue unless someone is working on it (a live lead task, or taken on).
-    working = req.handled_directly or req.dispatches.filter(role=Dispatch.Role.LEAD,
-                                                            status__in=OPEN_DISPATCH_STATUSES).exists()
+    working = (
+        req.handled_directly
+        or req.dispatches.filter(role=Dispatch.Role.LEAD, status__in=OPEN_DISPATCH_STATUSES).exists()
+    )
     req.status = Status.IN_PROGRESS if working else Status.SUBMITTED
     req.info_needed_since = None
     remind_moments(req, policy, calendar)
-    event = _record(req, actor=actor, action="supply_info", old_status=old, comment=comment, now=now,
-                    data={"paused_seconds": int(paused.total_seconds()),
-                          "answer_due_at": req.answer_due_at.isoformat()})
+    event = _record(
+        req,
+        actor=actor,
+        action="supply_info",
+        old_status=old,
+        comment=comment,
+        now=now,
+        data={"paused_seconds": int(paused.total_seconds()), "answer_due_at": req.answer_due_at.isoformat()},
+    )
     _attach(files, req=req, event=event, actor=actor)
-    notify(users=_commissioners(req), kind="info_supplied", url=request_url(req),
-           title=_("The enterprise supplied information: %(title)s") % {"title": req.title})
+    notify(
+        users=_commissioners(req),
+        kind="info_supplied",
+        url=request_url(req),
+        title=_("The enterprise supplied information: %(title)s") % {"title": req.title},
+    )
     return req
 
 
 @transaction.atomic
-def request_evaluate(*, req_id: int, actor, verdict: str, comment: str = "",
-                     expected_version: int | None = None) -> Request:
+def request_evaluate(
+    *, req_id: int, actor, verdict: str, comment: str = "", expected_version: int | None = None
+) -> Request:
     """满意 / 基本满意 close the request; 不满意 needs a reason and reopens it (企业不认可不罢休)."""
     req = _lock(req_id, expected_version)
     if not _is_member(actor, req.enterprise_id):
@@ -318,15 +415,28 @@ def request_evaluate(*, req_id: int, actor, verdict: str, comment: str = "",
     _check_state(req, [Status.ANSWERED])
     if verdict not in Verdict.values:
         raise TransitionError(_("Choose satisfied, basically satisfied or dissatisfied."))
-    comment = _clean_text(comment, limit=2000, required_message=(
-        _("Say why you are not satisfied, so the request can be handled again.")
-        if verdict == Verdict.DISSATISFIED else None))
+    comment = _clean_text(
+        comment,
+        limit=2000,
+        required_message=(
+            _("Say why you are not satisfied, so the request can be handled again.")
+            if verdict == Verdict.DISSATISFIED
+            else None
+        ),
+    )
     old, now = req.status, timezone.now()
     score = VERDICT_SCORES[verdict]
     try:
         with transaction.atomic():
-            Evaluation.objects.create(request=req, author=actor, verdict=verdict, score=score, comment=comment,
-                                      round=req.reopen_count, created_at=now)
+            Evaluation.objects.create(
+                request=req,
+                author=actor,
+                verdict=verdict,
+                score=score,
+                comment=comment,
+                round=req.reopen_count,
+                created_at=now,
+            )
     except IntegrityError:
         raise TransitionError(_("This answer has already been evaluated.")) from None
     req.verdict, req.satisfaction_score = verdict, score
@@ -341,8 +451,12 @@ def request_evaluate(*, req_id: int, actor, verdict: str, comment: str = "",
         remind_moments(req, policy, calendar)
         lead = req.dispatches.filter(role=Dispatch.Role.LEAD, status=DispatchStatus.ANSWERED).last()
         if lead is not None:
-            Dispatch.objects.filter(pk=lead.pk).update(status=DispatchStatus.ACCEPTED, answered_at=None,
-                                                       answer_due_at=req.answer_due_at, version=F("version") + 1)
+            Dispatch.objects.filter(pk=lead.pk).update(
+                status=DispatchStatus.ACCEPTED,
+                answered_at=None,
+                answer_due_at=req.answer_due_at,
+                version=F("version") + 1,
+            )
         action = "reopen"
     else:
         req.status = Status.CLOSED
@@ -351,16 +465,31 @@ def request_evaluate(*, req_id: int, actor, verdict: str, comment: str = "",
         _cancel_open_dispatches(req)
         lead = None
         action = "evaluate"
-    _record(req, actor=actor, action=action, old_status=old, comment=comment, now=now,
-            data={"verdict": verdict, "score": score})
+    _record(
+        req,
+        actor=actor,
+        action=action,
+        old_status=old,
+        comment=comment,
+        now=now,
+        data={"verdict": verdict, "score": score},
+    )
     recipients = [*_commissioners(req)]
     if req.lead_department_id:
         recipients += list(_handlers([req.lead_department_id]))
-    title = (_("Dissatisfied, request reopened: %(title)s") if verdict == Verdict.DISSATISFIED
-             else _("Evaluated “%(verdict)s”: %(title)s")) % {"title": req.title,
-                                                               "verdict": Verdict(verdict).label}
-    notify(users=recipients, kind=f"request_{action}", url=request_url(req), title=title, body=comment,
-           urgent=verdict == Verdict.DISSATISFIED)
+    title = (
+        _("Dissatisfied, request reopened: %(title)s")
+        if verdict == Verdict.DISSATISFIED
+        else _("Evaluated “%(verdict)s”: %(title)s")
+    ) % {"title": req.title, "verdict": Verdict(verdict).label}
+    notify(
+        users=recipients,
+        kind=f"request_{action}",
+        url=request_url(req),
+        title=title,
+        body=comment,
+        urgent=verdict == Verdict.DISSATISFIED,
+    )
     return req
 
 
@@ -390,14 +519,25 @@ def request_take_on(*, req_id: int, actor, comment: str = "", expected_version: 
     req.lead_department = None
     _stop_assign_clock(req, now)
     _record(req, actor=actor, action="take_on", old_status=old, comment=_clean_text(comment, limit=2000), now=now)
-    notify(users=_enterprise_users(req), kind="request_taken_on", url=request_url(req),
-           title=_("Your commissioner is handling your request: %(title)s") % {"title": req.title})
+    notify(
+        users=_enterprise_users(req),
+        kind="request_taken_on",
+        url=request_url(req),
+        title=_("Your commissioner is handling your request: %(title)s") % {"title": req.title},
+    )
     return req
 
 
 @transaction.atomic
-def request_dispatch(*, req_id: int, actor, lead: Department, co: Iterable[Department] = (), instruction: str = "",
-                     expected_version: int | None = None) -> Request:
+def request_dispatch(
+    *,
+    req_id: int,
+    actor,
+    lead: Department,
+    co: Iterable[Department] = (),
+    instruction: str = "",
+    expected_version: int | None = None,
+) -> Request:
     """Send the request to one lead department (主办) and any co-handling departments (协办)."""
     req = _lock(req_id, expected_version)
     if not _is_commissioner_of(actor, req):
@@ -407,8 +547,12 @@ def request_dispatch(*, req_id: int, actor, lead: Department, co: Iterable[Depar
     if not lead.is_active or any(not d.is_active for d in co):
         raise TransitionError(_("One of the chosen departments no longer receives tasks."))
     if req.dispatches.filter(role=Dispatch.Role.LEAD, status__in=OPEN_DISPATCH_STATUSES).exists():
-        raise TransitionError(_("This request has already been dispatched; it can be dispatched again only after "
-                                "the lead department returns it."))
+        raise TransitionError(
+            _(
+                "This request has already been dispatched; it can be dispatched again only after "
+                "the lead department returns it."
+            )
+        )
     if req.handled_directly and req.status == Status.IN_PROGRESS:
         req.handled_directly = False
     instruction = _clean_text(instruction, limit=2000)
@@ -418,27 +562,71 @@ def request_dispatch(*, req_id: int, actor, lead: Department, co: Iterable[Depar
     req.lead_department = lead
     if req.commissioner_id is None:
         req.commissioner = actor
-    existing_co = set(req.dispatches.filter(role=Dispatch.Role.CO, status__in=OPEN_DISPATCH_STATUSES,
-                                            round=req.reopen_count).values_list("department_id", flat=True))
-    rows = [Dispatch(request=req, department=lead, role=Dispatch.Role.LEAD, instruction=instruction,
-                     round=req.reopen_count, dispatched_by=actor, dispatched_at=now, answer_due_at=req.answer_due_at)]
-    rows += [Dispatch(request=req, department=d, role=Dispatch.Role.CO, instruction=instruction,
-                      round=req.reopen_count, dispatched_by=actor, dispatched_at=now, answer_due_at=req.answer_due_at)
-             for d in co if d.pk not in existing_co]
+    existing_co = set(
+        req.dispatches.filter(
+            role=Dispatch.Role.CO, status__in=OPEN_DISPATCH_STATUSES, round=req.reopen_count
+        ).values_list("department_id", flat=True)
+    )
+    rows = [
+        Dispatch(
+            request=req,
+            department=lead,
+            role=Dispatch.Role.LEAD,
+            instruction=instruction,
+            round=req.reopen_count,
+            dispatched_by=actor,
+            dispatched_at=now,
+            answer_due_at=req.answer_due_at,
+        )
+    ]
+    rows += [
+        Dispatch(
+            request=req,
+            department=d,
+            role=Dispatch.Role.CO,
+            instruction=instruction,
+            round=req.reopen_count,
+            dispatched_by=actor,
+            dispatched_at=now,
+            answer_due_at=req.answer_due_at,
+        )
+        for d in co
+        if d.pk not in existing_co
+    ]
     try:
         with transaction.atomic():
             Dispatch.objects.bulk_create(rows)
     except IntegrityError:
         raise TransitionError(_("This request has already been dispatched.")) from None
-    _record(req, actor=actor, action="dispatch", old_status=old, comment=instruction, now=now,
-            data={"lead": lead.name, "co": [d.name for d in co]})
-    notify(users=_handlers([lead.pk]), kind="dispatch_received", url=request_url(req), urgent=True,
-           title=_("New task for %(dept)s (lead): %(title)s") % {"dept": lead.name, "title": req.title})
+    _record(
+        req,
+        actor=actor,
+        action="dispatch",
+        old_status=old,
+        comment=instruction,
+        now=now,
+        data={"lead": lead.name, "co": [d.name for d in co]},
+    )
+    notify(
+        users=_handlers([lead.pk]),
+        kind="dispatch_received",
+        url=request_url(req),
+        urgent=True,
+        title=_("New task for %(dept)s (lead): %(title)s") % {"dept": lead.name, "title": req.title},
+    )
     if co:
-        notify(users=_handlers([d.pk for d in co]), kind="dispatch_received", url=request_url(req),
-               title=_("New co-handling task: %(title)s") % {"title": req.title})
-    notify(users=_enterprise_users(req), kind="request_dispatched", url=request_url(req),
-           title=_("Your request was sent to %(dept)s: %(title)s") % {"dept": lead.name, "title": req.title})
+        notify(
+            users=_handlers([d.pk for d in co]),
+            kind="dispatch_received",
+            url=request_url(req),
+            title=_("New co-handling task: %(title)s") % {"title": req.title},
+        )
+    notify(
+        users=_enterprise_users(req),
+        kind="request_dispatched",
+        url=request_url(req),
+        title=_("Your request was sent to %(dept)s: %(title)s") % {"dept": lead.name, "title": req.title},
+    )
     return req
 
 
@@ -454,14 +642,21 @@ def request_ask_info(*, req_id: int, actor, question: str, expected_version: int
     req.status = Status.INFO_NEEDED
     req.info_needed_since = now
     _record(req, actor=actor, action="ask_info", old_status=old, comment=question, now=now)
-    notify(users=_enterprise_users(req), kind="info_needed", url=request_url(req), urgent=True,
-           title=_("More information is needed for your request: %(title)s") % {"title": req.title}, body=question)
+    notify(
+        users=_enterprise_users(req),
+        kind="info_needed",
+        url=request_url(req),
+        urgent=True,
+        title=_("More information is needed for your request: %(title)s") % {"title": req.title},
+        body=question,
+    )
     return req
 
 
 @transaction.atomic
-def request_reassign(*, req_id: int, actor, commissioner, comment: str = "",
-                     expected_version: int | None = None) -> Request:
+def request_reassign(
+    *, req_id: int, actor, commissioner, comment: str = "", expected_version: int | None = None
+) -> Request:
     """Hand the request to the other commissioner of the pairing (A ↔ B)."""
     req = _lock(req_id, expected_version)
     if not (_is_commissioner_of(actor, req) or _supervises(actor, req)):
@@ -474,16 +669,27 @@ def request_reassign(*, req_id: int, actor, commissioner, comment: str = "",
     old = req.status
     previous = req.commissioner
     req.commissioner = commissioner
-    _record(req, actor=actor, action="reassign", old_status=old, comment=_clean_text(comment, limit=1000),
-            data={"from": str(previous or ""), "to": str(commissioner)})
-    notify(users=[commissioner], kind="request_reassigned", url=request_url(req),
-           title=_("A request was handed to you: %(title)s") % {"title": req.title})
+    _record(
+        req,
+        actor=actor,
+        action="reassign",
+        old_status=old,
+        comment=_clean_text(comment, limit=1000),
+        data={"from": str(previous or ""), "to": str(commissioner)},
+    )
+    notify(
+        users=[commissioner],
+        kind="request_reassigned",
+        url=request_url(req),
+        title=_("A request was handed to you: %(title)s") % {"title": req.title},
+    )
     return req
 
 
 @transaction.atomic
-def request_answer_directly(*, req_id: int, actor, outcome: str, body: str, files=(),
-                            expected_version: int | None = None) -> Request:
+def request_answer_directly(
+    *, req_id: int, actor, outcome: str, body: str, files=(), expected_version: int | None = None
+) -> Request:
     """The commissioner who took the request on answers it."""
     req = _lock(req_id, expected_version)
     if not _is_commissioner_of(actor, req):
@@ -497,9 +703,14 @@ def request_answer_directly(*, req_id: int, actor, outcome: str, body: str, file
 def _check_answer(outcome: str, body: str) -> str:
     if outcome not in Outcome.values:
         raise TransitionError(_("Choose an outcome for the answer."))
-    return _clean_text(body, required_message=(
-        _("Explain the reason why it cannot be resolved now.") if outcome == Outcome.NOT_NOW
-        else _("Write the answer.")))
+    return _clean_text(
+        body,
+        required_message=(
+            _("Explain the reason why it cannot be resolved now.")
+            if outcome == Outcome.NOT_NOW
+            else _("Write the answer.")
+        ),
+    )
 
 
 def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Dispatch | None) -> Request:
@@ -510,11 +721,25 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
     req.answered_on_time = now <= req.answer_due_at
     req.outcome = outcome
     remind_moments(req, policy_for(req.region), work_calendar())
-    event = _record(req, actor=actor, action="answer", old_status=old, comment=body, dispatch=dispatch, now=now,
-                    data={"outcome": outcome, "on_time": req.answered_on_time})
+    event = _record(
+        req,
+        actor=actor,
+        action="answer",
+        old_status=old,
+        comment=body,
+        dispatch=dispatch,
+        now=now,
+        data={"outcome": outcome, "on_time": req.answered_on_time},
+    )
     _attach(files, req=req, event=event, actor=actor)
-    notify(users=[*_enterprise_users(req), *_commissioners(req)], kind="request_answered", url=request_url(req),
-           urgent=True, title=_("Your request has been answered: %(title)s") % {"title": req.title}, body=body)
+    notify(
+        users=[*_enterprise_users(req), *_commissioners(req)],
+        kind="request_answered",
+        url=request_url(req),
+        urgent=True,
+        title=_("Your request has been answered: %(title)s") % {"title": req.title},
+        body=body,
+    )
     return req
 
 
@@ -539,8 +764,9 @@ def _lock_dispatch(dispatch_id: int, actor, expected_version: int | None) -> tup
 def _check_dispatch_state(dispatch: Dispatch, allowed: Iterable[str]) -> None:
     if dispatch.status not in allowed:
         raise TransitionError(
-            _("This task is now “%(status)s”, so this action is no longer possible; it may already have been "
-              "handled.") % {"status": dispatch.get_status_display()})
+            _("This task is now “%(status)s”, so this action is no longer possible; it may already have been handled.")
+            % {"status": dispatch.get_status_display()}
+        )
 
 
 def _bump(dispatch: Dispatch, **fields) -> None:
@@ -557,8 +783,15 @@ def dispatch_accept(*, dispatch_id: int, actor, expected_version: int | None = N
     _check_state(req, [Status.IN_PROGRESS, Status.INFO_NEEDED])
     now = timezone.now()
     _bump(dispatch, status=DispatchStatus.ACCEPTED, accepted_at=now, accepted_by=actor)
-    _record(req, actor=actor, action="accept", old_status=req.status, dispatch=dispatch, now=now,
-            data={"department": dispatch.department.name, "role": dispatch.role})
+    _record(
+        req,
+        actor=actor,
+        action="accept",
+        old_status=req.status,
+        dispatch=dispatch,
+        now=now,
+        data={"department": dispatch.department.name, "role": dispatch.role},
+    )
     return dispatch
 
 
@@ -567,46 +800,87 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
     """A misrouted task goes back to the commissioner; the assign clock does not restart."""
     req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version)
     _check_dispatch_state(dispatch, OPEN_DISPATCH_STATUSES)
-    reason = _clean_text(reason, required_message=_("Say why the task is returned and who should handle it."),
-                         limit=1000)
+    reason = _clean_text(
+        reason, required_message=_("Say why the task is returned and who should handle it."), limit=1000
+    )
     old, now = req.status, timezone.now()
     _bump(dispatch, status=DispatchStatus.RETURNED, return_reason=reason)
     if dispatch.role == Dispatch.Role.LEAD:
         req.lead_department = None
         if req.status == Status.IN_PROGRESS:
             req.status = Status.SUBMITTED  # back in the commissioner's queue to dispatch again
-    _record(req, actor=actor, action="return", old_status=old, comment=reason, dispatch=dispatch, now=now,
-            data={"department": dispatch.department.name, "role": dispatch.role})
-    notify(users=_commissioners(req), kind="dispatch_returned", url=request_url(req), urgent=True,
-           title=_("%(dept)s returned a task: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
-           body=reason)
+    _record(
+        req,
+        actor=actor,
+        action="return",
+        old_status=old,
+        comment=reason,
+        dispatch=dispatch,
+        now=now,
+        data={"department": dispatch.department.name, "role": dispatch.role},
+    )
+    notify(
+        users=_commissioners(req),
+        kind="dispatch_returned",
+        url=request_url(req),
+        urgent=True,
+        title=_("%(dept)s returned a task: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+        body=reason,
+    )
     return dispatch
 
 
 @transaction.atomic
-def dispatch_answer(*, dispatch_id: int, actor, outcome: str = "", body: str, files=(),
-                    expected_version: int | None = None) -> Dispatch:
+def dispatch_answer(
+    *, dispatch_id: int, actor, outcome: str = "", body: str, files=(), expected_version: int | None = None
+) -> Dispatch:
     """The lead department answers the request; a co-handling department gives its opinion to the lead."""
     req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version)
     _check_dispatch_state(dispatch, OPEN_DISPATCH_STATUSES)
     now = timezone.now()
     if dispatch.role == Dispatch.Role.CO:
         body = _clean_text(body, required_message=_("Write your department's opinion."))
-        _bump(dispatch, status=DispatchStatus.ANSWERED, answered_at=now, answered_by=actor, answer=body,
-              accepted_at=dispatch.accepted_at or now)
-        event = _record(req, actor=actor, action="opinion", old_status=req.status, comment=body, dispatch=dispatch,
-                        now=now, data={"department": dispatch.department.name})
+        _bump(
+            dispatch,
+            status=DispatchStatus.ANSWERED,
+            answered_at=now,
+            answered_by=actor,
+            answer=body,
+            accepted_at=dispatch.accepted_at or now,
+        )
+        event = _record(
+            req,
+            actor=actor,
+            action="opinion",
+            old_status=req.status,
+            comment=body,
+            dispatch=dispatch,
+            now=now,
+            data={"department": dispatch.department.name},
+        )
         _attach(files, req=req, event=event, actor=actor)
         lead_ids = req.dispatches.filter(role=Dispatch.Role.LEAD, status__in=OPEN_DISPATCH_STATUSES).values_list(
-            "department_id", flat=True)
-        notify(users=[*_handlers(lead_ids), *_commissioners(req)], kind="co_opinion", url=request_url(req),
-               title=_("%(dept)s gave its opinion: %(title)s") % {"dept": dispatch.department.name,
-                                                                  "title": req.title}, body=body)
+            "department_id", flat=True
+        )
+        notify(
+            users=[*_handlers(lead_ids), *_commissioners(req)],
+            kind="co_opinion",
+            url=request_url(req),
+            title=_("%(dept)s gave its opinion: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+            body=body,
+        )
         return dispatch
     _check_state(req, [Status.IN_PROGRESS])
     body = _check_answer(outcome, body)
-    _bump(dispatch, status=DispatchStatus.ANSWERED, answered_at=now, answered_by=actor, answer=body, outcome=outcome,
-          accepted_at=dispatch.accepted_at or now)
+    _bump(
+        dispatch,
+        status=DispatchStatus.ANSWERED,
+        answered_at=now,
+        answered_by=actor,
+        answer=body,
+        outcome=outcome,
+        accepted_at=dispatch.accepted_at or now,
+    )
     _answer(req, actor=actor, outcome=outcome, body=body, files=files, dispatch=dispatch)
     return dispatch
 
@@ -620,19 +894,38 @@ def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at:
     _check_state(req, [Status.IN_PROGRESS, Status.INFO_NEEDED])
     reason = _clean_text(reason, required_message=_("Give the reason for the extension."), limit=2000)
     if requested_due_at <= req.answer_due_at:
-        raise TransitionError(_("The new deadline must be later than the current one (%(due)s).") % {
-            "due": timezone.localtime(req.answer_due_at).strftime("%Y-%m-%d %H:%M")})
+        raise TransitionError(
+            _("The new deadline must be later than the current one (%(due)s).")
+            % {"due": timezone.localtime(req.answer_due_at).strftime("%Y-%m-%d %H:%M")}
+        )
     if requested_due_at > req.answer_due_at + timedelta(days=90):
         raise TransitionError(_("An extension may not exceed 90 days."))
     if dispatch.extensions.filter(status=ExtensionStatus.PENDING).exists():
         raise TransitionError(_("An extension request for this task is already waiting for a decision."))
-    extension = Extension.objects.create(request=req, dispatch=dispatch, requested_by=actor, reason=reason,
-                                         requested_due_at=requested_due_at, previous_due_at=req.answer_due_at)
-    _record(req, actor=actor, action="extension_request", old_status=req.status, comment=reason, dispatch=dispatch,
-            data={"requested_due_at": requested_due_at.isoformat()})
-    notify(users=_supervisors(req), kind="extension_requested", url=reverse("issues:extension_list"),
-           title=_("%(dept)s asks for an extension: %(title)s") % {"dept": dispatch.department.name,
-                                                                   "title": req.title}, body=reason)
+    extension = Extension.objects.create(
+        request=req,
+        dispatch=dispatch,
+        requested_by=actor,
+        reason=reason,
+        requested_due_at=requested_due_at,
+        previous_due_at=req.answer_due_at,
+    )
+    _record(
+        req,
+        actor=actor,
+        action="extension_request",
+        old_status=req.status,
+        comment=reason,
+        dispatch=dispatch,
+        data={"requested_due_at": requested_due_at.isoformat()},
+    )
+    notify(
+        users=_supervisors(req),
+        kind="extension_requested",
+        url=reverse("issues:extension_list"),
+        title=_("%(dept)s asks for an extension: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+        body=reason,
+    )
     return extension
 
 
@@ -646,14 +939,16 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     req = _lock(request_id, None)
     if not _supervises(actor, req):
         raise PermissionDenied
-    extension = (Extension.objects.select_for_update(of=("self",)).select_related("dispatch__department")
-                 .get(pk=extension_id))
+    extension = (
+        Extension.objects.select_for_update(of=("self",)).select_related("dispatch__department").get(pk=extension_id)
+    )
     if extension.status != ExtensionStatus.PENDING:
         raise TransitionError(_("This extension request has already been decided."))
     if not extension.dispatch.is_open or req.status not in (Status.IN_PROGRESS, Status.INFO_NEEDED):
         raise TransitionError(_("The task has already been answered or closed; the extension is no longer needed."))
-    comment = _clean_text(comment, limit=1000, required_message=None if approve else _(
-        "Give the reason for rejecting the extension."))
+    comment = _clean_text(
+        comment, limit=1000, required_message=None if approve else _("Give the reason for rejecting the extension.")
+    )
     now = timezone.now()
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
     extension.decided_by, extension.decided_at, extension.decision_comment = actor, now, comment
@@ -662,17 +957,36 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
         req.answer_due_at = extension.requested_due_at
         remind_moments(req, policy_for(req.region), work_calendar())
         Dispatch.objects.filter(request=req, status__in=OPEN_DISPATCH_STATUSES).update(
-            answer_due_at=extension.requested_due_at, version=F("version") + 1)
-    _record(req, actor=actor, action="extension_approved" if approve else "extension_rejected", old_status=req.status,
-            comment=comment, dispatch=extension.dispatch, now=now,
-            data={"requested_due_at": extension.requested_due_at.isoformat(),
-                  "previous_due_at": extension.previous_due_at.isoformat()})
-    audit_record(action=AuditEvent.Action.EXTENSION, actor=actor, request=http_request, target=f"request {req.pk}",
-                 detail={"extension": extension.pk, "approved": approve, "comment": comment})
-    notify(users=[*_handlers([extension.dispatch.department_id]), *_commissioners(req)], kind="extension_decided",
-           url=request_url(req),
-           title=(_("Extension approved: %(title)s") if approve else _("Extension rejected: %(title)s")) % {
-               "title": req.title}, body=comment)
+            answer_due_at=extension.requested_due_at, version=F("version") + 1
+        )
+    _record(
+        req,
+        actor=actor,
+        action="extension_approved" if approve else "extension_rejected",
+        old_status=req.status,
+        comment=comment,
+        dispatch=extension.dispatch,
+        now=now,
+        data={
+            "requested_due_at": extension.requested_due_at.isoformat(),
+            "previous_due_at": extension.previous_due_at.isoformat(),
+        },
+    )
+    audit_record(
+        action=AuditEvent.Action.EXTENSION,
+        actor=actor,
+        request=http_request,
+        target=f"request {req.pk}",
+        detail={"extension": extension.pk, "approved": approve, "comment": comment},
+    )
+    notify(
+        users=[*_handlers([extension.dispatch.department_id]), *_commissioners(req)],
+        kind="extension_decided",
+        url=request_url(req),
+        title=(_("Extension approved: %(title)s") if approve else _("Extension rejected: %(title)s"))
+        % {"title": req.title},
+        body=comment,
+    )
     return extension
 
 
@@ -688,8 +1002,7 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
     if req is None or req.status != Status.ANSWERED:
         return False
     policy = policy_for(req.region)
-    due = clock.add_days(req.answered_at, policy.auto_close_days, working=policy.working_days,
-                         calendar=work_calendar())
+    due = clock.add_days(req.answered_at, policy.auto_close_days, working=policy.working_days, calendar=work_calendar())
     if now < due:
         return False
     old = req.status
@@ -698,8 +1011,12 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
     req.close_reason = CloseReason.NOT_EVALUATED
     _cancel_open_dispatches(req)
     _record(req, actor=None, action="close_unevaluated", old_status=old, now=now)
-    notify(users=_commissioners(req), kind="request_closed_unevaluated", url=request_url(req),
-           title=_("Closed without evaluation: %(title)s") % {"title": req.title})
+    notify(
+        users=_commissioners(req),
+        kind="request_closed_unevaluated",
+        url=request_url(req),
+        title=_("Closed without evaluation: %(title)s") % {"title": req.title},
+    )
     return True
 
 
@@ -708,8 +1025,17 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
 
 
 @transaction.atomic
-def visit_record(*, actor, visited_on, enterprise: Enterprise | None = None, project: Project | None = None,
-                 people_met: str = "", notes: str = "", photos=(), requests: Iterable[dict] = ()) -> Visit:
+def visit_record(
+    *,
+    actor,
+    visited_on,
+    enterprise: Enterprise | None = None,
+    project: Project | None = None,
+    people_met: str = "",
+    notes: str = "",
+    photos=(),
+    requests: Iterable[dict] = (),
+) -> Visit:
     """A commissioner records a visit to a paired enterprise or one of their key projects, with photos, and
     files the requests collected on the visit on the enterprise's behalf (source 走访), all or nothing."""
     if not actor.is_commissioner:
@@ -718,8 +1044,11 @@ def visit_record(*, actor, visited_on, enterprise: Enterprise | None = None, pro
         raise TransitionError(_("Choose the enterprise or the key project you visited."))
     if enterprise is not None and not _is_paired(actor, enterprise.pk):
         raise PermissionDenied(_("You may record visits only to enterprises paired with you."))
-    if project is not None and not project.commissioners.filter(pk=actor.pk).exists() and not (
-            project.enterprise_id and _is_paired(actor, project.enterprise_id)):
+    if (
+        project is not None
+        and not project.commissioners.filter(pk=actor.pk).exists()
+        and not (project.enterprise_id and _is_paired(actor, project.enterprise_id))
+    ):
         raise PermissionDenied(_("You may record visits only to your own key projects."))
     if visited_on > timezone.localdate():
         raise TransitionError(_("The visit date cannot be in the future."))
@@ -728,12 +1057,31 @@ def visit_record(*, actor, visited_on, enterprise: Enterprise | None = None, pro
     if requests and target is None:
         raise TransitionError(_("Requests collected on a visit need an enterprise; choose the enterprise."))
     checked = check_uploads(photos, images_only=True) if photos else []
-    visit = Visit.objects.create(commissioner=actor, enterprise=enterprise, project=project, visited_on=visited_on,
-                                 people_met=_clean_text(people_met, limit=200), notes=_clean_text(notes))
+    visit = Visit.objects.create(
+        commissioner=actor,
+        enterprise=enterprise,
+        project=project,
+        visited_on=visited_on,
+        people_met=_clean_text(people_met, limit=200),
+        notes=_clean_text(notes),
+    )
     for upload, content_type in checked:
-        Attachment.objects.create(visit=visit, file=upload, original_name=upload.name[:200],
-                                  content_type=content_type, size=upload.size, uploaded_by=actor)
+        Attachment.objects.create(
+            visit=visit,
+            file=upload,
+            original_name=upload.name[:200],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=actor,
+        )
     for item in requests:
-        request_submit(actor=actor, enterprise=target, category=item["category"], title=item["title"],
-                       description=item["description"], project=project, source=Source.VISIT)
+        request_submit(
+            actor=actor,
+            enterprise=target,
+            category=item["category"],
+            title=item["title"],
+            description=item["description"],
+            project=project,
+            source=Source.VISIT,
+        )
     return visit

@@ -47,9 +47,14 @@ def check_uploads(files, *, existing: int = 0, images_only: bool = False) -> lis
         errors.append(_("At most %(n)d files may be attached.") % {"n": settings.UPLOAD_MAX_FILES})
     for upload in files:
         if upload.size > settings.UPLOAD_MAX_BYTES:
-            errors.append(_("%(name)s is %(size)s; the limit is %(limit)s.") % {
-                "name": upload.name, "size": filesizeformat(upload.size),
-                "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)})
+            errors.append(
+                _("%(name)s is %(size)s; the limit is %(limit)s.")
+                % {
+                    "name": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.UPLOAD_MAX_BYTES),
+                }
+            )
             continue
         if upload.size == 0:
             errors.append(_("%(name)s is empty.") % {"name": upload.name})
@@ -57,8 +62,10 @@ def check_uploads(files, *, existing: int = 0, images_only: bool = False) -> lis
         kind = detect_type(upload)
         if kind is None or (images_only and kind not in IMAGE_TYPES):
             allowed = _("images") if images_only else _("images, PDF or Office documents")
-            errors.append(_("%(name)s is not an accepted file type (%(allowed)s); its content was checked, "
-                            "not its name.") % {"name": upload.name, "allowed": allowed})
+            errors.append(
+                _("%(name)s is not an accepted file type (%(allowed)s); its content was checked, not its name.")
+                % {"name": upload.name, "allowed": allowed}
+            )
             continue
         checked.append((upload, ALLOWED_TYPES[kind]))
     if errors:

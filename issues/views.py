@@ -86,12 +86,15 @@ class Standing:
     """The user's roles on one request, used to decide which action forms to offer."""
 
     def __init__(self, user, req):
-        self.member = user.is_enterprise_user and EnterpriseMembership.objects.filter(
-            user=user, enterprise_id=req.enterprise_id).exists()
+        self.member = (
+            user.is_enterprise_user
+            and EnterpriseMembership.objects.filter(user=user, enterprise_id=req.enterprise_id).exists()
+        )
         self.pairing = pairing_role(user, req.enterprise_id) if user.is_commissioner else None
         self.commissioner = user.is_commissioner and (req.commissioner_id == user.pk or self.pairing is not None)
-        self.departments = set(department_ids_for_handler(user).values_list("department_id", flat=True)) \
-            if user.is_handler else set()
+        self.departments = (
+            set(department_ids_for_handler(user).values_list("department_id", flat=True)) if user.is_handler else set()
+        )
         self.supervisor = user.is_supervisor and region_scope_for(user).filter(pk=req.region_id).exists()
 
     def handles(self, dispatch) -> bool:
@@ -123,9 +126,14 @@ def _reassign_candidates(req):
 def _request_form(key, req, data=None, files=None):
     """The form of a request action, bound to POST data or fresh with the request's version."""
     cls = {
-        "withdraw": forms.WithdrawForm, "supply_info": forms.SupplyInfoForm, "evaluate": forms.EvaluateForm,
-        "take_on": forms.TakeOnForm, "dispatch": forms.DispatchForm, "ask_info": forms.AskInfoForm,
-        "reassign": forms.ReassignForm, "answer": forms.AnswerForm,
+        "withdraw": forms.WithdrawForm,
+        "supply_info": forms.SupplyInfoForm,
+        "evaluate": forms.EvaluateForm,
+        "take_on": forms.TakeOnForm,
+        "dispatch": forms.DispatchForm,
+        "ask_info": forms.AskInfoForm,
+        "reassign": forms.ReassignForm,
+        "answer": forms.AnswerForm,
     }[key]
     kwargs = {"auto_id": f"{key}-%s"}
     if key == "reassign":
@@ -160,23 +168,41 @@ REQUEST_ACTION_TEXT = {
     "take_on": (_l("Handle it myself"), _l("Take on"), "btn-outline-primary", "", False),
     "ask_info": (_l("Ask the enterprise for information"), _l("Ask"), "btn-outline-primary", "", False),
     "reassign": (_l("Hand over to the other commissioner"), _l("Hand over"), "btn-outline-secondary", "", False),
-    "withdraw": (_l("Withdraw the request"), _l("Withdraw"), "btn-outline-danger",
-                 _l("Withdraw this request? The departments stop working on it."), False),
+    "withdraw": (
+        _l("Withdraw the request"),
+        _l("Withdraw"),
+        "btn-outline-danger",
+        _l("Withdraw this request? The departments stop working on it."),
+        False,
+    ),
 }
 
 DISPATCH_ACTION_TEXT = {
     "accept": (_l("Accept the task"), _l("Accept"), "btn-primary", "", True),
     "answer": (_l("Answer the enterprise"), _l("Send answer"), "btn-primary", "", True),
-    "return": (_l("Return a misrouted task"), _l("Return"), "btn-outline-danger",
-               _l("Return this task to the commissioner?"), False),
+    "return": (
+        _l("Return a misrouted task"),
+        _l("Return"),
+        "btn-outline-danger",
+        _l("Return this task to the commissioner?"),
+        False,
+    ),
     "extension": (_l("Ask for more time"), _l("Request extension"), "btn-outline-secondary", "", False),
 }
 
 
 def _action(key, text, form, url, bound):
     heading, button, style, confirm, open_ = text
-    return {"key": key, "heading": heading, "button": button, "style": style, "confirm": confirm,
-            "open": open_ or form.is_bound, "form": form, "url": url}
+    return {
+        "key": key,
+        "heading": heading,
+        "button": button,
+        "style": style,
+        "confirm": confirm,
+        "open": open_ or form.is_bound,
+        "form": form,
+        "url": url,
+    }
 
 
 def _request_actions(req, standing, dispatches, bound):
@@ -209,7 +235,8 @@ def _dispatch_actions(req, dispatch, standing, pending_extension, bound):
         "accept": dispatch.status == DispatchStatus.PENDING and req.status in (Status.IN_PROGRESS, Status.INFO_NEEDED),
         "answer": dispatch.role == Dispatch.Role.CO or req.status == Status.IN_PROGRESS,
         "return": True,
-        "extension": dispatch.role == Dispatch.Role.LEAD and not pending_extension
+        "extension": dispatch.role == Dispatch.Role.LEAD
+        and not pending_extension
         and req.status in (Status.IN_PROGRESS, Status.INFO_NEEDED),
     }
     actions = []
@@ -230,13 +257,18 @@ def _detail_context(request, req, bound=None):
     extensions = list(req.extensions.select_related("dispatch__department", "requested_by", "decided_by"))
     pending = {x.dispatch_id for x in extensions if x.status == ExtensionStatus.PENDING}
     events = list(request_timeline(req))
-    dispatch_panels = [{"dispatch": d, "actions": _dispatch_actions(req, d, standing, d.pk in pending, bound)}
-                       for d in dispatches]
-    extension_rows = [{
-        "extension": x,
-        "form": (bound.get(f"decide-{x.pk}") or forms.ExtensionDecisionForm(auto_id=f"decide-{x.pk}-%s"))
-        if standing.supervisor and x.status == ExtensionStatus.PENDING else None,
-    } for x in extensions]
+    dispatch_panels = [
+        {"dispatch": d, "actions": _dispatch_actions(req, d, standing, d.pk in pending, bound)} for d in dispatches
+    ]
+    extension_rows = [
+        {
+            "extension": x,
+            "form": (bound.get(f"decide-{x.pk}") or forms.ExtensionDecisionForm(auto_id=f"decide-{x.pk}-%s"))
+            if standing.supervisor and x.status == ExtensionStatus.PENDING
+            else None,
+        }
+        for x in extensions
+    ]
     return {
         "req": req,
         "standing": standing,
@@ -273,15 +305,22 @@ def request_create(request):
             data = form.cleaned_data
             try:
                 req = services.request_submit(
-                    actor=request.user, enterprise=data["enterprise"], category=data["category"],
-                    title=data["title"], description=data["description"], project=data.get("project"),
-                    files=data["attachments"])
+                    actor=request.user,
+                    enterprise=data["enterprise"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    project=data.get("project"),
+                    files=data["attachments"],
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _(
-                    "Your request has been filed. It will be dispatched by %(assign)s and answered by %(answer)s."
-                ) % {"assign": _local(req.assign_due_at), "answer": _local(req.answer_due_at)})
+                messages.success(
+                    request,
+                    _("Your request has been filed. It will be dispatched by %(assign)s and answered by %(answer)s.")
+                    % {"assign": _local(req.assign_due_at), "answer": _local(req.answer_due_at)},
+                )
                 return redirect("issues:request_detail", req.pk)
     else:
         preselect = request.GET.get("enterprise", "")
@@ -350,72 +389,134 @@ def _files(data):
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_withdraw(request, pk):
-    return _request_action(request, pk, "withdraw", lambda req, d: services.request_withdraw(
-        req_id=req.pk, actor=request.user, reason=d["reason"], expected_version=d["version"]),
-        _("The request has been withdrawn."))
+    return _request_action(
+        request,
+        pk,
+        "withdraw",
+        lambda req, d: services.request_withdraw(
+            req_id=req.pk, actor=request.user, reason=d["reason"], expected_version=d["version"]
+        ),
+        _("The request has been withdrawn."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_supply_info(request, pk):
-    return _request_action(request, pk, "supply_info", lambda req, d: services.request_supply_info(
-        req_id=req.pk, actor=request.user, comment=d["comment"], files=_files(d), expected_version=d["version"]),
-        _("Thank you; the information has been sent and the request continues."))
+    return _request_action(
+        request,
+        pk,
+        "supply_info",
+        lambda req, d: services.request_supply_info(
+            req_id=req.pk, actor=request.user, comment=d["comment"], files=_files(d), expected_version=d["version"]
+        ),
+        _("Thank you; the information has been sent and the request continues."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_evaluate(request, pk):
-    return _request_action(request, pk, "evaluate", lambda req, d: services.request_evaluate(
-        req_id=req.pk, actor=request.user, verdict=d["verdict"], comment=d["comment"],
-        expected_version=d["version"]), _("Thank you for your evaluation."))
+    return _request_action(
+        request,
+        pk,
+        "evaluate",
+        lambda req, d: services.request_evaluate(
+            req_id=req.pk, actor=request.user, verdict=d["verdict"], comment=d["comment"], expected_version=d["version"]
+        ),
+        _("Thank you for your evaluation."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_take_on(request, pk):
-    return _request_action(request, pk, "take_on", lambda req, d: services.request_take_on(
-        req_id=req.pk, actor=request.user, comment=d["comment"], expected_version=d["version"]),
-        _("You are handling this request yourself; answer it below."))
+    return _request_action(
+        request,
+        pk,
+        "take_on",
+        lambda req, d: services.request_take_on(
+            req_id=req.pk, actor=request.user, comment=d["comment"], expected_version=d["version"]
+        ),
+        _("You are handling this request yourself; answer it below."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_dispatch(request, pk):
-    return _request_action(request, pk, "dispatch", lambda req, d: services.request_dispatch(
-        req_id=req.pk, actor=request.user, lead=d["lead"], co=d["co"], instruction=d["instruction"],
-        expected_version=d["version"]), _("The request has been dispatched."))
+    return _request_action(
+        request,
+        pk,
+        "dispatch",
+        lambda req, d: services.request_dispatch(
+            req_id=req.pk,
+            actor=request.user,
+            lead=d["lead"],
+            co=d["co"],
+            instruction=d["instruction"],
+            expected_version=d["version"],
+        ),
+        _("The request has been dispatched."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_ask_info(request, pk):
-    return _request_action(request, pk, "ask_info", lambda req, d: services.request_ask_info(
-        req_id=req.pk, actor=request.user, question=d["question"], expected_version=d["version"]),
-        _("The question has been sent; the answer clock pauses until the enterprise replies."))
+    return _request_action(
+        request,
+        pk,
+        "ask_info",
+        lambda req, d: services.request_ask_info(
+            req_id=req.pk, actor=request.user, question=d["question"], expected_version=d["version"]
+        ),
+        _("The question has been sent; the answer clock pauses until the enterprise replies."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_reassign(request, pk):
-    return _request_action(request, pk, "reassign", lambda req, d: services.request_reassign(
-        req_id=req.pk, actor=request.user, commissioner=d["commissioner"], comment=d["comment"],
-        expected_version=d["version"]), _("The request has been handed over."))
+    return _request_action(
+        request,
+        pk,
+        "reassign",
+        lambda req, d: services.request_reassign(
+            req_id=req.pk,
+            actor=request.user,
+            commissioner=d["commissioner"],
+            comment=d["comment"],
+            expected_version=d["version"],
+        ),
+        _("The request has been handed over."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_answer(request, pk):
-    return _request_action(request, pk, "answer", lambda req, d: services.request_answer_directly(
-        req_id=req.pk, actor=request.user, outcome=d["outcome"], body=d["body"], files=_files(d),
-        expected_version=d["version"]), _("The answer has been sent to the enterprise."))
+    return _request_action(
+        request,
+        pk,
+        "answer",
+        lambda req, d: services.request_answer_directly(
+            req_id=req.pk,
+            actor=request.user,
+            outcome=d["outcome"],
+            body=d["body"],
+            files=_files(d),
+            expected_version=d["version"],
+        ),
+        _("The answer has been sent to the enterprise."),
+    )
 
 
 def _dispatch_action(request, pk, key, run, success):
@@ -437,8 +538,9 @@ def _dispatch_action(request, pk, key, run, success):
     form = _dispatch_form(key, dispatch, request.POST, request.FILES)
     if not form.is_valid():
         if in_row:
-            return _row_modal(request, _action(key, text, form, request.path, {}), queues.DEPARTMENT, dispatch.pk,
-                              req, invalid=True)
+            return _row_modal(
+                request, _action(key, text, form, request.path, {}), queues.DEPARTMENT, dispatch.pk, req, invalid=True
+            )
         return _render_detail(request, req, bound={f"{key}-{dispatch.pk}": form})
     try:
         run(dispatch, form.cleaned_data)
@@ -457,36 +559,65 @@ def _dispatch_action(request, pk, key, run, success):
 @login_required
 @require_http_methods(["GET", "POST"])
 def dispatch_accept(request, pk):
-    return _dispatch_action(request, pk, "accept", lambda dispatch, d: services.dispatch_accept(
-        dispatch_id=dispatch.pk, actor=request.user, expected_version=d["version"]),
-        _("Task accepted. Answer it before the deadline."))
+    return _dispatch_action(
+        request,
+        pk,
+        "accept",
+        lambda dispatch, d: services.dispatch_accept(
+            dispatch_id=dispatch.pk, actor=request.user, expected_version=d["version"]
+        ),
+        _("Task accepted. Answer it before the deadline."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def dispatch_return(request, pk):
-    return _dispatch_action(request, pk, "return", lambda dispatch, d: services.dispatch_return(
-        dispatch_id=dispatch.pk, actor=request.user, reason=d["reason"], expected_version=d["version"]),
-        _("The task has been returned to the commissioner."))
+    return _dispatch_action(
+        request,
+        pk,
+        "return",
+        lambda dispatch, d: services.dispatch_return(
+            dispatch_id=dispatch.pk, actor=request.user, reason=d["reason"], expected_version=d["version"]
+        ),
+        _("The task has been returned to the commissioner."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def dispatch_answer(request, pk):
-    return _dispatch_action(request, pk, "answer", lambda dispatch, d: services.dispatch_answer(
-        dispatch_id=dispatch.pk, actor=request.user, outcome=d.get("outcome", ""), body=d["body"],
-        files=_files(d), expected_version=d["version"]), _("Your answer has been sent."))
+    return _dispatch_action(
+        request,
+        pk,
+        "answer",
+        lambda dispatch, d: services.dispatch_answer(
+            dispatch_id=dispatch.pk,
+            actor=request.user,
+            outcome=d.get("outcome", ""),
+            body=d["body"],
+            files=_files(d),
+            expected_version=d["version"],
+        ),
+        _("Your answer has been sent."),
+    )
 
 
 @vary_on_headers("HX-Request")
 @login_required
 @require_http_methods(["GET", "POST"])
 def dispatch_extension(request, pk):
-    return _dispatch_action(request, pk, "extension", lambda dispatch, d: services.extension_request(
-        dispatch_id=dispatch.pk, actor=request.user, reason=d["reason"], requested_due_at=d["requested_due_at"]),
-        _("The extension request has been sent to the supervisors."))
+    return _dispatch_action(
+        request,
+        pk,
+        "extension",
+        lambda dispatch, d: services.extension_request(
+            dispatch_id=dispatch.pk, actor=request.user, reason=d["reason"], requested_due_at=d["requested_due_at"]
+        ),
+        _("The extension request has been sent to the supervisors."),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,9 +628,15 @@ def dispatch_extension(request, pk):
 @require_GET
 def extension_list(request):
     _require(request.user.is_supervisor)
-    qs = extension_visible_to(request.user).filter(
-        status=ExtensionStatus.PENDING, request__region_id__in=region_scope_for(request.user).values("pk"),
-    ).select_related("request__enterprise", "dispatch__department", "requested_by").order_by("created_at", "pk")
+    qs = (
+        extension_visible_to(request.user)
+        .filter(
+            status=ExtensionStatus.PENDING,
+            request__region_id__in=region_scope_for(request.user).values("pk"),
+        )
+        .select_related("request__enterprise", "dispatch__department", "requested_by")
+        .order_by("created_at", "pk")
+    )
     page = _page(request, qs)
     rows = [{"extension": x, "form": forms.ExtensionDecisionForm(auto_id=f"decide-{x.pk}-%s")} for x in page]
     return render(request, "issues/extension_list.html", {"page": page, "rows": rows})
@@ -515,13 +652,22 @@ def extension_decide(request, pk):
     if not form.is_valid():
         return _render_detail(request, req, bound={f"decide-{pk}": form})
     try:
-        services.extension_decide(extension_id=pk, actor=request.user, approve=form.cleaned_data["decision"] ==
-                                  "approve", comment=form.cleaned_data["comment"], http_request=request)
+        services.extension_decide(
+            extension_id=pk,
+            actor=request.user,
+            approve=form.cleaned_data["decision"] == "approve",
+            comment=form.cleaned_data["comment"],
+            http_request=request,
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("The extension has been approved.") if form.cleaned_data["decision"] ==
-                         "approve" else _("The extension has been rejected."))
+        messages.success(
+            request,
+            _("The extension has been approved.")
+            if form.cleaned_data["decision"] == "approve"
+            else _("The extension has been rejected."),
+        )
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(back)
@@ -536,16 +682,20 @@ def extension_decide(request, pk):
 @require_GET
 def attachment_download(request, token):
     attachment = Attachment.objects.filter(
-        token=token, request__in=request_visible_to(request.user).values("pk")).first()
+        token=token, request__in=request_visible_to(request.user).values("pk")
+    ).first()
     if attachment is None:
         raise Http404
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=attachment.content_type,
-                            as_attachment=attachment.content_type not in IMAGE_CONTENT_TYPES,
-                            filename=attachment.original_name)
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type not in IMAGE_CONTENT_TYPES,
+        filename=attachment.original_name,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -555,19 +705,34 @@ def attachment_download(request, token):
 def contact_card(request, pk):
     user = request.user
     enterprise, member, paired, supervises = _contact_card_enterprise(user, pk)
-    cards = [{
-        "pairing": p,
-        "name": p.commissioner.display_name,
-        "unit": commissioner_unit(p.commissioner),
-        "phone": p.commissioner.phone if member else mask_phone(p.commissioner.phone),
-    } for p in pairings_of(enterprise)]
+    cards = [
+        {
+            "pairing": p,
+            "name": p.commissioner.display_name,
+            "unit": commissioner_unit(p.commissioner),
+            "phone": p.commissioner.phone if member else mask_phone(p.commissioner.phone),
+        }
+        for p in pairings_of(enterprise)
+    ]
     visits = []
     if paired or supervises:
-        visits = list(enterprise.visits.select_related("commissioner", "project").prefetch_related("photos")
-                      .order_by("-visited_on", "-pk")[:20])
-    return render(request, "issues/contact_card.html", {
-        "enterprise": enterprise, "cards": cards, "member": member, "paired": paired, "visits": visits,
-        "show_visits": paired or supervises})
+        visits = list(
+            enterprise.visits.select_related("commissioner", "project")
+            .prefetch_related("photos")
+            .order_by("-visited_on", "-pk")[:20]
+        )
+    return render(
+        request,
+        "issues/contact_card.html",
+        {
+            "enterprise": enterprise,
+            "cards": cards,
+            "member": member,
+            "paired": paired,
+            "visits": visits,
+            "show_visits": paired or supervises,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,15 +741,24 @@ def contact_card(request, pk):
 
 
 LIST_TITLES = {
-    queues.COMMISSIONER: (_l("My queue"), _l("Open requests of the enterprises and projects paired with you, most "
-                                             "urgent first: the dispatch deadline while awaiting dispatch, the "
-                                             "answer deadline after.")),
+    queues.COMMISSIONER: (
+        _l("My queue"),
+        _l(
+            "Open requests of the enterprises and projects paired with you, most "
+            "urgent first: the dispatch deadline while awaiting dispatch, the "
+            "answer deadline after."
+        ),
+    ),
     queues.DEPARTMENT: (_l("Department queue"), _l("Tasks dispatched to your departments, most urgent first.")),
     queues.ENTERPRISE: (_l("My requests"), _l("Everything your enterprise has filed, with its state and deadlines.")),
     queues.SUPERVISOR: (_l("Requests in your region"), _l("Every request filed in the regions you supervise.")),
 }
-LIST_URLS = {queues.COMMISSIONER: "issues:queue", queues.DEPARTMENT: "issues:department_queue",
-             queues.ENTERPRISE: "issues:my_requests", queues.SUPERVISOR: "issues:supervisor_list"}
+LIST_URLS = {
+    queues.COMMISSIONER: "issues:queue",
+    queues.DEPARTMENT: "issues:department_queue",
+    queues.ENTERPRISE: "issues:my_requests",
+    queues.SUPERVISOR: "issues:supervisor_list",
+}
 
 
 def _quick_actions(kind, row, user) -> list[str]:
@@ -595,8 +769,9 @@ def _quick_actions(kind, row, user) -> list[str]:
             return []
         open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in req.live_dispatches)
         actions = []
-        if req.status == Status.SUBMITTED or (req.status == Status.IN_PROGRESS and not open_lead
-                                              and not req.handled_directly):
+        if req.status == Status.SUBMITTED or (
+            req.status == Status.IN_PROGRESS and not open_lead and not req.handled_directly
+        ):
             actions.append("dispatch")
         if req.status == Status.SUBMITTED and not open_lead:
             actions.append("take_on")
@@ -624,16 +799,21 @@ def _quick_actions(kind, row, user) -> list[str]:
 _PK_PLACEHOLDER = 987654321
 ROW_URLS = {
     "detail": "issues:request_detail",
-    "dispatch": "issues:request_dispatch", "take_on": "issues:request_take_on",
-    "answer": "issues:request_answer", "ask_info": "issues:request_ask_info",
-    "dispatch_accept": "issues:dispatch_accept", "dispatch_answer": "issues:dispatch_answer",
+    "dispatch": "issues:request_dispatch",
+    "take_on": "issues:request_take_on",
+    "answer": "issues:request_answer",
+    "ask_info": "issues:request_ask_info",
+    "dispatch_accept": "issues:dispatch_accept",
+    "dispatch_answer": "issues:dispatch_answer",
     "dispatch_return": "issues:dispatch_return",
 }
 
 
 def _row_url_patterns() -> dict[str, tuple[str, str]]:
-    return {key: tuple(reverse(name, args=[_PK_PLACEHOLDER]).split(str(_PK_PLACEHOLDER), 1))
-            for key, name in ROW_URLS.items()}
+    return {
+        key: tuple(reverse(name, args=[_PK_PLACEHOLDER]).split(str(_PK_PLACEHOLDER), 1))
+        for key, name in ROW_URLS.items()
+    }
 
 
 def _choice_labels(model, field: str) -> dict[str, str]:
@@ -663,8 +843,11 @@ def _decorate(kind, rows, user, policies, now) -> None:
 
     for row in rows:
         req = row.request if kind == queues.DEPARTMENT else row
-        row.due = row.answer_due_at if kind == queues.DEPARTMENT and row.is_open else (
-            None if kind == queues.DEPARTMENT else req.current_due_at)
+        row.due = (
+            row.answer_due_at
+            if kind == queues.DEPARTMENT and row.is_open
+            else (None if kind == queues.DEPARTMENT else req.current_due_at)
+        )
         row.paused = req.status == Status.INFO_NEEDED
         row.lead_hours = policies.get(req.region_id, DEFAULT_POLICY).reminder_lead_hours
         row.quick = _quick_actions(kind, row, user)
@@ -708,15 +891,25 @@ def _list_page(request, kind):
     paginator.count = counts[tab]  # the tab's count is already known: no second COUNT query
     page = paginator.get_page(request.GET.get("page"))
     _decorate(kind, page.object_list, user, policies_by_region(), now)
-    ignored = [str(filterset.form.fields[name].label) for name in filterset.form.errors
-               if name in filterset.form.fields]
+    ignored = [
+        str(filterset.form.fields[name].label) for name in filterset.form.errors if name in filterset.form.fields
+    ]
     page_asked = request.GET.get("page", "")
     title, intro = LIST_TITLES[kind]
     context = {
-        "kind": kind, "filter": filterset, "page": page, "now": now, "tab": tab, "sort": sort, "size": size,
-        "tabs": [(key, label, counts[key]) for key, label in queues.TABS], "ignored": ignored,
+        "kind": kind,
+        "filter": filterset,
+        "page": page,
+        "now": now,
+        "tab": tab,
+        "sort": sort,
+        "size": size,
+        "tabs": [(key, label, counts[key]) for key, label in queues.TABS],
+        "ignored": ignored,
         "page_adjusted": bool(page_asked) and page_asked != str(page.number),
-        "list_url": reverse(LIST_URLS[kind]), "title": title, "intro": intro,
+        "list_url": reverse(LIST_URLS[kind]),
+        "title": title,
+        "intro": intro,
         "bulk_form": forms.BulkDispatchForm(auto_id="bulk-%s") if kind == queues.COMMISSIONER else None,
         "bulk_departments": forms.department_choices() if kind == queues.COMMISSIONER else (),
         "filtered": bool(data),
@@ -767,16 +960,21 @@ def _fresh_row(request, kind, pk, now):
 def _row_response(request, kind, pk, notice, level):
     """The fresh row after a quick action (or a refused, stale one), replacing the old row; the modal closes."""
     now = timezone.now()
-    context = {"kind": kind, "row": _fresh_row(request, kind, pk, now), "row_pk": pk, "now": now,
-               "notice": notice, "notice_level": level}
+    context = {
+        "kind": kind,
+        "row": _fresh_row(request, kind, pk, now),
+        "row_pk": pk,
+        "now": now,
+        "notice": notice,
+        "notice_level": level,
+    }
     response = render(request, "issues/list.html#row", context)
     response["HX-Trigger"] = "closeModal"
     return response
 
 
 def _row_modal(request, action, kind, pk, req, invalid=False):
-    response = render(request, "issues/list.html#row_modal",
-                      {"action": action, "kind": kind, "row_pk": pk, "req": req})
+    response = render(request, "issues/list.html#row_modal", {"action": action, "kind": kind, "row_pk": pk, "req": req})
     if invalid:
         response["HX-Retarget"] = "#portal-modal-content"
         response["HX-Reswap"] = "innerHTML"
@@ -785,8 +983,9 @@ def _row_modal(request, action, kind, pk, req, invalid=False):
 
 def _back_to(request, default: str) -> str:
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return back
     return reverse(default)
 
@@ -814,25 +1013,44 @@ def bulk_dispatch(request):
             failed.append(_("#%(pk)s: not in your queue.") % {"pk": pk})
             continue
         try:
-            services.request_dispatch(req_id=pk, actor=request.user, lead=form.cleaned_data["lead"], co=[],
-                                      instruction=form.cleaned_data["instruction"], expected_version=version)
+            services.request_dispatch(
+                req_id=pk,
+                actor=request.user,
+                lead=form.cleaned_data["lead"],
+                co=[],
+                instruction=form.cleaned_data["instruction"],
+                expected_version=version,
+            )
         except (ValidationError, PermissionDenied) as error:
             reason = " ".join(error.messages) if isinstance(error, ValidationError) else _("not allowed for you.")
-            failed.append(_("%(ref)s %(title)s: %(reason)s") % {"ref": req.reference, "title": req.title,
-                                                                "reason": reason})
+            failed.append(
+                _("%(ref)s %(title)s: %(reason)s") % {"ref": req.reference, "title": req.title, "reason": reason}
+            )
         else:
             done.append(f"{req.reference} {req.title}")
     if done:
-        messages.success(request, _("Dispatched to %(dept)s: %(list)s") % {
-            "dept": form.cleaned_data["lead"].name, "list": "；".join(done)})
+        messages.success(
+            request,
+            _("Dispatched to %(dept)s: %(list)s") % {"dept": form.cleaned_data["lead"].name, "list": "；".join(done)},
+        )
     for line in failed:
         messages.error(request, _("Not dispatched: %(line)s") % {"line": line})
     return redirect(back)
 
 
 EXPORT_COLUMNS = [
-    _l("Reference"), _l("Title"), _l("Enterprise"), _l("Contact person"), _l("Contact phone"), _l("Region"),
-    _l("Category"), _l("Source"), _l("State"), _l("Filed"), _l("Current deadline"), _l("Lead department"),
+    _l("Reference"),
+    _l("Title"),
+    _l("Enterprise"),
+    _l("Contact person"),
+    _l("Contact phone"),
+    _l("Region"),
+    _l("Category"),
+    _l("Source"),
+    _l("State"),
+    _l("Filed"),
+    _l("Current deadline"),
+    _l("Lead department"),
 ]
 
 
@@ -848,16 +1066,28 @@ def request_export(request):
     if not chosen:
         messages.error(request, _("Tick the requests to export first."))
         return redirect(_back_to(request, LIST_URLS[kind]))
-    rows = list(queues.ROWS[kind](user).filter(pk__in=chosen)
-                .select_related("enterprise", "region", "category", "lead_department").order_by("pk"))
+    rows = list(
+        queues.ROWS[kind](user)
+        .filter(pk__in=chosen)
+        .select_related("enterprise", "region", "category", "lead_department")
+        .order_by("pk")
+    )
     if not rows:
         messages.error(request, _("None of the selected requests is in your list any more; nothing was exported."))
         return redirect(_back_to(request, LIST_URLS[kind]))
-    paired = set(enterprise_ids_for_commissioner(user).values_list("enterprise_id", flat=True)) \
-        if user.is_commissioner else set()
+    paired = (
+        set(enterprise_ids_for_commissioner(user).values_list("enterprise_id", flat=True))
+        if user.is_commissioner
+        else set()
+    )
     workbook = exports.requests_workbook(rows, [str(c) for c in EXPORT_COLUMNS], paired)
-    audit_record(action=AuditEvent.Action.EXPORT, actor=user, request=request, target="requests",
-                 detail={"list": kind, "count": len(rows), "ids": [r.pk for r in rows][:500]})
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=user,
+        request=request,
+        target="requests",
+        detail={"list": kind, "count": len(rows), "ids": [r.pk for r in rows][:500]},
+    )
     response = HttpResponse(workbook, content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.xlsx"'
@@ -872,8 +1102,12 @@ def enterprise_suggest(request):
     text = (request.GET.get("enterprise") or request.GET.get("q") or "").strip()[:100]
     matches = []
     if text:
-        matches = list(enterprises_visible_to(request.user).filter(name__icontains=text)
-                       .order_by("name").values_list("name", flat=True)[:20])
+        matches = list(
+            enterprises_visible_to(request.user)
+            .filter(name__icontains=text)
+            .order_by("name")
+            .values_list("name", flat=True)[:20]
+        )
     return render(request, "issues/list.html#enterprise_options", {"matches": matches})
 
 
@@ -884,8 +1118,7 @@ def enterprise_suggest(request):
 def _contact_card_enterprise(user, pk):
     enterprise = get_object_or_404(Enterprise.objects.select_related("region"), pk=pk)
     member = user.is_enterprise_user and EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists()
-    paired = user.is_commissioner and Pairing.objects.active().filter(commissioner=user,
-                                                                       enterprise=enterprise).exists()
+    paired = user.is_commissioner and Pairing.objects.active().filter(commissioner=user, enterprise=enterprise).exists()
     supervises = user.is_supervisor and region_scope_for(user).filter(pk=enterprise.region_id).exists()
     if not (member or paired or supervises):
         raise Http404
@@ -920,19 +1153,28 @@ def request_create_on_behalf(request):
             data = form.cleaned_data
             try:
                 req = services.request_submit(
-                    actor=request.user, enterprise=data["enterprise"], category=data["category"],
-                    title=data["title"], description=data["description"], source=data["source"],
-                    files=data["attachments"])
+                    actor=request.user,
+                    enterprise=data["enterprise"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    source=data["source"],
+                    files=data["attachments"],
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("The request has been filed for %(enterprise)s.") % {
-                    "enterprise": data["enterprise"].name})
+                messages.success(
+                    request,
+                    _("The request has been filed for %(enterprise)s.") % {"enterprise": data["enterprise"].name},
+                )
                 return redirect("issues:request_detail", req.pk)
     else:
         preselect = request.GET.get("enterprise", "")
-        form = forms.OnBehalfForm(enterprises=enterprises, initial={
-            "enterprise": preselect if preselect.isdigit() else None, "source": "hotline"})
+        form = forms.OnBehalfForm(
+            enterprises=enterprises,
+            initial={"enterprise": preselect if preselect.isdigit() else None, "source": "hotline"},
+        )
     return render(request, "issues/on_behalf_form.html", {"form": form})
 
 
@@ -955,20 +1197,32 @@ def visit_list(request):
     visits = visits_visible_to(user)
     if user.is_commissioner and not user.is_supervisor:
         visits = visits.filter(commissioner=user)
-    page = _page(request, visits.select_related("enterprise", "project", "commissioner")
-                 .prefetch_related("photos").order_by("-visited_on", "-pk"))
+    page = _page(
+        request,
+        visits.select_related("enterprise", "project", "commissioner")
+        .prefetch_related("photos")
+        .order_by("-visited_on", "-pk"),
+    )
     since = (timezone.localdate().replace(day=1) - timedelta(days=335)).replace(day=1)
-    monthly = (visits.filter(visited_on__gte=since).annotate(month=TruncMonth("visited_on"))
-               .values("commissioner_id", "commissioner__real_name", "commissioner__username", "month")
-               .annotate(n=Count("pk")).order_by("commissioner__real_name", "commissioner_id", "month"))
+    monthly = (
+        visits.filter(visited_on__gte=since)
+        .annotate(month=TruncMonth("visited_on"))
+        .values("commissioner_id", "commissioner__real_name", "commissioner__username", "month")
+        .annotate(n=Count("pk"))
+        .order_by("commissioner__real_name", "commissioner_id", "month")
+    )
     months = sorted({row["month"] for row in monthly})
     table: dict[int, dict] = {}
     for row in monthly:
-        entry = table.setdefault(row["commissioner_id"], {
-            "name": row["commissioner__real_name"] or row["commissioner__username"], "counts": {}})
+        entry = table.setdefault(
+            row["commissioner_id"],
+            {"name": row["commissioner__real_name"] or row["commissioner__username"], "counts": {}},
+        )
         entry["counts"][row["month"]] = row["n"]
-    counts = [{"name": e["name"], "cells": [e["counts"].get(m, 0) for m in months],
-               "total": sum(e["counts"].values())} for e in table.values()]
+    counts = [
+        {"name": e["name"], "cells": [e["counts"].get(m, 0) for m in months], "total": sum(e["counts"].values())}
+        for e in table.values()
+    ]
     return render(request, "issues/visit_list.html", {"page": page, "months": months, "counts": counts})
 
 
@@ -978,8 +1232,7 @@ def visit_create(request):
     user = request.user
     _require(user.is_commissioner)
     enterprises = _paired_enterprises(user)
-    projects = Project.objects.filter(Q(commissioners=user) | Q(enterprise__in=enterprises)).distinct().order_by(
-        "name")
+    projects = Project.objects.filter(Q(commissioners=user) | Q(enterprise__in=enterprises)).distinct().order_by("name")
     if request.method == "POST":
         form = forms.VisitForm(request.POST, request.FILES, enterprises=enterprises, projects=projects)
         formset = forms.VisitRequestFormSet(request.POST, prefix="req")
@@ -988,15 +1241,24 @@ def visit_create(request):
             collected = [f.cleaned_data for f in formset if f.has_changed() and f.cleaned_data]
             try:
                 visit = services.visit_record(
-                    actor=user, visited_on=data["visited_on"], enterprise=data["enterprise"],
-                    project=data["project"], people_met=data["people_met"], notes=data["notes"],
-                    photos=data["photos"], requests=collected)
+                    actor=user,
+                    visited_on=data["visited_on"],
+                    enterprise=data["enterprise"],
+                    project=data["project"],
+                    people_met=data["people_met"],
+                    notes=data["notes"],
+                    photos=data["photos"],
+                    requests=collected,
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 if collected:
-                    messages.success(request, _("The visit has been recorded and %(n)d request(s) filed for "
-                                                "the enterprise.") % {"n": len(collected)})
+                    messages.success(
+                        request,
+                        _("The visit has been recorded and %(n)d request(s) filed for the enterprise.")
+                        % {"n": len(collected)},
+                    )
                 else:
                     messages.success(request, _("The visit has been recorded."))
                 if visit.enterprise_id:
@@ -1004,8 +1266,11 @@ def visit_create(request):
                 return redirect("issues:visit_list")
     else:
         preselect = request.GET.get("enterprise", "")
-        form = forms.VisitForm(enterprises=enterprises, projects=projects, initial={
-            "visited_on": timezone.localdate(), "enterprise": preselect if preselect.isdigit() else None})
+        form = forms.VisitForm(
+            enterprises=enterprises,
+            projects=projects,
+            initial={"visited_on": timezone.localdate(), "enterprise": preselect if preselect.isdigit() else None},
+        )
         formset = forms.VisitRequestFormSet(prefix="req")
     return render(request, "issues/visit_form.html", {"form": form, "formset": formset})
 

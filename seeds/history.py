@@ -37,16 +37,23 @@ MARKER = "history_seeded"
 KUIWEN, FANGZI = "370705", "370704"
 OTHER_RECEIVED, OTHER_RESOLVED = 2134, 2106  # with 奎文区 and 坊子区: 2,340 of 2,400 = 97.5%
 TITLES = {
-    "policy": "咨询{}政策兑现流程", "finance": "申请{}贷款额度提高", "labor": "招聘{}技术工人困难",
-    "talent": "引进{}高层次人才落户", "land": "新增{}建设用地指标", "approval": "{}审批手续办理进度",
-    "infrastructure": "厂区{}道路和供水接入", "environment": "{}环评审批咨询", "market": "拓展{}市场渠道",
+    "policy": "咨询{}政策兑现流程",
+    "finance": "申请{}贷款额度提高",
+    "labor": "招聘{}技术工人困难",
+    "talent": "引进{}高层次人才落户",
+    "land": "新增{}建设用地指标",
+    "approval": "{}审批手续办理进度",
+    "infrastructure": "厂区{}道路和供水接入",
+    "environment": "{}环评审批咨询",
+    "market": "拓展{}市场渠道",
     "legal": "{}合同纠纷法律咨询",
 }
 SCORES = {Verdict.SATISFIED: 100, Verdict.BASICALLY: 80, Verdict.DISSATISFIED: 0}
 
 
-def _plan(received: int, resolved: int, basically: int, open_count: int, not_evaluated: int = 0,
-          late: int = 0) -> list[dict]:
+def _plan(
+    received: int, resolved: int, basically: int, open_count: int, not_evaluated: int = 0, late: int = 0
+) -> list[dict]:
     """One dict per request: what happened to it."""
     plans = []
     for i in range(received):
@@ -91,8 +98,9 @@ def _load(city: Region, categories: list[Category]) -> int:
     year_start = timezone.make_aware(datetime.combine(timezone.localdate().replace(month=1, day=1), time(9)))
     span = max(1, int((now - timedelta(days=5) - year_start).total_seconds()))
     districts = list(Region.objects.filter(parent=city).order_by("code"))
-    commissioner_of = dict(Pairing.objects.filter(role=Pairing.Role.PRIMARY).values_list("enterprise_id",
-                                                                                         "commissioner_id"))
+    commissioner_of = dict(
+        Pairing.objects.filter(role=Pairing.Role.PRIMARY).values_list("enterprise_id", "commissioner_id")
+    )
     member_of = dict(EnterpriseMembership.objects.values_list("enterprise_id", "user_id"))
     groups = []
     others = [d for d in districts if d.code not in (KUIWEN, FANGZI)]
@@ -105,12 +113,25 @@ def _load(city: Region, categories: list[Category]) -> int:
             share = others.index(district)
             received = OTHER_RECEIVED // len(others) + (1 if share < OTHER_RECEIVED % len(others) else 0)
             resolved = OTHER_RESOLVED // len(others) + (1 if share < OTHER_RESOLVED % len(others) else 0)
-            plans = _plan(received, resolved, basically=received // 8, open_count=(received - resolved) // 2,
-                          not_evaluated=received // 30, late=received // 20)
-        enterprises = list(Enterprise.objects.filter(region__path__startswith=district.path)
-                           .filter(pairings__role=Pairing.Role.PRIMARY).distinct().order_by("pk"))
-        departments = list(Department.objects.filter(Q(region__path__startswith=district.path) | Q(region=city))
-                           .filter(is_active=True).order_by("pk"))
+            plans = _plan(
+                received,
+                resolved,
+                basically=received // 8,
+                open_count=(received - resolved) // 2,
+                not_evaluated=received // 30,
+                late=received // 20,
+            )
+        enterprises = list(
+            Enterprise.objects.filter(region__path__startswith=district.path)
+            .filter(pairings__role=Pairing.Role.PRIMARY)
+            .distinct()
+            .order_by("pk")
+        )
+        departments = list(
+            Department.objects.filter(Q(region__path__startswith=district.path) | Q(region=city))
+            .filter(is_active=True)
+            .order_by("pk")
+        )
         if enterprises and departments:
             groups.append((plans, enterprises, departments))
     requests, details = [], []
@@ -126,12 +147,20 @@ def _load(city: Region, categories: list[Category]) -> int:
             assign_due = add_days(submitted, 1, working=True, calendar=calendar)
             answer_due = add_days(submitted, 3, working=True, calendar=calendar)
             req = Request(
-                enterprise=enterprise, region_id=enterprise.region_id, category=category,
+                enterprise=enterprise,
+                region_id=enterprise.region_id,
+                category=category,
                 title=TITLES.get(category.code, "{}相关诉求").format(category.name)[:100],
                 description="企业反映：" + category.name + "方面的问题，请协调解决。",
-                source=Source.PORTAL if member_id else Source.VISIT, created_by_id=member_id or commissioner_id,
-                commissioner_id=commissioner_id, submitted_at=submitted, assign_due_at=assign_due,
-                answer_due_at=answer_due, original_answer_due_at=answer_due, status=Status.SUBMITTED)
+                source=Source.PORTAL if member_id else Source.VISIT,
+                created_by_id=member_id or commissioner_id,
+                commissioner_id=commissioner_id,
+                submitted_at=submitted,
+                assign_due_at=assign_due,
+                answer_due_at=answer_due,
+                original_answer_due_at=answer_due,
+                status=Status.SUBMITTED,
+            )
             department = departments[rng.randrange(len(departments))]
             assigned = submitted + timedelta(hours=rng.randint(1, 6))
             if assigned < now:
@@ -155,40 +184,110 @@ def _load(city: Region, categories: list[Category]) -> int:
     created = Request.objects.bulk_create(requests, batch_size=1000)
     dispatches, events, evaluations, cards = [], [], [], []
     for req, (_plan_of, department) in zip(created, details, strict=True):
-        events.append(RequestEvent(request=req, actor_id=req.created_by_id, action="submit", to_status="submitted",
-                                   created_at=req.submitted_at))
+        events.append(
+            RequestEvent(
+                request=req,
+                actor_id=req.created_by_id,
+                action="submit",
+                to_status="submitted",
+                created_at=req.submitted_at,
+            )
+        )
         if req.assigned_at:
-            dispatches.append(Dispatch(
-                request=req, department=department, role=Dispatch.Role.LEAD, dispatched_by_id=req.commissioner_id,
-                dispatched_at=req.assigned_at, answer_due_at=req.answer_due_at,
-                status=DispatchStatus.ANSWERED if req.answered_at else DispatchStatus.ACCEPTED,
-                accepted_at=req.assigned_at + timedelta(hours=1), answered_at=req.answered_at,
-                outcome=req.outcome, answer="已按政策办理并答复企业。" if req.answered_at else "",
-                round=req.reopen_count))
-            events.append(RequestEvent(request=req, actor_id=req.commissioner_id, action="dispatch",
-                                       from_status="submitted", to_status="in_progress", created_at=req.assigned_at,
-                                       data={"lead": department.name, "co": []}))
+            dispatches.append(
+                Dispatch(
+                    request=req,
+                    department=department,
+                    role=Dispatch.Role.LEAD,
+                    dispatched_by_id=req.commissioner_id,
+                    dispatched_at=req.assigned_at,
+                    answer_due_at=req.answer_due_at,
+                    status=DispatchStatus.ANSWERED if req.answered_at else DispatchStatus.ACCEPTED,
+                    accepted_at=req.assigned_at + timedelta(hours=1),
+                    answered_at=req.answered_at,
+                    outcome=req.outcome,
+                    answer="已按政策办理并答复企业。" if req.answered_at else "",
+                    round=req.reopen_count,
+                )
+            )
+            events.append(
+                RequestEvent(
+                    request=req,
+                    actor_id=req.commissioner_id,
+                    action="dispatch",
+                    from_status="submitted",
+                    to_status="in_progress",
+                    created_at=req.assigned_at,
+                    data={"lead": department.name, "co": []},
+                )
+            )
         if req.answered_at:
-            events.append(RequestEvent(request=req, action="answer", from_status="in_progress", to_status="answered",
-                                       comment="已按政策办理并答复企业。", created_at=req.answered_at,
-                                       data={"outcome": req.outcome, "on_time": req.answered_on_time}))
+            events.append(
+                RequestEvent(
+                    request=req,
+                    action="answer",
+                    from_status="in_progress",
+                    to_status="answered",
+                    comment="已按政策办理并答复企业。",
+                    created_at=req.answered_at,
+                    data={"outcome": req.outcome, "on_time": req.answered_on_time},
+                )
+            )
             if not req.answered_on_time:
-                cards.append(Card(request=req, unit=department, region_id=req.region_id, kind="yellow",
-                                  issued_at=req.answer_due_at, reason="答复超期"))
+                cards.append(
+                    Card(
+                        request=req,
+                        unit=department,
+                        region_id=req.region_id,
+                        kind="yellow",
+                        issued_at=req.answer_due_at,
+                        reason="答复超期",
+                    )
+                )
         if req.verdict:
             if req.reopen_count:
-                evaluations.append(Evaluation(request=req, author_id=req.created_by_id, verdict=Verdict.DISSATISFIED,
-                                              score=0, comment="问题未彻底解决", round=0,
-                                              created_at=req.answered_at - timedelta(hours=1)))
-            evaluations.append(Evaluation(request=req, author_id=req.created_by_id, verdict=req.verdict,
-                                          score=req.satisfaction_score, round=req.reopen_count,
-                                          created_at=req.closed_at))
-            events.append(RequestEvent(request=req, actor_id=req.created_by_id, action="evaluate",
-                                       from_status="answered", to_status="closed", created_at=req.closed_at,
-                                       data={"verdict": req.verdict, "score": req.satisfaction_score}))
+                evaluations.append(
+                    Evaluation(
+                        request=req,
+                        author_id=req.created_by_id,
+                        verdict=Verdict.DISSATISFIED,
+                        score=0,
+                        comment="问题未彻底解决",
+                        round=0,
+                        created_at=req.answered_at - timedelta(hours=1),
+                    )
+                )
+            evaluations.append(
+                Evaluation(
+                    request=req,
+                    author_id=req.created_by_id,
+                    verdict=req.verdict,
+                    score=req.satisfaction_score,
+                    round=req.reopen_count,
+                    created_at=req.closed_at,
+                )
+            )
+            events.append(
+                RequestEvent(
+                    request=req,
+                    actor_id=req.created_by_id,
+                    action="evaluate",
+                    from_status="answered",
+                    to_status="closed",
+                    created_at=req.closed_at,
+                    data={"verdict": req.verdict, "score": req.satisfaction_score},
+                )
+            )
         elif req.close_reason == CloseReason.NOT_EVALUATED:
-            events.append(RequestEvent(request=req, action="close_unevaluated", from_status="answered",
-                                       to_status="closed", created_at=req.closed_at))
+            events.append(
+                RequestEvent(
+                    request=req,
+                    action="close_unevaluated",
+                    from_status="answered",
+                    to_status="closed",
+                    created_at=req.closed_at,
+                )
+            )
     Dispatch.objects.bulk_create(dispatches, batch_size=1000)
     RequestEvent.objects.bulk_create(events, batch_size=2000)
     Evaluation.objects.bulk_create(evaluations, batch_size=1000)

@@ -20,8 +20,10 @@ from .factories import answered, dispatched, fresh, lead_dispatch, make_request
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "alice", "bob", "bert", "carl", "carol", "chris", "dave", "dora", "dan", "admin_user"]
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -31,8 +33,9 @@ def statuses(default, **overrides):
 
 
 ONLY_ALICE = statuses(403, alice=200)
-SEES_SENT = dict(alice=200, bob=200, bert=200, carl=404, carol=200, chris=404, dave=200, dora=200, dan=404,
-                 admin_user=404)
+SEES_SENT = dict(
+    alice=200, bob=200, bert=200, carl=404, carol=200, chris=404, dave=200, dora=200, dan=404, admin_user=404
+)
 ENTERPRISE_ACTION = statuses(403, alice=302, carl=404, chris=404, dan=404, admin_user=404)
 COMMISSIONER_ON_SUBMITTED = statuses(404, alice=403, bob=302, bert=302, dave=403, dora=403)
 HANDLER_ACTION = statuses(403, carol=302, carl=404, chris=404, dan=404, admin_user=404)
@@ -47,18 +50,27 @@ MATRIX = {
     "request_evaluate": ("post", "answered", ENTERPRISE_ACTION),
     "request_take_on": ("post", "submitted", COMMISSIONER_ON_SUBMITTED),
     "request_dispatch": ("post", "submitted", COMMISSIONER_ON_SUBMITTED),
-    "request_ask_info": ("post", "sent", statuses(403, bob=302, bert=302, carol=302, carl=404, chris=404, dan=404,
-                                                 admin_user=404)),
-    "request_reassign": ("post", "sent", statuses(403, bob=302, bert=302, dave=302, dora=302, carl=404, chris=404,
-                                                 dan=404, admin_user=404)),
+    "request_ask_info": (
+        "post",
+        "sent",
+        statuses(403, bob=302, bert=302, carol=302, carl=404, chris=404, dan=404, admin_user=404),
+    ),
+    "request_reassign": (
+        "post",
+        "sent",
+        statuses(403, bob=302, bert=302, dave=302, dora=302, carl=404, chris=404, dan=404, admin_user=404),
+    ),
     "request_answer": ("post", "taken_on", COMMISSIONER_ON_SUBMITTED),
     "dispatch_accept": ("post", "sent", HANDLER_ACTION),
     "dispatch_return": ("post", "sent", HANDLER_ACTION),
     "dispatch_answer": ("post", "sent", HANDLER_ACTION),
     "dispatch_extension": ("post", "sent", HANDLER_ACTION),
     "extension_list": ("get", "none", statuses(403, dave=200, dora=200, dan=200)),
-    "extension_decide": ("post", "extension", statuses(403, dave=302, dora=302, carl=404, chris=404, dan=404,
-                                                       admin_user=404)),
+    "extension_decide": (
+        "post",
+        "extension",
+        statuses(403, dave=302, dora=302, carl=404, chris=404, dan=404, admin_user=404),
+    ),
     "attachment_download": ("get", "sent", SEES_SENT),
     "contact_card": ("get", "none", statuses(404, alice=200, bob=200, bert=200, dave=200, dora=200)),
     "queue": ("get", "none", statuses(403, bob=200, bert=200, carl=200)),
@@ -81,8 +93,7 @@ def test_it_lists_every_url_of_the_app_in_the_matrix():
 
 
 @pytest.fixture
-def world(acme, globex, alice, bob, bert, carl, carol, chris, dave, dora, dan, admin_user, hr_bureau,
-          housing_bureau):
+def world(acme, globex, alice, bob, bert, carl, carol, chris, dave, dora, dan, admin_user, hr_bureau, housing_bureau):
     """Everyone exists in every case, so each role is judged against the same data."""
     return {"acme": acme, "alice": alice, "bob": bob, "bert": bert, "carol": carol, "hr_bureau": hr_bureau}
     # (the test adds "role": who is asking, for requests whose data depends on it)
@@ -94,8 +105,9 @@ def scenario(name: str, w) -> tuple[object, object]:
     if name == "none":
         return None, None
     if name == "visit":
-        visit = services.visit_record(actor=bob, visited_on=date(2025, 6, 3), enterprise=w["acme"],
-                                      photos=[SimpleUploadedFile("site.png", PNG)])
+        visit = services.visit_record(
+            actor=bob, visited_on=date(2025, 6, 3), enterprise=w["acme"], photos=[SimpleUploadedFile("site.png", PNG)]
+        )
         return None, visit.photos.get()
     req = make_request(w["acme"], alice, files=[SimpleUploadedFile("licence.pdf", PDF)])
     if name == "submitted":
@@ -109,8 +121,12 @@ def scenario(name: str, w) -> tuple[object, object]:
     if name == "answered":
         req = answered(req, bob, hr_bureau, carol)
     if name == "extension":
-        extension = services.extension_request(dispatch_id=lead_dispatch(req).pk, actor=carol, reason="勘查",
-                                               requested_due_at=req.answer_due_at + timedelta(days=3))
+        extension = services.extension_request(
+            dispatch_id=lead_dispatch(req).pk,
+            actor=carol,
+            reason="勘查",
+            requested_due_at=req.answer_due_at + timedelta(days=3),
+        )
         return fresh(req), extension
     return fresh(req), req
 
@@ -118,8 +134,17 @@ def scenario(name: str, w) -> tuple[object, object]:
 def target(name: str, req, obj, w) -> tuple[str, dict]:
     """The URL and valid POST data for one matrix row."""
     version = req.version if req is not None else None
-    if name in ("my_requests", "request_create", "extension_list", "queue", "department_queue",
-                "supervisor_list", "request_create_on_behalf", "visit_list", "visit_create"):
+    if name in (
+        "my_requests",
+        "request_create",
+        "extension_list",
+        "queue",
+        "department_queue",
+        "supervisor_list",
+        "request_create_on_behalf",
+        "visit_list",
+        "visit_create",
+    ):
         return reverse(f"issues:{name}"), {}
     if name == "enterprise_suggest":
         return reverse("issues:enterprise_suggest"), {"enterprise": "阿克米"}
@@ -188,8 +213,9 @@ def test_it_gives_each_role_the_expected_status(client, world, request, name, ro
 
 
 def test_it_gives_alice_a_404_when_she_changes_the_id_in_the_url(client, acme, globex, alice, bob, carl):
-    theirs = make_request(globex, f.member(f.UserFactory(is_enterprise_user=True), globex).user,
-                          files=[SimpleUploadedFile("a.pdf", PDF)])
+    theirs = make_request(
+        globex, f.member(f.UserFactory(is_enterprise_user=True), globex).user, files=[SimpleUploadedFile("a.pdf", PDF)]
+    )
     client.force_login(alice)
     assert client.get(reverse("issues:request_detail", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("issues:request_detail", args=[theirs.pk + 1000])).status_code == 404

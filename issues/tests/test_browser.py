@@ -7,8 +7,10 @@ from issues.models import Category, Request, Status
 
 pytestmark = pytest.mark.browser
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -101,8 +103,14 @@ def test_it_walks_a_request_from_filing_to_satisfied(page, live_server, login, p
     submit(evaluate)
     timeline = page.locator("#timeline > li")
     expect(timeline).to_have_count(7)
-    for text in ("workshop.png", "请对接技工院校", "已联系两所技工院校", "招聘会时间太晚", "首批18名焊工",
-                 "问题解决了"):
+    for text in (
+        "workshop.png",
+        "请对接技工院校",
+        "已联系两所技工院校",
+        "招聘会时间太晚",
+        "首批18名焊工",
+        "问题解决了",
+    ):
         expect(page.locator("#timeline")).to_contain_text(text)
     expect(page.locator("#assign-deadline .badge.text-bg-success")).to_be_visible()
     expect(page.locator("#answer-deadline .badge.text-bg-success")).to_be_visible()

@@ -26,7 +26,8 @@ def overdue_two(transactional_db, acme, alice, bob, carol, hr_bureau):
 
 
 def test_it_dispatches_overdue_requests_in_bulk_and_they_top_the_department_queue(
-        page, live_server, login, overdue_two, hr_bureau, tmp_path):
+    page, live_server, login, overdue_two, hr_bureau, tmp_path
+):
     page.set_viewport_size(DESKTOP)
     login("bob")
     page.goto(live_server.url + "/queue/")
@@ -40,7 +41,8 @@ def test_it_dispatches_overdue_requests_in_bulk_and_they_top_the_department_queu
     page.get_by_role("button", name="批量分解").or_(page.locator("form#bulk button[type=submit]").first).first.click()
     expect(page.locator("#messages")).to_contain_text("市人社局")
     assert set(Request.objects.filter(status=Status.IN_PROGRESS).values_list("title", flat=True)) == {
-        r.title for r in overdue_two}
+        r.title for r in overdue_two
+    }
 
     page.context.clear_cookies()
     login("carol")

@@ -16,8 +16,13 @@ from portal.orgs.models import Pairing
 def card(alice, acme, bob, bert, dora, dave, dan):
     Pairing.objects.update(starts_on=date(2020, 1, 1))
     with time_machine.travel(datetime(2025, 9, 30, 16, tzinfo=SHANGHAI), tick=False):
-        services.request_submit(actor=alice, enterprise=acme, category=Category.objects.get(code="finance"),
-                                title="用地指标", description="需要用地指标。")
+        services.request_submit(
+            actor=alice,
+            enterprise=acme,
+            category=Category.objects.get(code="finance"),
+            title="用地指标",
+            description="需要用地指标。",
+        )
     with time_machine.travel(datetime(2025, 10, 9, 17, tzinfo=SHANGHAI), tick=False):
         reminders.sweep()
     return Card.objects.get()

@@ -71,8 +71,9 @@ def test_it_filters_bobs_queue_by_role(client, two, bob, globex):
     assert set(rows(get(client, bob, "queue", role="A"))) == {r.pk for r in two}
 
 
-def test_it_shows_lead_and_co_departments_their_task_and_another_department_nothing(client, two, carol, chris,
-                                                                                    commerce_bureau):
+def test_it_shows_lead_and_co_departments_their_task_and_another_department_nothing(
+    client, two, carol, chris, commerce_bureau
+):
     _waiting, sent = two
     lead = get(client, carol, "department_queue")
     assert [d.request_id for d in lead.context["page"]] == [sent.pk]
@@ -113,8 +114,11 @@ def test_it_puts_overdue_first_then_the_nearest_deadline(client, acme, alice, bo
         assert response.context["tabs"][6][2] == 1  # the overdue tab counts one
         assert rows(get(client, bob, "queue", overdue="on")) == [overdue_waiting.pk]
         assert rows(get(client, bob, "queue", due_within="0")) == [overdue_waiting.pk]
-        assert rows(get(client, bob, "queue", sort="newest")) == [fresh_waiting.pk, overdue_waiting.pk,
-                                                                  old_dispatched.pk]
+        assert rows(get(client, bob, "queue", sort="newest")) == [
+            fresh_waiting.pk,
+            overdue_waiting.pk,
+            old_dispatched.pk,
+        ]
 
 
 def test_it_keeps_current_due_at_in_step_with_each_transition(acme, alice, bob, hr_bureau, carol):
@@ -132,8 +136,16 @@ def test_it_keeps_current_due_at_in_step_with_each_transition(acme, alice, bob, 
 
 def test_it_counts_every_tab_in_one_aggregate(client, two, bob):
     counts = {key: count for key, _label, count in get(client, bob, "queue").context["tabs"]}
-    assert counts == {"open": 2, "submitted": 1, "in_progress": 1, "info_needed": 0, "answered": 0, "closed": 0,
-                      "overdue": 0, "all": 2}
+    assert counts == {
+        "open": 2,
+        "submitted": 1,
+        "in_progress": 1,
+        "info_needed": 0,
+        "answered": 0,
+        "closed": 0,
+        "overdue": 0,
+        "all": 2,
+    }
 
 
 def test_it_searches_title_description_and_enterprise_name(client, two, bob, dave, globex):
@@ -150,7 +162,9 @@ def test_it_filters_by_state_category_source_department_and_dates(client, two, d
     assert rows(get(client, dave, "supervisor_list", state="submitted")) == [waiting.pk]
     assert rows(get(client, dave, "supervisor_list", department=hr_bureau.pk)) == [sent.pk]
     assert set(rows(get(client, dave, "supervisor_list", source="portal", category=waiting.category_id))) == {
-        waiting.pk, sent.pk}
+        waiting.pk,
+        sent.pk,
+    }
     assert rows(get(client, dave, "supervisor_list", source="hotline")) == []
     today = waiting.submitted_at.astimezone(SHANGHAI).date().isoformat()
     assert len(rows(get(client, dave, "supervisor_list", submitted_from=today, submitted_to=today))) == 2
@@ -176,14 +190,17 @@ def test_it_returns_only_the_rows_fragment_to_htmx(client, two, bob):
     assert "HX-Request" in fragment["Vary"] and "HX-Request" in full["Vary"]
 
 
-@pytest.mark.parametrize("params", [
-    {"state": "bogus", "tab": "nope", "sort": "sideways"},
-    {"submitted_from": "2025-13-45", "submitted_to": "yesterday"},
-    {"size": "-5", "page": "-1"},
-    {"size": "100000", "page": "abc"},
-    {"due_within": "-3", "category": "999999", "region": "x", "department": "0"},
-    {"q": "x" * 500, "role": "Z"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"state": "bogus", "tab": "nope", "sort": "sideways"},
+        {"submitted_from": "2025-13-45", "submitted_to": "yesterday"},
+        {"size": "-5", "page": "-1"},
+        {"size": "100000", "page": "abc"},
+        {"due_within": "-3", "category": "999999", "region": "x", "department": "0"},
+        {"q": "x" * 500, "role": "Z"},
+    ],
+)
 def test_it_never_fails_on_bad_input_and_falls_back_to_defaults(client, two, bob, params):
     response = get(client, bob, "queue", **params)
     assert response.status_code == 200
@@ -202,11 +219,14 @@ def test_it_shows_the_last_page_for_a_page_beyond_it(client, acme, alice, bob):
     assert len(rows(get(client, bob, "queue", size="50"))) == len(made)
 
 
-@pytest.mark.parametrize("who, name", [("bob", "queue"), ("carol", "department_queue"), ("dave", "supervisor_list"),
-                                       ("alice", "my_requests")])
+@pytest.mark.parametrize(
+    "who, name",
+    [("bob", "queue"), ("carol", "department_queue"), ("dave", "supervisor_list"), ("alice", "my_requests")],
+)
 @pytest.mark.parametrize("size", [25, 100])
-def test_it_runs_a_constant_number_of_queries(client, acme, alice, bob, carol, dave, hr_bureau, kuiwen, request,
-                                              who, name, size, django_assert_max_num_queries):
+def test_it_runs_a_constant_number_of_queries(
+    client, acme, alice, bob, carol, dave, hr_bureau, kuiwen, request, who, name, size, django_assert_max_num_queries
+):
     for _i in range(3):  # more paired enterprises must not mean more queries
         extra = f.EnterpriseFactory(region=kuiwen)
         f.pair(extra, bob, "B")
@@ -231,8 +251,9 @@ def test_it_opens_a_quick_action_in_the_modal_and_updates_the_row(client, two, b
     url = reverse("issues:request_dispatch", args=[waiting.pk])
     modal = client.get(url, {"in": "row"}, headers={"HX-Request": "true"})
     assert f'hx-target="#row-commissioner-{waiting.pk}"'.encode() in modal.content
-    response = client.post(url, {"in": "row", "version": waiting.version, "lead": hr_bureau.pk},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        url, {"in": "row", "version": waiting.version, "lead": hr_bureau.pk}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200 and response["HX-Trigger"] == "closeModal"
     assert f'<tr id="row-commissioner-{waiting.pk}"'.encode() in response.content
     assert "The request has been dispatched." in response.content.decode()
@@ -244,9 +265,11 @@ def test_it_shows_the_fresh_row_and_a_notice_for_a_stale_quick_action(client, tw
     services.request_take_on(req_id=waiting.pk, actor=bert)  # bert acts first
     events = RequestEvent.objects.count()
     client.force_login(bob)
-    response = client.post(reverse("issues:request_dispatch", args=[waiting.pk]),
-                           {"in": "row", "version": waiting.version, "lead": hr_bureau.pk},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("issues:request_dispatch", args=[waiting.pk]),
+        {"in": "row", "version": waiting.version, "lead": hr_bureau.pk},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200
     assert "Someone else has just handled this request" in response.content.decode()
     assert RequestEvent.objects.count() == events
@@ -256,8 +279,11 @@ def test_it_shows_the_fresh_row_and_a_notice_for_a_stale_quick_action(client, tw
 def test_it_keeps_an_invalid_quick_action_in_the_modal(client, two, bob):
     waiting, _sent = two
     client.force_login(bob)
-    response = client.post(reverse("issues:request_dispatch", args=[waiting.pk]),
-                           {"in": "row", "version": waiting.version}, headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("issues:request_dispatch", args=[waiting.pk]),
+        {"in": "row", "version": waiting.version},
+        headers={"HX-Request": "true"},
+    )
     assert response["HX-Retarget"] == "#portal-modal-content"
     assert b"is-invalid" in response.content
 
@@ -266,8 +292,11 @@ def test_it_lets_carol_accept_from_the_row(client, two, carol):
     _waiting, sent = two
     task = lead_dispatch(sent)
     client.force_login(carol)
-    response = client.post(reverse("issues:dispatch_accept", args=[task.pk]), {"in": "row", "version": task.version},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("issues:dispatch_accept", args=[task.pk]),
+        {"in": "row", "version": task.version},
+        headers={"HX-Request": "true"},
+    )
     assert f'<tr id="row-department-{task.pk}"'.encode() in response.content
     assert fresh(task).status == "accepted"
 
@@ -280,10 +309,22 @@ def test_it_dispatches_the_selected_requests_and_reports_each(client, acme, alic
     first, second, stale = (make_request(acme, alice, title=t) for t in ("甲", "乙", "丙"))
     services.request_take_on(req_id=stale.pk, actor=bert)
     client.force_login(bob)
-    response = client.post(reverse("issues:bulk_dispatch"), {
-        "ids": [f"{first.pk}:{first.version}", f"{second.pk}:{second.version}", f"{stale.pk}:{stale.version}",
-                "junk", "999999:1"],
-        "lead": hr_bureau.pk, "instruction": "请3日内答复", "next": "/queue/?overdue=on"}, follow=True)
+    response = client.post(
+        reverse("issues:bulk_dispatch"),
+        {
+            "ids": [
+                f"{first.pk}:{first.version}",
+                f"{second.pk}:{second.version}",
+                f"{stale.pk}:{stale.version}",
+                "junk",
+                "999999:1",
+            ],
+            "lead": hr_bureau.pk,
+            "instruction": "请3日内答复",
+            "next": "/queue/?overdue=on",
+        },
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == "/queue/?overdue=on"
     text = " ".join(str(m) for m in response.context["messages"])
     assert "Dispatched to 市人社局" in text and "甲" in text and "乙" in text

@@ -34,14 +34,27 @@ def _pairings_since_2020(bob, bert):
 
 @pytest.fixture
 def people(alice, bob, bert, carol, dave, dora, dan, chris):
-    return {"alice": alice, "bob": bob, "bert": bert, "carol": carol, "dave": dave, "dora": dora, "dan": dan,
-            "chris": chris}
+    return {
+        "alice": alice,
+        "bob": bob,
+        "bert": bert,
+        "carol": carol,
+        "dave": dave,
+        "dora": dora,
+        "dan": dan,
+        "chris": chris,
+    }
 
 
 def submit(alice, acme, when=SUBMITTED) -> Request:
     with time_machine.travel(when, tick=False):
-        return services.request_submit(actor=alice, enterprise=acme, category=Category.objects.get(code="finance"),
-                                       title="流动资金贷款额度不足", description="需要增加贷款额度。")
+        return services.request_submit(
+            actor=alice,
+            enterprise=acme,
+            category=Category.objects.get(code="finance"),
+            title="流动资金贷款额度不足",
+            description="需要增加贷款额度。",
+        )
 
 
 def sweep_at(*args):

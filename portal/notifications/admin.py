@@ -33,8 +33,16 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["notification", "channel", "status", "attempts", "last_error", "created_at", "sent_at"]
     list_filter = ["status", "channel", "created_at"]
     search_fields = ["notification__title", "notification__user__username", "last_error"]
-    readonly_fields = ["notification", "channel", "status", "attempts", "not_before", "last_error", "created_at",
-                       "sent_at"]
+    readonly_fields = [
+        "notification",
+        "channel",
+        "status",
+        "attempts",
+        "not_before",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
     list_select_related = ["notification"]
     date_hierarchy = "created_at"
 

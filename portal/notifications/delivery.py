@@ -54,27 +54,40 @@ def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
         until = quiet_until(now)
         if until is not None:
             Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
-                status=Delivery.Status.DEFERRED, not_before=until)
+                status=Delivery.Status.DEFERRED, not_before=until
+            )
             return Delivery.Status.DEFERRED
     claimed = Delivery.objects.filter(_due(now), pk=delivery.pk, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     if not claimed:
         return "skipped"  # sent, being sent by another worker, backing off, or deferred
     attempts = delivery.attempts + 1
     try:
-        channel_backend(delivery.channel).send(user=notification.user, title=notification.title,
-                                               body=notification.body, url=notification.url)
+        channel_backend(delivery.channel).send(
+            user=notification.user, title=notification.title, body=notification.body, url=notification.url
+        )
     except Exception as exc:  # noqa: BLE001 — a channel may fail any way; record it and retry later
         failed = attempts >= MAX_ATTEMPTS
-        logger.warning("delivery %s over %s failed (attempt %d): %s", delivery.pk, delivery.channel, attempts, exc,
-                       exc_info=True, extra={"delivery_id": delivery.pk})
+        logger.warning(
+            "delivery %s over %s failed (attempt %d): %s",
+            delivery.pk,
+            delivery.channel,
+            attempts,
+            exc,
+            exc_info=True,
+            extra={"delivery_id": delivery.pk},
+        )
         status = Delivery.Status.FAILED if failed else Delivery.Status.PENDING
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-            status=status, last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            not_before=None if failed else now + backoff(attempts))
+            status=status,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            not_before=None if failed else now + backoff(attempts),
+        )
         return status
     Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.SENT, sent_at=timezone.now())
+        status=Delivery.Status.SENT, sent_at=timezone.now()
+    )
     return Delivery.Status.SENT
 
 
@@ -82,10 +95,12 @@ def deliveries_due(now: datetime, limit: int = 1000) -> list[int]:
     """Ready to send now: pending or deferred past their ``not_before``, and 'sending' rows a dead
     worker left behind. Deferred and stuck rows are put back to pending here."""
     Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - STUCK_AFTER).update(
-        status=Delivery.Status.PENDING)
-    Delivery.objects.filter(status=Delivery.Status.DEFERRED, not_before__lte=now).update(
-        status=Delivery.Status.PENDING)
+        status=Delivery.Status.PENDING
+    )
+    Delivery.objects.filter(status=Delivery.Status.DEFERRED, not_before__lte=now).update(status=Delivery.Status.PENDING)
     # Skip rows created a moment ago: their own after-commit enqueue is on its way.
-    return list(Delivery.objects.filter(_due(now), status=Delivery.Status.PENDING,
-                                        created_at__lte=now - timedelta(seconds=30))
-                .order_by("pk").values_list("pk", flat=True)[:limit])
+    return list(
+        Delivery.objects.filter(_due(now), status=Delivery.Status.PENDING, created_at__lte=now - timedelta(seconds=30))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -23,13 +23,21 @@ def notification_status(now=None) -> dict:
     The reminder figures come from the issues app when it is installed (read through the app
     registry: core does not import domain apps)."""
     now = now or timezone.now()
-    status = {"now": now.isoformat(), "deliveries": delivery_counts(),
-              "deliveries_waiting_over_10_min": Delivery.objects.filter(
-                  status=Delivery.Status.PENDING, created_at__lt=now - timedelta(minutes=10)).count(),
-              "deliveries_stuck_sending": Delivery.objects.filter(
-                  status=Delivery.Status.SENDING, claimed_at__lt=now - STUCK_AFTER).count(),
-              "recent_failures": list(Delivery.objects.filter(status=Delivery.Status.FAILED).order_by("-pk").values(
-                  "pk", "channel", "attempts", "last_error")[:10])}
+    status = {
+        "now": now.isoformat(),
+        "deliveries": delivery_counts(),
+        "deliveries_waiting_over_10_min": Delivery.objects.filter(
+            status=Delivery.Status.PENDING, created_at__lt=now - timedelta(minutes=10)
+        ).count(),
+        "deliveries_stuck_sending": Delivery.objects.filter(
+            status=Delivery.Status.SENDING, claimed_at__lt=now - STUCK_AFTER
+        ).count(),
+        "recent_failures": list(
+            Delivery.objects.filter(status=Delivery.Status.FAILED)
+            .order_by("-pk")
+            .values("pk", "channel", "attempts", "last_error")[:10]
+        ),
+    }
     if apps.is_installed("issues"):
         from issues.reminders import reminders_status
 

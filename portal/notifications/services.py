@@ -32,10 +32,11 @@ def enqueue_now(delivery_ids: list[int]) -> None:
 
     for start in range(0, len(delivery_ids), ENQUEUE_CHUNK):
         try:
-            deliver_batch.delay(delivery_ids[start:start + ENQUEUE_CHUNK])
+            deliver_batch.delay(delivery_ids[start : start + ENQUEUE_CHUNK])
         except (BrokerError, RedisError, OSError):
-            logger.warning("broker unavailable; %d deliveries left for the sweep", len(delivery_ids) - start,
-                           exc_info=True)
+            logger.warning(
+                "broker unavailable; %d deliveries left for the sweep", len(delivery_ids) - start, exc_info=True
+            )
             return
 
 
@@ -45,8 +46,17 @@ def enqueue_delivery(delivery_ids: list[int]) -> None:
         transaction.on_commit(lambda: enqueue_now(delivery_ids))
 
 
-def notify_rows(*, users: Iterable, kind: str, title: str, body: str = "", url: str = "", urgent: bool = False,
-                dedupe_key: str | None = None, now: datetime | None = None) -> tuple[list[Notification], list[int]]:
+def notify_rows(
+    *,
+    users: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    urgent: bool = False,
+    dedupe_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[list[Notification], list[int]]:
     """Write the notifications and their deliveries; returns them and the ids of deliveries to send now.
 
     Nothing is enqueued: ``notify`` does that after commit.
@@ -61,11 +71,16 @@ def notify_rows(*, users: Iterable, kind: str, title: str, body: str = "", url: 
         return [], []
     keys = {user.pk: f"{dedupe_key}:{user.pk}" if dedupe_key else None for user in people}
     if dedupe_key:
-        existing = set(Notification.objects.filter(dedupe_key__in=list(keys.values())).values_list(
-            "dedupe_key", flat=True))
+        existing = set(
+            Notification.objects.filter(dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True)
+        )
         people = [user for user in people if keys[user.pk] not in existing]
-    rows = [Notification(user=user, kind=kind, title=title[:200], body=body, url=url[:300], urgent=urgent,
-                         dedupe_key=keys[user.pk]) for user in people]
+    rows = [
+        Notification(
+            user=user, kind=kind, title=title[:200], body=body, url=url[:300], urgent=urgent, dedupe_key=keys[user.pk]
+        )
+        for user in people
+    ]
     try:
         with transaction.atomic():
             created = Notification.objects.bulk_create(rows)
@@ -82,29 +97,42 @@ def notify_rows(*, users: Iterable, kind: str, title: str, body: str = "", url: 
     now = now or timezone.now()
     deferred_until = None if urgent else quiet_until(now)
     status = Delivery.Status.DEFERRED if deferred_until else Delivery.Status.PENDING
-    rows = [Delivery(notification=n, channel=channel, status=status, not_before=deferred_until)
-            for n in created for channel in channels_for(n.user)]
+    rows = [
+        Delivery(notification=n, channel=channel, status=status, not_before=deferred_until)
+        for n in created
+        for channel in channels_for(n.user)
+    ]
     deliveries = Delivery.objects.bulk_create(rows) if rows else []
     return created, [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
 
 
-def notify(*, users: Iterable, kind: str, title: str, body: str = "", url: str = "", urgent: bool = False,
-           dedupe_key: str | None = None) -> list[Notification]:
+def notify(
+    *,
+    users: Iterable,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    urgent: bool = False,
+    dedupe_key: str | None = None,
+) -> list[Notification]:
     """One in-app notification per distinct user, plus a delivery per external channel they chose.
 
     With ``dedupe_key`` a notification exists at most once per (key, user), however often this is called.
     Non-urgent external deliveries created in quiet hours wait until they end; in-app ones never wait.
     """
-    created, delivery_ids = notify_rows(users=users, kind=kind, title=title, body=body, url=url, urgent=urgent,
-                                        dedupe_key=dedupe_key)
+    created, delivery_ids = notify_rows(
+        users=users, kind=kind, title=title, body=body, url=url, urgent=urgent, dedupe_key=dedupe_key
+    )
     enqueue_delivery(delivery_ids)
     return created
 
 
 def notification_mark_read(*, user, notification_id: int) -> bool:
     """Mark one of the user's own notifications read; False if it is not theirs or already read."""
-    return bool(Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(
-        read_at=timezone.now()))
+    return bool(
+        Notification.objects.filter(pk=notification_id, user=user, read_at__isnull=True).update(read_at=timezone.now())
+    )
 
 
 def notification_mark_all_read(*, user) -> int:
@@ -126,15 +154,28 @@ def notify_new_bulk(messages: list[dict], *, now: datetime | None = None) -> lis
                 continue
             seen.add(user.pk)
             key = message.get("dedupe_key")
-            rows.append(Notification(user=user, kind=message["kind"], title=message["title"][:200],
-                                     body=message.get("body", ""), url=message.get("url", "")[:300],
-                                     urgent=message.get("urgent", False),
-                                     dedupe_key=f"{key}:{user.pk}" if key else None))
+            rows.append(
+                Notification(
+                    user=user,
+                    kind=message["kind"],
+                    title=message["title"][:200],
+                    body=message.get("body", ""),
+                    url=message.get("url", "")[:300],
+                    urgent=message.get("urgent", False),
+                    dedupe_key=f"{key}:{user.pk}" if key else None,
+                )
+            )
     created = Notification.objects.bulk_create(rows) if rows else []
     quiet = quiet_until(now)
-    deliveries = [Delivery(notification=n, channel=channel,
-                           status=Delivery.Status.DEFERRED if quiet and not n.urgent else Delivery.Status.PENDING,
-                           not_before=None if n.urgent else quiet)
-                  for n in created for channel in channels_for(n.user)]
+    deliveries = [
+        Delivery(
+            notification=n,
+            channel=channel,
+            status=Delivery.Status.DEFERRED if quiet and not n.urgent else Delivery.Status.PENDING,
+            not_before=None if n.urgent else quiet,
+        )
+        for n in created
+        for channel in channels_for(n.user)
+    ]
     deliveries = Delivery.objects.bulk_create(deliveries) if deliveries else []
     return [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]

@@ -28,8 +28,11 @@ def notification_list(request):
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {
-        "page_obj": page, "unread_only": bool(request.GET.get("unread")), "unread_count": unread_count(request.user)})
+    return render(
+        request,
+        "notifications/list.html",
+        {"page_obj": page, "unread_only": bool(request.GET.get("unread")), "unread_count": unread_count(request.user)},
+    )
 
 
 @login_required

@@ -55,8 +55,9 @@ class PairingForm(forms.ModelForm):
     def clean_commissioner(self):
         commissioner = self.cleaned_data["commissioner"]
         if commissioner is not None and not commissioner.is_commissioner:
-            raise ValidationError(gettext("%(name)s does not hold the commissioner role.")
-                                  % {"name": commissioner.display_name})
+            raise ValidationError(
+                gettext("%(name)s does not hold the commissioner role.") % {"name": commissioner.display_name}
+            )
         return commissioner
 
     def clean(self):
@@ -82,13 +83,14 @@ class PairingInline(admin.TabularInline):
 
 def _pairing_snapshots(pks) -> dict:
     pks = [pk for pk in pks if pk]
-    return {p.pk: importing.pairing_snapshot(p)
-            for p in Pairing.objects.filter(pk__in=pks).select_related("enterprise", "commissioner")}
+    return {
+        p.pk: importing.pairing_snapshot(p)
+        for p in Pairing.objects.filter(pk__in=pks).select_related("enterprise", "commissioner")
+    }
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = forms.FileField(label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
 
 
 def _import_dir() -> Path:
@@ -220,16 +222,25 @@ class EnterpriseAdmin(admin.ModelAdmin):
             if error:
                 messages.error(request, error)
             return TemplateResponse(request, "admin/orgs/enterprise/import.html", context)
-        summary = importing.import_apply(preview=preview, actor=request.user, request=request,
-                                         file_name=kept.get("name", ""))
+        summary = importing.import_apply(
+            preview=preview, actor=request.user, request=request, file_name=kept.get("name", "")
+        )
         file_path.unlink(missing_ok=True)
         request.session.pop(IMPORT_SESSION_KEY, None)
         logger.info("enterprise import by user %s: %s", request.user.pk, summary)
-        messages.success(request, gettext(
-            "Import finished: %(created)d enterprises created, %(updated)d updated, %(paired)d pairings created, "
-            "%(ended)d pairings ended."
-        ) % {"created": summary.created, "updated": summary.updated, "paired": summary.pairings_created,
-             "ended": summary.pairings_ended})
+        messages.success(
+            request,
+            gettext(
+                "Import finished: %(created)d enterprises created, %(updated)d updated, %(paired)d pairings created, "
+                "%(ended)d pairings ended."
+            )
+            % {
+                "created": summary.created,
+                "updated": summary.updated,
+                "paired": summary.pairings_created,
+                "ended": summary.pairings_ended,
+            },
+        )
         return redirect("admin:orgs_enterprise_changelist")
 
     def save_formset(self, request, form, formset, change):
@@ -239,15 +250,27 @@ class EnterpriseAdmin(admin.ModelAdmin):
         deleted = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
         super().save_formset(request, form, formset, change)
         for pairing in formset.new_objects:
-            importing.record_pairing_change(actor=request.user, request=request, pairing_id=pairing.pk, before=None,
-                                            after=importing.pairing_snapshot(pairing), via="admin")
+            importing.record_pairing_change(
+                actor=request.user,
+                request=request,
+                pairing_id=pairing.pk,
+                before=None,
+                after=importing.pairing_snapshot(pairing),
+                via="admin",
+            )
         for pairing, _fields in formset.changed_objects:
-            importing.record_pairing_change(actor=request.user, request=request, pairing_id=pairing.pk,
-                                            before=before.get(pairing.pk), after=importing.pairing_snapshot(pairing),
-                                            via="admin")
+            importing.record_pairing_change(
+                actor=request.user,
+                request=request,
+                pairing_id=pairing.pk,
+                before=before.get(pairing.pk),
+                after=importing.pairing_snapshot(pairing),
+                via="admin",
+            )
         for pk in deleted:
-            importing.record_pairing_change(actor=request.user, request=request, pairing_id=pk,
-                                            before=before.get(pk), after=None, via="admin")
+            importing.record_pairing_change(
+                actor=request.user, request=request, pairing_id=pk, before=before.get(pk), after=None, via="admin"
+            )
 
 
 @admin.register(EnterpriseMembership)
@@ -288,8 +311,13 @@ class PairingAdmin(admin.ModelAdmin):
     form = PairingForm
     list_display = ["enterprise", "commissioner", "role", "starts_on", "ends_on"]
     list_filter = ["role", ActivePairingFilter, ("enterprise__region", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["enterprise__name", "enterprise__credit_code", "commissioner__username",
-                     "commissioner__real_name", "commissioner__phone"]
+    search_fields = [
+        "enterprise__name",
+        "enterprise__credit_code",
+        "commissioner__username",
+        "commissioner__real_name",
+        "commissioner__phone",
+    ]
     autocomplete_fields = ["enterprise", "commissioner"]
     list_select_related = ["enterprise", "commissioner"]
     date_hierarchy = "starts_on"
@@ -299,21 +327,24 @@ class PairingAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         after = importing.pairing_snapshot(obj)
         if before != after:
-            importing.record_pairing_change(actor=request.user, request=request, pairing_id=obj.pk, before=before,
-                                            after=after, via="admin")
+            importing.record_pairing_change(
+                actor=request.user, request=request, pairing_id=obj.pk, before=before, after=after, via="admin"
+            )
 
     def delete_model(self, request, obj):
         pk, before = obj.pk, importing.pairing_snapshot(obj)
         super().delete_model(request, obj)
-        importing.record_pairing_change(actor=request.user, request=request, pairing_id=pk, before=before,
-                                        after=None, via="admin")
+        importing.record_pairing_change(
+            actor=request.user, request=request, pairing_id=pk, before=before, after=None, via="admin"
+        )
 
     def delete_queryset(self, request, queryset):
         before = _pairing_snapshots(list(queryset.values_list("pk", flat=True)))
         super().delete_queryset(request, queryset)
         for pk, snapshot in before.items():
-            importing.record_pairing_change(actor=request.user, request=request, pairing_id=pk, before=snapshot,
-                                            after=None, via="admin")
+            importing.record_pairing_change(
+                actor=request.user, request=request, pairing_id=pk, before=snapshot, after=None, via="admin"
+            )
 
 
 @admin.register(SupervisorScope)

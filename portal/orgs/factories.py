@@ -60,8 +60,9 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
 
 
 def pair(enterprise: Enterprise, commissioner: User, role: str = "A") -> Pairing:
-    return Pairing.objects.create(enterprise=enterprise, commissioner=commissioner, role=role,
-                                  starts_on=timezone.localdate().replace(year=2020))
+    return Pairing.objects.create(
+        enterprise=enterprise, commissioner=commissioner, role=role, starts_on=timezone.localdate().replace(year=2020)
+    )
 
 
 def member(user: User, enterprise: Enterprise) -> EnterpriseMembership:

@@ -40,27 +40,58 @@ COL_PHONE = "联系电话"
 COL_PRIMARY = "A角专员(用户名或手机号)"
 COL_BACKUP = "B角专员(用户名或手机号)"
 
-HEADERS = [COL_NAME, COL_CREDIT_CODE, COL_REGION, COL_INDUSTRY, COL_SIZE, COL_ADDRESS, COL_CONTACT, COL_PHONE,
-           COL_PRIMARY, COL_BACKUP]
+HEADERS = [
+    COL_NAME,
+    COL_CREDIT_CODE,
+    COL_REGION,
+    COL_INDUSTRY,
+    COL_SIZE,
+    COL_ADDRESS,
+    COL_CONTACT,
+    COL_PHONE,
+    COL_PRIMARY,
+    COL_BACKUP,
+]
 REQUIRED = [COL_NAME, COL_CREDIT_CODE, COL_REGION, COL_INDUSTRY, COL_SIZE]
 
 # Chinese labels a city spreadsheet uses, besides the codes and the translated choice labels.
 INDUSTRY_LABELS = {
-    "制造业": Industry.MANUFACTURING, "农业": Industry.AGRICULTURE, "农林牧渔业": Industry.AGRICULTURE,
-    "建筑业": Industry.CONSTRUCTION, "能源": Industry.ENERGY, "能源和公用事业": Industry.ENERGY,
-    "电力、热力、燃气及水生产和供应业": Industry.ENERGY, "信息技术": Industry.IT,
-    "信息传输、软件和信息技术服务业": Industry.IT, "物流": Industry.LOGISTICS,
-    "交通运输、仓储和邮政业": Industry.LOGISTICS, "批发和零售业": Industry.TRADE, "批发零售": Industry.TRADE,
-    "住宿和餐饮业": Industry.HOSPITALITY, "住宿餐饮": Industry.HOSPITALITY, "金融业": Industry.FINANCE,
-    "金融": Industry.FINANCE, "房地产业": Industry.REAL_ESTATE, "房地产": Industry.REAL_ESTATE,
-    "商务服务": Industry.SERVICES, "租赁和商务服务业": Industry.SERVICES, "医药健康": Industry.HEALTH,
-    "卫生和社会工作": Industry.HEALTH, "文化旅游": Industry.CULTURE, "文化、体育和娱乐业": Industry.CULTURE,
+    "制造业": Industry.MANUFACTURING,
+    "农业": Industry.AGRICULTURE,
+    "农林牧渔业": Industry.AGRICULTURE,
+    "建筑业": Industry.CONSTRUCTION,
+    "能源": Industry.ENERGY,
+    "能源和公用事业": Industry.ENERGY,
+    "电力、热力、燃气及水生产和供应业": Industry.ENERGY,
+    "信息技术": Industry.IT,
+    "信息传输、软件和信息技术服务业": Industry.IT,
+    "物流": Industry.LOGISTICS,
+    "交通运输、仓储和邮政业": Industry.LOGISTICS,
+    "批发和零售业": Industry.TRADE,
+    "批发零售": Industry.TRADE,
+    "住宿和餐饮业": Industry.HOSPITALITY,
+    "住宿餐饮": Industry.HOSPITALITY,
+    "金融业": Industry.FINANCE,
+    "金融": Industry.FINANCE,
+    "房地产业": Industry.REAL_ESTATE,
+    "房地产": Industry.REAL_ESTATE,
+    "商务服务": Industry.SERVICES,
+    "租赁和商务服务业": Industry.SERVICES,
+    "医药健康": Industry.HEALTH,
+    "卫生和社会工作": Industry.HEALTH,
+    "文化旅游": Industry.CULTURE,
+    "文化、体育和娱乐业": Industry.CULTURE,
     "其他": Industry.OTHER,
 }
 SIZE_LABELS = {
-    "大型": EnterpriseSize.LARGE, "大型企业": EnterpriseSize.LARGE, "中型": EnterpriseSize.MEDIUM,
-    "中型企业": EnterpriseSize.MEDIUM, "小型": EnterpriseSize.SMALL, "小型企业": EnterpriseSize.SMALL,
-    "微型": EnterpriseSize.MICRO, "微型企业": EnterpriseSize.MICRO,
+    "大型": EnterpriseSize.LARGE,
+    "大型企业": EnterpriseSize.LARGE,
+    "中型": EnterpriseSize.MEDIUM,
+    "中型企业": EnterpriseSize.MEDIUM,
+    "小型": EnterpriseSize.SMALL,
+    "小型企业": EnterpriseSize.SMALL,
+    "微型": EnterpriseSize.MICRO,
+    "微型企业": EnterpriseSize.MICRO,
 }
 
 
@@ -281,11 +312,22 @@ def parse_workbook(data: bytes) -> ImportPreview:
         if reasons:
             preview.errors.append(RowError(number, reasons))
             continue
-        preview.rows.append(ImportRow(
-            row_number=number, name=row[COL_NAME], credit_code=code, region=region, industry=industry, size=size,
-            address=row[COL_ADDRESS], contact_name=row[COL_CONTACT], contact_phone=row[COL_PHONE],
-            primary=primary, backup=backup, existing=existing.get(code),
-        ))
+        preview.rows.append(
+            ImportRow(
+                row_number=number,
+                name=row[COL_NAME],
+                credit_code=code,
+                region=region,
+                industry=industry,
+                size=size,
+                address=row[COL_ADDRESS],
+                contact_name=row[COL_CONTACT],
+                contact_phone=row[COL_PHONE],
+                primary=primary,
+                backup=backup,
+                existing=existing.get(code),
+            )
+        )
     if not raw:
         raise ImportFileError("表中没有数据行。")
     return preview
@@ -306,14 +348,20 @@ def pairing_snapshot(pairing: Pairing | None) -> dict | None:
     }
 
 
-def record_pairing_change(*, actor, request=None, pairing_id: int | None, before: dict | None, after: dict | None,
-                          via: str) -> None:
+def record_pairing_change(
+    *, actor, request=None, pairing_id: int | None, before: dict | None, after: dict | None, via: str
+) -> None:
     """One pairing_change audit row; ``before``/``after`` are snapshots (None for created/deleted)."""
     shown = after or before or {}
-    target = (f"pairing:{pairing_id} {shown.get('enterprise_name', '')} ↔ "
-              f"{shown.get('commissioner_username', '')} ({shown.get('role', '')})")
+    target = (
+        f"pairing:{pairing_id} {shown.get('enterprise_name', '')} ↔ "
+        f"{shown.get('commissioner_username', '')} ({shown.get('role', '')})"
+    )
     audit_record(
-        action=AuditEvent.Action.PAIRING_CHANGE, actor=actor, request=request, target=target,
+        action=AuditEvent.Action.PAIRING_CHANGE,
+        actor=actor,
+        request=request,
+        target=target,
         detail={"before": before, "after": after, "via": via},
     )
 
@@ -342,8 +390,15 @@ def import_apply(*, preview: ImportPreview, actor, request=None, file_name: str 
     fields = ["name", "region", "industry", "size", "address", "contact_name", "contact_phone"]
     for row in preview.rows:
         enterprise = existing.get(row.credit_code)
-        values = {"name": row.name, "region": row.region, "industry": row.industry, "size": row.size,
-                  "address": row.address, "contact_name": row.contact_name, "contact_phone": row.contact_phone}
+        values = {
+            "name": row.name,
+            "region": row.region,
+            "industry": row.industry,
+            "size": row.size,
+            "address": row.address,
+            "contact_name": row.contact_name,
+            "contact_phone": row.contact_phone,
+        }
         if enterprise is None:
             enterprise = Enterprise(credit_code=row.credit_code, **values)
             enterprise.full_clean()
@@ -367,19 +422,35 @@ def import_apply(*, preview: ImportPreview, actor, request=None, file_name: str 
                 pk = pairing.pk
                 _end_pairing(pairing, today)
                 after = None if pairing.pk is None else pairing_snapshot(pairing)
-                record_pairing_change(actor=actor, request=request, pairing_id=pk, before=before, after=after,
-                                      via="import")
+                record_pairing_change(
+                    actor=actor, request=request, pairing_id=pk, before=before, after=after, via="import"
+                )
                 summary.pairings_ended += 1
-            pairing = Pairing.objects.create(enterprise=enterprise, commissioner=commissioner, role=role,
-                                             starts_on=today)
-            record_pairing_change(actor=actor, request=request, pairing_id=pairing.pk, before=None,
-                                  after=pairing_snapshot(pairing), via="import")
+            pairing = Pairing.objects.create(
+                enterprise=enterprise, commissioner=commissioner, role=role, starts_on=today
+            )
+            record_pairing_change(
+                actor=actor,
+                request=request,
+                pairing_id=pairing.pk,
+                before=None,
+                after=pairing_snapshot(pairing),
+                via="import",
+            )
             summary.pairings_created += 1
     audit_record(
-        action=AuditEvent.Action.IMPORT, actor=actor, request=request, target=f"enterprises:{file_name}"[:200],
-        detail={"file": file_name, "rows": len(preview.rows), "created": summary.created,
-                "updated": summary.updated, "pairings_created": summary.pairings_created,
-                "pairings_ended": summary.pairings_ended},
+        action=AuditEvent.Action.IMPORT,
+        actor=actor,
+        request=request,
+        target=f"enterprises:{file_name}"[:200],
+        detail={
+            "file": file_name,
+            "rows": len(preview.rows),
+            "created": summary.created,
+            "updated": summary.updated,
+            "pairings_created": summary.pairings_created,
+            "pairings_ended": summary.pairings_ended,
+        },
     )
     return summary
 

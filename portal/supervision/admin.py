@@ -5,8 +5,15 @@ from .models import BigScreenToken, CommonIssue, RankingEntry, RankingSnapshot, 
 
 @admin.register(RankingWeights)
 class RankingWeightsAdmin(admin.ModelAdmin):
-    list_display = ["on_time_dispatch", "on_time_answer", "resolution", "satisfaction", "yellow_card_penalty",
-                    "red_card_penalty", "updated_at"]
+    list_display = [
+        "on_time_dispatch",
+        "on_time_answer",
+        "resolution",
+        "satisfaction",
+        "yellow_card_penalty",
+        "red_card_penalty",
+        "updated_at",
+    ]
 
 
 class RankingEntryInline(admin.TabularInline):

@@ -76,13 +76,28 @@ def _stats(stdout, total: int) -> None:
     if not StatRefresh.objects.filter(as_of__isnull=False).exists():
         started = time.perf_counter()
         days = stats_refresh(full=True)
-        _line(stdout, target="stats", page="full rebuild", requests=total, days=days,
-              ms=round((time.perf_counter() - started) * 1000, 1), vendor=connection.vendor)
+        _line(
+            stdout,
+            target="stats",
+            page="full rebuild",
+            requests=total,
+            days=days,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+            vendor=connection.vendor,
+        )
     started = time.perf_counter()
     days = stats_refresh()
-    _line(stdout, target="stats", page="incremental refresh", requests=total, days=days,
-          ms=round((time.perf_counter() - started) * 1000, 1), daily_rows=DailyStat.objects.count(),
-          monthly_rows=MonthlyStat.objects.count(), vendor=connection.vendor)
+    _line(
+        stdout,
+        target="stats",
+        page="incremental refresh",
+        requests=total,
+        days=days,
+        ms=round((time.perf_counter() - started) * 1000, 1),
+        daily_rows=DailyStat.objects.count(),
+        monthly_rows=MonthlyStat.objects.count(),
+        vendor=connection.vendor,
+    )
 
 
 def dashboard(stdout, n: int = 1_000_000, runs: int = 30) -> list[dict]:
@@ -94,10 +109,12 @@ def dashboard(stdout, n: int = 1_000_000, runs: int = 30) -> list[dict]:
     today = timezone.localdate()
     last_year = {"period": "custom", "from": today.replace(year=today.year - 1).isoformat(), "to": today.isoformat()}
     results = []
-    for page, user, params in (("city, this year", city, {"period": "year"}),
-                               ("city, last 12 months", city, last_year),
-                               ("district, this year", district, {"period": "year"}),
-                               ("district, last 12 months", district, last_year)):
+    for page, user, params in (
+        ("city, this year", city, {"period": "year"}),
+        ("city, last 12 months", city, last_year),
+        ("district, this year", district, {"period": "year"}),
+        ("district, last 12 months", district, last_year),
+    ):
         client = Client()
         client.force_login(user)
         url = reverse("supervision:dashboard")
@@ -109,10 +126,19 @@ def dashboard(stdout, n: int = 1_000_000, runs: int = 30) -> list[dict]:
 
         timings, queries = _time(get, runs)
         received = _received(user, params)
-        results.append(_line(stdout, target="dashboard", page=page, requests=total, received=received,
-                             median_ms=round(statistics.median(timings), 1),
-                             p95_ms=round(_percentile(timings, 0.95), 1), queries=queries,
-                             vendor=connection.vendor))
+        results.append(
+            _line(
+                stdout,
+                target="dashboard",
+                page=page,
+                requests=total,
+                received=received,
+                median_ms=round(statistics.median(timings), 1),
+                p95_ms=round(_percentile(timings, 0.95), 1),
+                queries=queries,
+                vendor=connection.vendor,
+            )
+        )
     return results
 
 
@@ -123,8 +149,17 @@ def ranking(stdout, n: int = 1_000_000, runs: int = 10) -> list[dict]:
     results = []
     for kind in UnitKind.values:
         timings, queries = _time(lambda kind=kind: ranking_rows(kind, month), runs)
-        results.append(_line(stdout, target="ranking", page=f"{kind} {month:%Y-%m}", requests=total,
-                             units=len(ranking_rows(kind, month)), median_ms=round(statistics.median(timings), 1),
-                             p95_ms=round(_percentile(timings, 0.95), 1), queries=queries,
-                             vendor=connection.vendor))
+        results.append(
+            _line(
+                stdout,
+                target="ranking",
+                page=f"{kind} {month:%Y-%m}",
+                requests=total,
+                units=len(ranking_rows(kind, month)),
+                median_ms=round(statistics.median(timings), 1),
+                p95_ms=round(_percentile(timings, 0.95), 1),
+                queries=queries,
+                vendor=connection.vendor,
+            )
+        )
     return results

@@ -47,20 +47,52 @@ def _local(moment: datetime | None) -> str:
 
 
 def _request_headers() -> list[str]:
-    return [_("Reference"), _("Title"), _("Enterprise"), _("Contact"), _("Contact phone"), _("Region"),
-            _("Category"), _("Source"), _("Status"), _("Lead department"), _("Submitted"), _("Dispatch deadline"),
-            _("Dispatched"), _("Answer deadline"), _("Answered"), _("Outcome"), _("Evaluation"), _("Score"),
-            _("Reopened")]
+    return [
+        _("Reference"),
+        _("Title"),
+        _("Enterprise"),
+        _("Contact"),
+        _("Contact phone"),
+        _("Region"),
+        _("Category"),
+        _("Source"),
+        _("Status"),
+        _("Lead department"),
+        _("Submitted"),
+        _("Dispatch deadline"),
+        _("Dispatched"),
+        _("Answer deadline"),
+        _("Answered"),
+        _("Outcome"),
+        _("Evaluation"),
+        _("Score"),
+        _("Reopened"),
+    ]
 
 
 def _request_row(req, *, unmask: bool) -> list:
     phone = req.enterprise.contact_phone
-    return [req.reference, req.title, req.enterprise.name, req.enterprise.contact_name,
-            phone if unmask else mask_phone(phone), req.region.name, req.category.name, req.get_source_display(),
-            req.get_status_display(), req.lead_department.name if req.lead_department else "",
-            _local(req.submitted_at), _local(req.assign_due_at), _local(req.assigned_at), _local(req.answer_due_at),
-            _local(req.answered_at), req.get_outcome_display(), req.get_verdict_display(),
-            req.satisfaction_score if req.satisfaction_score is not None else "", req.reopen_count]
+    return [
+        req.reference,
+        req.title,
+        req.enterprise.name,
+        req.enterprise.contact_name,
+        phone if unmask else mask_phone(phone),
+        req.region.name,
+        req.category.name,
+        req.get_source_display(),
+        req.get_status_display(),
+        req.lead_department.name if req.lead_department else "",
+        _local(req.submitted_at),
+        _local(req.assign_due_at),
+        _local(req.assigned_at),
+        _local(req.answer_due_at),
+        _local(req.answered_at),
+        req.get_outcome_display(),
+        req.get_verdict_display(),
+        req.satisfaction_score if req.satisfaction_score is not None else "",
+        req.reopen_count,
+    ]
 
 
 def _requests(title: str, qs, *, unmask: bool = False, extra_headers=(), extra=None) -> Ledger:
@@ -88,30 +120,51 @@ def build_ledger(kind: str, user, params: dict, now: datetime | None = None) -> 
         metric = params.get("metric") or "received"
         if metric not in METRICS:
             return None
-        return _requests(_("Requests: %(metric)s") % {"metric": METRICS[metric].label},
-                         drill_requests(base, metric, now))
+        return _requests(
+            _("Requests: %(metric)s") % {"metric": METRICS[metric].label}, drill_requests(base, metric, now)
+        )
     if kind == "accountability":
         qs = accountability_requests(base, now)
-        return _requests(_("Accountability list"), qs,
-                         extra_headers=[_("Hours late"), _("Yellow card"), _("Red card"), _("Extensions")],
-                         extra=lambda r: [round(lateness(r, now).total_seconds() / 3600, 1),
-                                          _("yes") if r.yellow else "", _("yes") if r.red else "",
-                                          "; ".join(f"{e.get_status_display()} {_local(e.requested_due_at)}"
-                                                    for e in r.extensions.all())])
+        return _requests(
+            _("Accountability list"),
+            qs,
+            extra_headers=[_("Hours late"), _("Yellow card"), _("Red card"), _("Extensions")],
+            extra=lambda r: [
+                round(lateness(r, now).total_seconds() / 3600, 1),
+                _("yes") if r.yellow else "",
+                _("yes") if r.red else "",
+                "; ".join(f"{e.get_status_display()} {_local(e.requested_due_at)}" for e in r.extensions.all()),
+            ],
+        )
     if kind == "return_visits":
         qs = return_visit_requests(base)
-        return _requests(_("Return visits"), qs, unmask=True, extra_headers=[_("Calls"), _("Last call")],
-                         extra=lambda r: [r.calls, _local(r.last_call)])
+        return _requests(
+            _("Return visits"),
+            qs,
+            unmask=True,
+            extra_headers=[_("Calls"), _("Last call")],
+            extra=lambda r: [r.calls, _local(r.last_call)],
+        )
     if kind == "common":
         groups = common_request_groups(user, filters, scope)
 
         def rows():
             for g in groups:
-                yield [str(g["category"]), g["industry_label"], g["region"].name, g["count"], g["previous"],
-                       g["issue"].title if g["issue"] else ""]
+                yield [
+                    str(g["category"]),
+                    g["industry_label"],
+                    g["region"].name,
+                    g["count"],
+                    g["previous"],
+                    g["issue"].title if g["issue"] else "",
+                ]
 
-        return Ledger(_("Common requests"), [_("Category"), _("Industry"), _("Region"), _("Requests"),
-                                             _("Previous period"), _("Policy issue")], len(groups), rows)
+        return Ledger(
+            _("Common requests"),
+            [_("Category"), _("Industry"), _("Region"), _("Requests"), _("Previous period"), _("Policy issue")],
+            len(groups),
+            rows,
+        )
     if kind == "dashboard":
         board = dashboard_for(base, filters, scope, now)
         figures, charts = board.figures, board.charts
@@ -119,20 +172,23 @@ def build_ledger(kind: str, user, params: dict, now: datetime | None = None) -> 
         def rows():
             for name, metric in METRICS.items():
                 yield [_("Figure"), str(metric.label), figures[name]]
-            for key, label in (("resolution_rate", _("Resolution rate (%)")),
-                               ("on_time_dispatch_rate", _("On-time dispatch rate (%)")),
-                               ("on_time_answer_rate", _("On-time answer rate (%)")),
-                               ("reopen_rate", _("Reopen rate (%)")), ("satisfaction", _("Satisfaction coefficient")),
-                               ("dispatch_hours", _("Average working hours to dispatch")),
-                               ("answer_hours", _("Average working hours to answer"))):
+            for key, label in (
+                ("resolution_rate", _("Resolution rate (%)")),
+                ("on_time_dispatch_rate", _("On-time dispatch rate (%)")),
+                ("on_time_answer_rate", _("On-time answer rate (%)")),
+                ("reopen_rate", _("Reopen rate (%)")),
+                ("satisfaction", _("Satisfaction coefficient")),
+                ("dispatch_hours", _("Average working hours to dispatch")),
+                ("answer_hours", _("Average working hours to answer")),
+            ):
                 yield [_("Figure"), label, figures[key] if figures[key] is not None else ""]
-            for table, label in (("region", _("Region")), ("category", _("Category")),
-                                 ("department", _("Department"))):
+            for table, label in (("region", _("Region")), ("category", _("Category")), ("department", _("Department"))):
                 for row in charts[table]:
                     yield [label, row["name"], row["received"], row["resolved"]]
 
-        return Ledger(_("Dashboard"), [_("Table"), _("Name"), _("Received / value"), _("Resolved")],
-                      len(METRICS) + 7, rows)
+        return Ledger(
+            _("Dashboard"), [_("Table"), _("Name"), _("Received / value"), _("Resolved")], len(METRICS) + 7, rows
+        )
     return None
 
 

@@ -61,18 +61,24 @@ class Filters:
 
 class SupervisionFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=Period.CHOICES, required=False)
-    date_from = forms.DateField(label=_("From"), required=False, input_formats=["%Y-%m-%d"],
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, input_formats=["%Y-%m-%d"],
-                              widget=forms.DateInput(attrs={"type": "date"}))
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), required=False,
-                                    empty_label=_("Whole scope"))
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False,
-                                        empty_label=_("All departments"))
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False,
-                                      empty_label=_("All categories"))
-    industry = forms.ChoiceField(label=_("Industry"), choices=[("", _("All industries")), *Industry.choices],
-                                 required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("Whole scope")
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False, empty_label=_("All departments")
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All categories")
+    )
+    industry = forms.ChoiceField(
+        label=_("Industry"), choices=[("", _("All industries")), *Industry.choices], required=False
+    )
     source = forms.ChoiceField(label=_("Source"), choices=[("", _("All sources")), *Source.choices], required=False)
 
     def __init__(self, data, *, user, **kwargs):
@@ -87,11 +93,15 @@ class SupervisionFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         scope = region_scope_for(user)
         self.fields["region"].queryset = scope.order_by("path")
-        self.fields["department"].queryset = Department.objects.filter(region__in=scope).order_by("region__path",
-                                                                                                     "name")
+        self.fields["department"].queryset = Department.objects.filter(region__in=scope).order_by(
+            "region__path", "name"
+        )
         for field in self.fields.values():
-            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control " \
-                                                                                              "form-control-sm"
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
             field.widget.attrs.setdefault("class", css)
 
     def filters(self, today: date | None = None) -> tuple[Filters, list[str]]:
@@ -101,8 +111,10 @@ class SupervisionFilterForm(forms.Form):
         notes = []
         for name, errors in self.errors.items():
             label = self.fields[name].label if name in self.fields else name
-            notes.append(gettext("%(field)s: %(error)s The default is used instead.") % {
-                "field": label, "error": " ".join(errors)})
+            notes.append(
+                gettext("%(field)s: %(error)s The default is used instead.")
+                % {"field": label, "error": " ".join(errors)}
+            )
         data = getattr(self, "cleaned_data", {})
         period = data.get("period") or Period.YEAR
         start, end = date(today.year, 1, 1), today
@@ -114,17 +126,31 @@ class SupervisionFilterForm(forms.Form):
                 start, end = date_from, date_to
             else:
                 if "date_from" not in self.errors and "date_to" not in self.errors:
-                    notes.append(gettext("Enter both dates of the period as YYYY-MM-DD, the first not after the "
-                                         "second. This year is shown instead."))
+                    notes.append(
+                        gettext(
+                            "Enter both dates of the period as YYYY-MM-DD, the first not after the "
+                            "second. This year is shown instead."
+                        )
+                    )
                 period = Period.YEAR
-        return Filters(start=start, end=end, period=period, region=data.get("region"),
-                       department=data.get("department"), category=data.get("category"),
-                       industry=data.get("industry") or "", source=data.get("source") or ""), notes
+        return Filters(
+            start=start,
+            end=end,
+            period=period,
+            region=data.get("region"),
+            department=data.get("department"),
+            category=data.get("category"),
+            industry=data.get("industry") or "",
+            source=data.get("source") or "",
+        ), notes
 
 
 class RepublishForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for republishing"), max_length=1000,
-                             widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+    reason = forms.CharField(
+        label=_("Reason for republishing"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
 
 
 class BigScreenTokenForm(forms.ModelForm):
@@ -143,13 +169,17 @@ class CommonIssueForm(forms.ModelForm):
     class Meta:
         model = CommonIssue
         fields = ["title", "standard_answer"]
-        widgets = {"title": forms.TextInput(attrs={"class": "form-control"}),
-                   "standard_answer": forms.Textarea(attrs={"rows": 6, "class": "form-control"})}
+        widgets = {
+            "title": forms.TextInput(attrs={"class": "form-control"}),
+            "standard_answer": forms.Textarea(attrs={"rows": 6, "class": "form-control"}),
+        }
 
 
 class ReturnVisitForm(forms.ModelForm):
     class Meta:
         model = ReturnVisit
         fields = ["outcome", "note"]
-        widgets = {"outcome": forms.Select(attrs={"class": "form-select"}),
-                   "note": forms.Textarea(attrs={"rows": 3, "class": "form-control"})}
+        widgets = {
+            "outcome": forms.Select(attrs={"class": "form-select"}),
+            "note": forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        }

@@ -37,43 +37,69 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {
-    "received": Metric(_("Received"), lambda now: RECEIVED,
-                       _("Requests submitted in the period, withdrawn ones excluded.")),
-    "resolved": Metric(_("Resolved"), lambda now: RECEIVED & Q(outcome=Outcome.RESOLVED,
-                                                                 status__in=(Status.ANSWERED, Status.CLOSED)),
-                       _("Answered or closed with the outcome “resolved”; a request reopened as dissatisfied "
-                         "is not resolved until it is answered again.")),
-    "dispatch_due": Metric(_("Due for dispatch"), lambda now: RECEIVED & (Q(assigned_at__isnull=False)
-                                                                          | Q(assign_due_at__lt=now)),
-                           _("Dispatched, or past the dispatch deadline.")),
+    "received": Metric(
+        _("Received"), lambda now: RECEIVED, _("Requests submitted in the period, withdrawn ones excluded.")
+    ),
+    "resolved": Metric(
+        _("Resolved"),
+        lambda now: RECEIVED & Q(outcome=Outcome.RESOLVED, status__in=(Status.ANSWERED, Status.CLOSED)),
+        _(
+            "Answered or closed with the outcome “resolved”; a request reopened as dissatisfied "
+            "is not resolved until it is answered again."
+        ),
+    ),
+    "dispatch_due": Metric(
+        _("Due for dispatch"),
+        lambda now: RECEIVED & (Q(assigned_at__isnull=False) | Q(assign_due_at__lt=now)),
+        _("Dispatched, or past the dispatch deadline."),
+    ),
     "dispatched_on_time": Metric(_("Dispatched on time"), lambda now: RECEIVED & Q(assigned_on_time=True)),
-    "dispatched_late": Metric(_("Dispatched late"), lambda now: RECEIVED & (
-        Q(assigned_on_time=False) | Q(assigned_at__isnull=True, assign_due_at__lt=now))),
-    "answer_due": Metric(_("Due for an answer"), lambda now: RECEIVED & (Q(answered_at__isnull=False)
-                                                                         | Q(answer_due_at__lt=now)),
-                         _("Answered, or past the answer deadline.")),
+    "dispatched_late": Metric(
+        _("Dispatched late"),
+        lambda now: RECEIVED & (Q(assigned_on_time=False) | Q(assigned_at__isnull=True, assign_due_at__lt=now)),
+    ),
+    "answer_due": Metric(
+        _("Due for an answer"),
+        lambda now: RECEIVED & (Q(answered_at__isnull=False) | Q(answer_due_at__lt=now)),
+        _("Answered, or past the answer deadline."),
+    ),
     "answered_on_time": Metric(_("Answered on time"), lambda now: RECEIVED & Q(answered_on_time=True)),
-    "answered_late": Metric(_("Answered late"), lambda now: RECEIVED & (
-        Q(answered_on_time=False) | Q(answered_at__isnull=True, answer_due_at__lt=now))),
-    "evaluated": Metric(_("Evaluated"), lambda now: RECEIVED & Q(satisfaction_score__isnull=False)
-                        & ~Q(close_reason=CloseReason.NOT_EVALUATED),
-                        _("Requests whose latest answer the enterprise rated; not-evaluated closures excluded.")),
-    "reopened": Metric(_("Reopened"), lambda now: RECEIVED & Q(reopen_count__gt=0),
-                       _("Rejected as dissatisfied at least once.")),
+    "answered_late": Metric(
+        _("Answered late"),
+        lambda now: RECEIVED & (Q(answered_on_time=False) | Q(answered_at__isnull=True, answer_due_at__lt=now)),
+    ),
+    "evaluated": Metric(
+        _("Evaluated"),
+        lambda now: RECEIVED & Q(satisfaction_score__isnull=False) & ~Q(close_reason=CloseReason.NOT_EVALUATED),
+        _("Requests whose latest answer the enterprise rated; not-evaluated closures excluded."),
+    ),
+    "reopened": Metric(
+        _("Reopened"), lambda now: RECEIVED & Q(reopen_count__gt=0), _("Rejected as dissatisfied at least once.")
+    ),
     "open": Metric(_("Open"), lambda now: Q(status__in=OPEN_STATUSES)),
-    "overdue": Metric(_("Overdue"), lambda now: _overdue(now),
-                      _("Open past the dispatch or the answer deadline.")),
-    "yellow_cards": Metric(_("Yellow cards"), lambda now: RECEIVED & _card(CardKind.YELLOW),
-                           _("Requests with a yellow card that was not revoked.")),
-    "red_cards": Metric(_("Red cards"), lambda now: RECEIVED & _card(CardKind.RED),
-                        _("Requests with a red card that was not revoked.")),
-    "not_evaluated": Metric(_("Not evaluated"), lambda now: Q(status=Status.CLOSED,
-                                                              close_reason=CloseReason.NOT_EVALUATED)),
+    "overdue": Metric(_("Overdue"), lambda now: _overdue(now), _("Open past the dispatch or the answer deadline.")),
+    "yellow_cards": Metric(
+        _("Yellow cards"),
+        lambda now: RECEIVED & _card(CardKind.YELLOW),
+        _("Requests with a yellow card that was not revoked."),
+    ),
+    "red_cards": Metric(
+        _("Red cards"), lambda now: RECEIVED & _card(CardKind.RED), _("Requests with a red card that was not revoked.")
+    ),
+    "not_evaluated": Metric(
+        _("Not evaluated"), lambda now: Q(status=Status.CLOSED, close_reason=CloseReason.NOT_EVALUATED)
+    ),
     "withdrawn": Metric(_("Withdrawn"), lambda now: Q(status=Status.WITHDRAWN)),
-    "dispatch_timed": Metric(_("Dispatched (timed)"), lambda now: RECEIVED & Q(timing__dispatch_hours__isnull=False),
-                             _("Requests whose working hours to dispatch are counted.")),
-    "answer_timed": Metric(_("Answered (timed)"), lambda now: RECEIVED & Q(timing__answer_hours__isnull=False),
-                           _("Requests whose working hours to answer are counted.")),
+    "dispatch_timed": Metric(
+        _("Dispatched (timed)"),
+        lambda now: RECEIVED & Q(timing__dispatch_hours__isnull=False),
+        _("Requests whose working hours to dispatch are counted."),
+    ),
+    "answer_timed": Metric(
+        _("Answered (timed)"),
+        lambda now: RECEIVED & Q(timing__answer_hours__isnull=False),
+        _("Requests whose working hours to answer are counted."),
+    ),
 }
 
 
@@ -151,5 +177,19 @@ def metric_queryset(base, name: str, now: datetime):
     return base.filter(METRICS[name].q(now))
 
 
-__all__ = ["LIVE", "METRICS", "Metric", "RECEIVED", "Request", "STAT_COLUMNS", "STORED", "SUMS",
-           "aggregate_expressions", "metric_queryset", "ratio", "stored_expressions", "with_averages", "with_rates"]
+__all__ = [
+    "LIVE",
+    "METRICS",
+    "Metric",
+    "RECEIVED",
+    "Request",
+    "STAT_COLUMNS",
+    "STORED",
+    "SUMS",
+    "aggregate_expressions",
+    "metric_queryset",
+    "ratio",
+    "stored_expressions",
+    "with_averages",
+    "with_rates",
+]

@@ -21,8 +21,9 @@ class RequestTiming(models.Model):
     Maintained by ``refresh_timings`` (beat) and ``manage.py rebuild_stats``; the stamps copied from the
     request tell whether the row is stale (a reopened request gets a new answer time)."""
 
-    request = models.OneToOneField(Request, verbose_name=_("request"), primary_key=True, on_delete=models.CASCADE,
-                                   related_name="timing")
+    request = models.OneToOneField(
+        Request, verbose_name=_("request"), primary_key=True, on_delete=models.CASCADE, related_name="timing"
+    )
     assigned_at = models.DateTimeField(_("dispatched"), null=True)
     answered_at = models.DateTimeField(_("answered"), null=True)
     dispatch_hours = models.FloatField(_("working hours to dispatch"), null=True)
@@ -61,15 +62,34 @@ class StatKey(models.Model):
     ``stats_refresh`` (delete and insert per day or month inside one transaction), never edited."""
 
     grain = models.PositiveSmallIntegerField(_("grain"), choices=Grain.choices)
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.DO_NOTHING, db_constraint=False,
-                               db_index=False, related_name="+")
-    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, on_delete=models.DO_NOTHING,
-                                 db_constraint=False, db_index=False, related_name="+")
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     source = models.CharField(_("source"), max_length=10, blank=True)
     industry = models.CharField(_("industry"), max_length=20, blank=True)
-    lead_department = models.ForeignKey(Department, verbose_name=_("lead department"), null=True,
-                                        on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
-                                        related_name="+")
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("lead department"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     received = models.PositiveIntegerField(default=0)
     resolved = models.PositiveIntegerField(default=0)
     dispatch_due = models.PositiveIntegerField(default=0)
@@ -104,8 +124,9 @@ class DailyStat(StatKey):
     class Meta:
         verbose_name = _("daily figures")
         verbose_name_plural = _("daily figures")
-        constraints = [models.UniqueConstraint(fields=["grain", "day", *StatKey.KEY], name="daily_stat_key",
-                                               nulls_distinct=False)]
+        constraints = [
+            models.UniqueConstraint(fields=["grain", "day", *StatKey.KEY], name="daily_stat_key", nulls_distinct=False)
+        ]
         indexes = [models.Index(fields=["grain", "lead_department", "day"], name="daily_stat_dept_day")]
 
     def __str__(self) -> str:
@@ -120,8 +141,11 @@ class MonthlyStat(StatKey):
     class Meta:
         verbose_name = _("monthly figures")
         verbose_name_plural = _("monthly figures")
-        constraints = [models.UniqueConstraint(fields=["grain", "month", *StatKey.KEY], name="monthly_stat_key",
-                                               nulls_distinct=False)]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "month", *StatKey.KEY], name="monthly_stat_key", nulls_distinct=False
+            )
+        ]
         indexes = [models.Index(fields=["grain", "lead_department", "month"], name="monthly_stat_dept_month")]
 
     def __str__(self) -> str:
@@ -159,14 +183,15 @@ class StatRefresh(models.Model):
 class RankingWeights(models.Model):
     """Weights of the monthly composite score; the newest row applies."""
 
-    on_time_dispatch = models.DecimalField(_("on-time dispatch rate weight"), max_digits=5, decimal_places=2,
-                                           default=20)
+    on_time_dispatch = models.DecimalField(
+        _("on-time dispatch rate weight"), max_digits=5, decimal_places=2, default=20
+    )
     on_time_answer = models.DecimalField(_("on-time answer rate weight"), max_digits=5, decimal_places=2, default=25)
     resolution = models.DecimalField(_("resolution rate weight"), max_digits=5, decimal_places=2, default=30)
-    satisfaction = models.DecimalField(_("satisfaction coefficient weight"), max_digits=5, decimal_places=2,
-                                       default=25)
-    yellow_card_penalty = models.DecimalField(_("points off per yellow card"), max_digits=5, decimal_places=2,
-                                              default=1)
+    satisfaction = models.DecimalField(_("satisfaction coefficient weight"), max_digits=5, decimal_places=2, default=25)
+    yellow_card_penalty = models.DecimalField(
+        _("points off per yellow card"), max_digits=5, decimal_places=2, default=1
+    )
     red_card_penalty = models.DecimalField(_("points off per red card"), max_digits=5, decimal_places=2, default=3)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -174,8 +199,13 @@ class RankingWeights(models.Model):
         verbose_name = _("ranking weights")
         verbose_name_plural = _("ranking weights")
         constraints = [
-            models.CheckConstraint(condition=Q(on_time_dispatch__gte=0) & Q(on_time_answer__gte=0)
-                                   & Q(resolution__gte=0) & Q(satisfaction__gte=0), name="ranking_weights_positive"),
+            models.CheckConstraint(
+                condition=Q(on_time_dispatch__gte=0)
+                & Q(on_time_answer__gte=0)
+                & Q(resolution__gte=0)
+                & Q(satisfaction__gte=0),
+                name="ranking_weights_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -201,8 +231,14 @@ class RankingSnapshot(models.Model):
     reason = models.TextField(_("reason for republishing"), max_length=1000, blank=True)
     weights = models.JSONField(_("weights used"), default=dict)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True,
-                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -231,19 +267,21 @@ class RankingSnapshot(models.Model):
 
 
 class RankingEntry(models.Model):
-    snapshot = models.ForeignKey(RankingSnapshot, verbose_name=_("snapshot"), on_delete=models.PROTECT,
-                                 related_name="entries")
+    snapshot = models.ForeignKey(
+        RankingSnapshot, verbose_name=_("snapshot"), on_delete=models.PROTECT, related_name="entries"
+    )
     rank = models.PositiveSmallIntegerField(_("rank"))
     unit_name = models.CharField(_("unit"), max_length=100)
-    region = models.ForeignKey(Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
-    department = models.ForeignKey(Department, verbose_name=_("department"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     received = models.PositiveIntegerField(_("received"))
     resolved = models.PositiveIntegerField(_("resolved"))
     resolution_rate = models.DecimalField(_("resolution rate"), max_digits=5, decimal_places=1, null=True)
-    on_time_dispatch_rate = models.DecimalField(_("on-time dispatch rate"), max_digits=5, decimal_places=1,
-                                                null=True)
+    on_time_dispatch_rate = models.DecimalField(_("on-time dispatch rate"), max_digits=5, decimal_places=1, null=True)
     on_time_answer_rate = models.DecimalField(_("on-time answer rate"), max_digits=5, decimal_places=1, null=True)
     satisfaction = models.DecimalField(_("satisfaction coefficient"), max_digits=5, decimal_places=1, null=True)
     yellow_cards = models.PositiveIntegerField(_("yellow cards"), default=0)
@@ -279,8 +317,9 @@ class BigScreenToken(models.Model):
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_token, editable=False)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
     label = models.CharField(_("label"), max_length=100, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
@@ -301,8 +340,9 @@ class CommonIssue(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=100)
     standard_answer = models.TextField(_("standard answer"), max_length=5000)
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked by"), on_delete=models.PROTECT,
-                                  related_name="+")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("marked by"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -325,10 +365,12 @@ class ReturnVisit(models.Model):
         DISSATISFIED = "dissatisfied", _("Dissatisfied")
         UNREACHABLE = "unreachable", _("Could not be reached")
 
-    request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE,
-                                related_name="return_visits")
-    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), on_delete=models.PROTECT,
-                                   related_name="+")
+    request = models.ForeignKey(
+        Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="return_visits"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), on_delete=models.PROTECT, related_name="+"
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     note = models.TextField(_("note"), max_length=2000, blank=True)
     called_at = models.DateTimeField(_("called"), default=timezone.now)
@@ -357,8 +399,9 @@ class ExportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("ledger"), max_length=30)
     params = models.JSONField(_("filters"), default=dict)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -12,16 +12,27 @@ from portal.orgs.models import Department, DepartmentMembership, Region
 from .metrics import PREFIX, aggregate_expressions, unprefixed, with_rates
 from .models import RankingWeights, UnitKind
 
-MEASURES = ("received", "resolved", "dispatched_on_time", "dispatch_due", "answered_on_time", "answer_due",
-            "yellow_cards", "red_cards", "evaluated")
+MEASURES = (
+    "received",
+    "resolved",
+    "dispatched_on_time",
+    "dispatch_due",
+    "answered_on_time",
+    "answer_due",
+    "yellow_cards",
+    "red_cards",
+    "evaluated",
+)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
     start = month.replace(day=1)
     following = (start + timedelta(days=32)).replace(day=1)
     tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(start, time.min), tz),
-            timezone.make_aware(datetime.combine(following, time.min), tz))
+    return (
+        timezone.make_aware(datetime.combine(start, time.min), tz),
+        timezone.make_aware(datetime.combine(following, time.min), tz),
+    )
 
 
 def previous_month(today: date) -> date:
@@ -34,9 +45,12 @@ def _quantize(value) -> Decimal | None:
 
 def composite_score(row: dict, weights: RankingWeights) -> Decimal:
     """Weighted mean of the rates that exist (0–100), minus points per card."""
-    parts = [(weights.on_time_dispatch, row["on_time_dispatch_rate"]), (weights.on_time_answer,
-                                                                        row["on_time_answer_rate"]),
-             (weights.resolution, row["resolution_rate"]), (weights.satisfaction, row["satisfaction"])]
+    parts = [
+        (weights.on_time_dispatch, row["on_time_dispatch_rate"]),
+        (weights.on_time_answer, row["on_time_answer_rate"]),
+        (weights.resolution, row["resolution_rate"]),
+        (weights.satisfaction, row["satisfaction"]),
+    ]
     used = [(Decimal(w), Decimal(str(v))) for w, v in parts if v is not None and w]
     total_weight = sum((w for w, _ in used), Decimal(0))
     score = sum((w * v for w, v in used), Decimal(0)) / total_weight if total_weight else Decimal(0)
@@ -58,8 +72,14 @@ def _add(into: dict, row: dict) -> None:
         into["score_sum"] = into.get("score_sum", 0.0) + float(row["satisfaction"]) * row["evaluated"]
 
 
-def ranking_rows(kind: str, month: date, *, regions: QuerySet[Region] | None = None,
-                 weights: RankingWeights | None = None, now: datetime | None = None) -> list[dict]:
+def ranking_rows(
+    kind: str,
+    month: date,
+    *,
+    regions: QuerySet[Region] | None = None,
+    weights: RankingWeights | None = None,
+    now: datetime | None = None,
+) -> list[dict]:
     """One row per unit with requests submitted in the month, best score first, ranks assigned.
 
     ``regions`` narrows the units to a supervisor's scope (drafts); published snapshots cover the city."""
@@ -67,8 +87,9 @@ def ranking_rows(kind: str, month: date, *, regions: QuerySet[Region] | None = N
     start, end = month_bounds(month)
     now = now or timezone.now()
     qs = Request.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-    region_list = list((regions if regions is not None else Region.objects.all()).only("pk", "name", "path",
-                                                                                        "level", "parent_id"))
+    region_list = list(
+        (regions if regions is not None else Region.objects.all()).only("pk", "name", "path", "level", "parent_id")
+    )
     units: dict = {}
     if kind == UnitKind.REGION:
         districts = [r for r in region_list if r.level == Region.Level.DISTRICT]
@@ -78,16 +99,15 @@ def ranking_rows(kind: str, month: date, *, regions: QuerySet[Region] | None = N
             district = next((d for d in districts if path.startswith(d.path)), None)
             if district is None:
                 continue
-            unit = units.setdefault(district.pk, {"unit_name": district.name, "region": district,
-                                                  "department": None})
+            unit = units.setdefault(district.pk, {"unit_name": district.name, "region": district, "department": None})
             _add(unit, row)
     else:
         if kind == UnitKind.DEPARTMENT:
-            grouped = _grouped(qs.filter(lead_department__isnull=False),
-                                                          "lead_department_id", now)
+            grouped = _grouped(qs.filter(lead_department__isnull=False), "lead_department_id", now)
         else:
-            unit_of = DepartmentMembership.objects.filter(user=OuterRef("commissioner_id"),
-                                                          kind=DepartmentMembership.Kind.COMMISSIONER)
+            unit_of = DepartmentMembership.objects.filter(
+                user=OuterRef("commissioner_id"), kind=DepartmentMembership.Kind.COMMISSIONER
+            )
             qs = qs.annotate(unit_id=Subquery(unit_of.values("department_id")[:1]))
             grouped = _grouped(qs.filter(unit_id__isnull=False), "unit_id", now)
         region_ids = {r.pk for r in region_list}
@@ -96,21 +116,26 @@ def ranking_rows(kind: str, month: date, *, regions: QuerySet[Region] | None = N
             department = departments.get(department_id)
             if department is None or department.region_id not in region_ids:
                 continue
-            unit = units.setdefault(department_id, {"unit_name": department.name, "region": None,
-                                                    "department": department})
+            unit = units.setdefault(
+                department_id, {"unit_name": department.name, "region": None, "department": department}
+            )
             _add(unit, row)
     rows = []
     for unit in units.values():
         unit["satisfaction"] = (unit.get("score_sum", 0.0) / unit["evaluated"]) if unit.get("evaluated") else None
         figures = with_rates(unit)
         row = {
-            "unit_name": unit["unit_name"], "region": unit["region"], "department": unit["department"],
-            "received": unit["received"], "resolved": unit["resolved"],
+            "unit_name": unit["unit_name"],
+            "region": unit["region"],
+            "department": unit["department"],
+            "received": unit["received"],
+            "resolved": unit["resolved"],
             "resolution_rate": _quantize(figures["resolution_rate"]),
             "on_time_dispatch_rate": _quantize(figures["on_time_dispatch_rate"]),
             "on_time_answer_rate": _quantize(figures["on_time_answer_rate"]),
             "satisfaction": _quantize(figures["satisfaction"]),
-            "yellow_cards": unit["yellow_cards"], "red_cards": unit["red_cards"],
+            "yellow_cards": unit["yellow_cards"],
+            "red_cards": unit["red_cards"],
         }
         if not row["received"]:
             continue

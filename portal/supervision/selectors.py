@@ -31,13 +31,13 @@ class Scope:
 
     @classmethod
     def of(cls, user) -> "Scope":
-        return cls(list(region_scope_for(user).only("pk", "code", "name", "path", "parent_id", "level",
-                                                     "sort_order")))
+        return cls(list(region_scope_for(user).only("pk", "code", "name", "path", "parent_id", "level", "sort_order")))
 
     @classmethod
     def of_region(cls, region: Region) -> "Scope":
-        return cls(list(Region.objects.subtree(region).only("pk", "code", "name", "path", "parent_id", "level",
-                                                            "sort_order")))
+        return cls(
+            list(Region.objects.subtree(region).only("pk", "code", "name", "path", "parent_id", "level", "sort_order"))
+        )
 
     def __bool__(self) -> bool:
         return bool(self.regions)
@@ -64,8 +64,9 @@ class Scope:
         return None
 
 
-def supervised_requests(user, filters: Filters | None = None, *, scope: Scope | None = None,
-                        by_period: bool = True) -> QuerySet[Request]:
+def supervised_requests(
+    user, filters: Filters | None = None, *, scope: Scope | None = None, by_period: bool = True
+) -> QuerySet[Request]:
     """Requests inside the supervisor's regions, narrowed by the filters (period = submission date)."""
     qs = request_visible_to(user)
     if scope is not None:
@@ -129,8 +130,10 @@ def _stat_rows(filters: Filters, scope: Scope, weekly: bool, grain: int) -> list
         days = Q(day__gte=filters.start, day__lte=filters.end)
         return [(DailyStat.objects.filter(condition, days), TruncWeek("day") if weekly else TruncMonth("day"))]
     days = Q(day__gte=filters.start, day__lt=first_month) | Q(day__gte=months_end, day__lte=filters.end)
-    return [(MonthlyStat.objects.filter(condition, month__gte=first_month, month__lt=months_end), F("month")),
-            (DailyStat.objects.filter(condition, days), TruncMonth("day"))]
+    return [
+        (MonthlyStat.objects.filter(condition, month__gte=first_month, month__lt=months_end), F("month")),
+        (DailyStat.objects.filter(condition, days), TruncMonth("day")),
+    ]
 
 
 def _union(querysets: list[QuerySet]) -> list[dict]:
@@ -149,16 +152,30 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
     cube_grain = Grain.FILTERS if filters.department is None else Grain.FULL
     department_grain = Grain.FULL if (filters.category or filters.industry or filters.source) else Grain.DEPARTMENTS
     sums = {PREFIX + column: Sum(column) for column in STAT_COLUMNS}
-    cube = _union([rows.order_by().annotate(bucket=bucket).values("bucket", "category_id", "category__name",
-                                                                  "region_id").annotate(**sums)
-                   for rows, bucket in _stat_rows(filters, scope, weekly, cube_grain)])
-    departments = _union([rows.filter(lead_department__isnull=False).order_by()
-                          .values("lead_department_id", "lead_department__name")
-                          .annotate(received=Sum("received"), resolved=Sum("resolved"))
-                          for rows, _bucket in _stat_rows(filters, scope, weekly, department_grain)])
+    cube = _union(
+        [
+            rows.order_by()
+            .annotate(bucket=bucket)
+            .values("bucket", "category_id", "category__name", "region_id")
+            .annotate(**sums)
+            for rows, bucket in _stat_rows(filters, scope, weekly, cube_grain)
+        ]
+    )
+    departments = _union(
+        [
+            rows.filter(lead_department__isnull=False)
+            .order_by()
+            .values("lead_department_id", "lead_department__name")
+            .annotate(received=Sum("received"), resolved=Sum("resolved"))
+            for rows, _bucket in _stat_rows(filters, scope, weekly, department_grain)
+        ]
+    )
     live_q = {name: METRICS[name].q(now) for name in LIVE}
-    live = base.filter(reduce(or_, live_q.values())).order_by().aggregate(
-        **{PREFIX + name: Count("pk", filter=q) for name, q in live_q.items()})
+    live = (
+        base.filter(reduce(or_, live_q.values()))
+        .order_by()
+        .aggregate(**{PREFIX + name: Count("pk", filter=q) for name, q in live_q.items()})
+    )
 
     figures = dict.fromkeys(STAT_COLUMNS, 0)
     figures.update(unprefixed(live))
@@ -182,33 +199,45 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
             by_region[group.pk][1] += row["resolved"]
     by_department: dict = {}
     for row in departments:
-        entry = by_department.setdefault(row["lead_department_id"], {
-            "id": row["lead_department_id"], "name": row["lead_department__name"], "received": 0, "resolved": 0})
+        entry = by_department.setdefault(
+            row["lead_department_id"],
+            {"id": row["lead_department_id"], "name": row["lead_department__name"], "received": 0, "resolved": 0},
+        )
         entry["received"] += row["received"]
         entry["resolved"] += row["resolved"]
-    top_departments = sorted((d for d in by_department.values() if d["received"]),
-                             key=lambda d: (-d["received"], d["name"] or ""))[:15]
+    top_departments = sorted(
+        (d for d in by_department.values() if d["received"]), key=lambda d: (-d["received"], d["name"] or "")
+    )[:15]
 
     def fmt(day):
         return f"{day:%m-%d}" if weekly else f"{day:%Y-%m}"
 
     trend_keys = sorted(trend)
     charts = {
-        "trend": {"labels": [fmt(k) for k in trend_keys], "received": [trend[k][0] for k in trend_keys],
-                  "resolved": [trend[k][1] for k in trend_keys], "weekly": weekly},
-        "category": [{"id": pk, "name": names.get(pk, "?"), "received": v[0], "resolved": v[1]}
-                     for pk, v in sorted(by_category.items(), key=lambda kv: -kv[1][0])],
-        "region": [{"id": g.pk, "name": g.name, "received": by_region[g.pk][0], "resolved": by_region[g.pk][1]}
-                   for g in groups],
+        "trend": {
+            "labels": [fmt(k) for k in trend_keys],
+            "received": [trend[k][0] for k in trend_keys],
+            "resolved": [trend[k][1] for k in trend_keys],
+            "weekly": weekly,
+        },
+        "category": [
+            {"id": pk, "name": names.get(pk, "?"), "received": v[0], "resolved": v[1]}
+            for pk, v in sorted(by_category.items(), key=lambda kv: -kv[1][0])
+        ],
+        "region": [
+            {"id": g.pk, "name": g.name, "received": by_region[g.pk][0], "resolved": by_region[g.pk][1]} for g in groups
+        ],
         "department": top_departments,
     }
     return Dashboard(figures=with_rates(with_averages(figures)), charts=charts)
 
 
 def drill_requests(base: QuerySet, metric: str, now: datetime) -> QuerySet[Request]:
-    return (base.filter(METRICS[metric].q(now))
-            .select_related("enterprise", "region", "category", "lead_department", "commissioner")
-            .order_by("-submitted_at", "-pk"))
+    return (
+        base.filter(METRICS[metric].q(now))
+        .select_related("enterprise", "region", "category", "lead_department", "commissioner")
+        .order_by("-submitted_at", "-pk")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,11 +251,13 @@ def accountability_q(now: datetime) -> Q:
 
 def accountability_requests(base: QuerySet, now: datetime) -> QuerySet[Request]:
     cards = Card.objects.filter(request=OuterRef("pk"), revoked_at__isnull=True)
-    return (base.filter(accountability_q(now))
-            .select_related("enterprise", "region", "category", "lead_department", "commissioner")
-            .annotate(yellow=Exists(cards.filter(kind="yellow")), red=Exists(cards.filter(kind="red")))
-            .prefetch_related("extensions")
-            .order_by("answer_due_at", "pk"))
+    return (
+        base.filter(accountability_q(now))
+        .select_related("enterprise", "region", "category", "lead_department", "commissioner")
+        .annotate(yellow=Exists(cards.filter(kind="yellow")), red=Exists(cards.filter(kind="red")))
+        .prefetch_related("extensions")
+        .order_by("answer_due_at", "pk")
+    )
 
 
 def lateness(req: Request, now: datetime):
@@ -237,15 +268,18 @@ def lateness(req: Request, now: datetime):
 
 def return_visit_q() -> Q:
     """Closed without an evaluation, or rejected as dissatisfied at least once before closing."""
-    return Q(status=Status.CLOSED) & (Q(close_reason=CloseReason.NOT_EVALUATED) | Q(reopen_count__gt=0)
-                                      | Q(verdict=Verdict.DISSATISFIED))
+    return Q(status=Status.CLOSED) & (
+        Q(close_reason=CloseReason.NOT_EVALUATED) | Q(reopen_count__gt=0) | Q(verdict=Verdict.DISSATISFIED)
+    )
 
 
 def return_visit_requests(base: QuerySet) -> QuerySet[Request]:
-    return (base.filter(return_visit_q())
-            .select_related("enterprise", "region", "category", "lead_department", "commissioner")
-            .annotate(last_call=Max("return_visits__called_at"), calls=Count("return_visits"))
-            .order_by("-closed_at", "-pk"))
+    return (
+        base.filter(return_visit_q())
+        .select_related("enterprise", "region", "category", "lead_department", "commissioner")
+        .annotate(last_call=Max("return_visits__called_at"), calls=Count("return_visits"))
+        .order_by("-closed_at", "-pk")
+    )
 
 
 def return_visits_of(req: Request) -> QuerySet[ReturnVisit]:
@@ -275,8 +309,13 @@ def common_request_groups(user, filters: Filters, scope: Scope, *, minimum: int 
 
     def grouped(f: Filters) -> dict[tuple, int]:
         counts: dict[tuple, int] = defaultdict(int)
-        rows = (supervised_requests(user, f, scope=scope).filter(RECEIVED).order_by()
-                .values("category_id", "enterprise__industry", "region_id").annotate(n=Count("pk")))
+        rows = (
+            supervised_requests(user, f, scope=scope)
+            .filter(RECEIVED)
+            .order_by()
+            .values("category_id", "enterprise__industry", "region_id")
+            .annotate(n=Count("pk"))
+        )
         for row in rows:
             district = district_of(row["region_id"], scope)
             if district is not None:
@@ -289,18 +328,27 @@ def common_request_groups(user, filters: Filters, scope: Scope, *, minimum: int 
     previous = grouped(earlier)
     categories = {c.pk: c for c in Category.objects.all()}
     industries = dict(Industry.choices)
-    issues = {(i.category_id, i.industry, i.region_id): i
-              for i in CommonIssue.objects.filter(region_id__in={key[2] for key in current})}
+    issues = {
+        (i.category_id, i.industry, i.region_id): i
+        for i in CommonIssue.objects.filter(region_id__in={key[2] for key in current})
+    }
     result = []
     for key, n in current.items():
         if n < minimum:
             continue
         category_id, industry, region_id = key
-        result.append({
-            "category": categories.get(category_id), "industry": industry,
-            "industry_label": industries.get(industry, industry), "region": scope.by_id[region_id], "count": n,
-            "previous": previous.get(key, 0), "trend": n - previous.get(key, 0), "issue": issues.get(key),
-        })
+        result.append(
+            {
+                "category": categories.get(category_id),
+                "industry": industry,
+                "industry_label": industries.get(industry, industry),
+                "region": scope.by_id[region_id],
+                "count": n,
+                "previous": previous.get(key, 0),
+                "trend": n - previous.get(key, 0),
+                "issue": issues.get(key),
+            }
+        )
     result.sort(key=lambda g: (-g["count"], g["region"].path))
     return result
 

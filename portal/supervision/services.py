@@ -58,27 +58,44 @@ def ranking_publish(*, month: date, kind: str, actor=None, reason: str = "", htt
     month = month.replace(day=1)
     if kind not in UnitKind.values:
         raise ValidationError(_("Unknown kind of unit."))
-    if actor is not None and not (actor.is_supervisor and region_scope_for(actor).filter(
-            level=Region.Level.CITY).exists()):
+    if actor is not None and not (
+        actor.is_supervisor and region_scope_for(actor).filter(level=Region.Level.CITY).exists()
+    ):
         raise PermissionDenied
-    last = (RankingSnapshot.objects.select_for_update().filter(month=month, kind=kind).order_by("-version").first())
+    last = RankingSnapshot.objects.select_for_update().filter(month=month, kind=kind).order_by("-version").first()
     reason = (reason or "").strip()
     if last is not None and not reason:
         raise ValidationError(_("Say why the month is published again."))
     weights = RankingWeights.current()
     snapshot = RankingSnapshot.objects.create(
-        month=month, kind=kind, version=(last.version + 1) if last else 1, reason=reason[:1000],
-        weights={f: str(getattr(weights, f)) for f in ("on_time_dispatch", "on_time_answer", "resolution",
-                                                       "satisfaction", "yellow_card_penalty", "red_card_penalty")})
+        month=month,
+        kind=kind,
+        version=(last.version + 1) if last else 1,
+        reason=reason[:1000],
+        weights={
+            f: str(getattr(weights, f))
+            for f in (
+                "on_time_dispatch",
+                "on_time_answer",
+                "resolution",
+                "satisfaction",
+                "yellow_card_penalty",
+                "red_card_penalty",
+            )
+        },
+    )
     rows = ranking_rows(kind, month, weights=weights)
     RankingEntry.objects.bulk_create([RankingEntry(snapshot=snapshot, **row) for row in rows])
     snapshot.published_at = timezone.now()
     snapshot.published_by = actor
     snapshot.save(update_fields=["published_at", "published_by"])
-    audit_record(action=AuditEvent.Action.RANKING, actor=actor, request=http_request,
-                 target=f"ranking {month:%Y-%m} {kind} v{snapshot.version}",
-                 detail={"snapshot": snapshot.pk, "version": snapshot.version, "reason": reason,
-                         "units": len(rows)})
+    audit_record(
+        action=AuditEvent.Action.RANKING,
+        actor=actor,
+        request=http_request,
+        target=f"ranking {month:%Y-%m} {kind} v{snapshot.version}",
+        detail={"snapshot": snapshot.pk, "version": snapshot.version, "reason": reason, "units": len(rows)},
+    )
     return snapshot
 
 
@@ -86,8 +103,9 @@ def ranking_publish_month(*, month: date) -> list[RankingSnapshot]:
     """The beat task's work: publish every kind of the month that has no published version yet."""
     published = []
     for kind in UnitKind.values:
-        if not RankingSnapshot.objects.filter(month=month.replace(day=1), kind=kind,
-                                              published_at__isnull=False).exists():
+        if not RankingSnapshot.objects.filter(
+            month=month.replace(day=1), kind=kind, published_at__isnull=False
+        ).exists():
             published.append(ranking_publish(month=month, kind=kind))
     return published
 
@@ -100,10 +118,13 @@ def timings_refresh(*, limit: int | None = None, full: bool = False) -> int:
     """Count the working hours to dispatch and to answer of requests whose stamps changed."""
     qs = Request.objects.filter(assigned_at__isnull=False)
     if not full:
-        qs = qs.filter(Q(timing__isnull=True) | ~Q(timing__assigned_at=F("assigned_at"))
-                       | Q(answered_at__isnull=False, timing__answered_at__isnull=True)
-                       | Q(answered_at__isnull=True, timing__answered_at__isnull=False)
-                       | ~Q(timing__answered_at=F("answered_at")))
+        qs = qs.filter(
+            Q(timing__isnull=True)
+            | ~Q(timing__assigned_at=F("assigned_at"))
+            | Q(answered_at__isnull=False, timing__answered_at__isnull=True)
+            | Q(answered_at__isnull=True, timing__answered_at__isnull=False)
+            | ~Q(timing__answered_at=F("answered_at"))
+        )
     rows = qs.order_by("pk").values_list("pk", "submitted_at", "assigned_at", "answered_at")
     if limit:
         rows = rows[:limit]
@@ -112,11 +133,16 @@ def timings_refresh(*, limit: int | None = None, full: bool = False) -> int:
     for pk, submitted, assigned, answered in rows.iterator(chunk_size=5000):
         days.add(_local_day(submitted))
         dispatch_hours = working_time_between(submitted, assigned, calendar).total_seconds() / 3600
-        answer_hours = (working_time_between(submitted, answered, calendar).total_seconds() / 3600
-                        if answered else None)
-        batch.append(RequestTiming(request_id=pk, assigned_at=assigned, answered_at=answered,
-                                   dispatch_hours=round(dispatch_hours, 2),
-                                   answer_hours=None if answer_hours is None else round(answer_hours, 2)))
+        answer_hours = working_time_between(submitted, answered, calendar).total_seconds() / 3600 if answered else None
+        batch.append(
+            RequestTiming(
+                request_id=pk,
+                assigned_at=assigned,
+                answered_at=answered,
+                dispatch_hours=round(dispatch_hours, 2),
+                answer_hours=None if answer_hours is None else round(answer_hours, 2),
+            )
+        )
         if len(batch) >= 5000:
             written += _save_timings(batch)
             batch = []
@@ -127,9 +153,12 @@ def timings_refresh(*, limit: int | None = None, full: bool = False) -> int:
 
 def _save_timings(batch: list[RequestTiming]) -> int:
     if batch:
-        RequestTiming.objects.bulk_create(batch, update_conflicts=True, unique_fields=["request"],
-                                          update_fields=["assigned_at", "answered_at", "dispatch_hours",
-                                                         "answer_hours"])
+        RequestTiming.objects.bulk_create(
+            batch,
+            update_conflicts=True,
+            unique_fields=["request"],
+            update_fields=["assigned_at", "answered_at", "dispatch_hours", "answer_hours"],
+        )
     return len(batch)
 
 
@@ -141,23 +170,32 @@ def _save_timings(batch: list[RequestTiming]) -> int:
 def token_create(*, actor, region: Region, label: str = "", http_request=None) -> BigScreenToken:
     _check_supervises(actor, region)
     token = BigScreenToken.objects.create(region=region, label=label.strip()[:100], created_by=actor)
-    audit_record(action=AuditEvent.Action.OTHER, actor=actor, request=http_request,
-                 target=f"big screen link {token.pk}", detail={"region": region.code, "created": True})
+    audit_record(
+        action=AuditEvent.Action.OTHER,
+        actor=actor,
+        request=http_request,
+        target=f"big screen link {token.pk}",
+        detail={"region": region.code, "created": True},
+    )
     return token
 
 
 @transaction.atomic
 def token_revoke(*, actor, token_id: int, http_request=None) -> BigScreenToken:
-    token = (BigScreenToken.objects.select_for_update(of=("self",)).select_related("region")
-             .filter(pk=token_id).first())
+    token = BigScreenToken.objects.select_for_update(of=("self",)).select_related("region").filter(pk=token_id).first()
     if token is None:
         raise PermissionDenied
     _check_supervises(actor, token.region)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(action=AuditEvent.Action.OTHER, actor=actor, request=http_request,
-                     target=f"big screen link {token.pk}", detail={"region": token.region.code, "revoked": True})
+        audit_record(
+            action=AuditEvent.Action.OTHER,
+            actor=actor,
+            request=http_request,
+            target=f"big screen link {token.pk}",
+            detail={"region": token.region.code, "revoked": True},
+        )
     return token
 
 
@@ -166,16 +204,20 @@ def token_revoke(*, actor, token_id: int, http_request=None) -> BigScreenToken:
 
 
 @transaction.atomic
-def common_issue_mark(*, actor, category: Category, industry: str, region: Region, title: str,
-                      standard_answer: str) -> CommonIssue:
+def common_issue_mark(
+    *, actor, category: Category, industry: str, region: Region, title: str, standard_answer: str
+) -> CommonIssue:
     """Mark a group of common requests as a policy issue with a standard answer (快解快答)."""
     _check_supervises(actor, region)
     title, standard_answer = title.strip(), standard_answer.strip()
     if not title or not standard_answer:
         raise ValidationError(_("Give the policy issue a title and a standard answer."))
     issue, _created = CommonIssue.objects.update_or_create(
-        category=category, industry=industry, region=region,
-        defaults={"title": title[:100], "standard_answer": standard_answer[:5000], "marked_by": actor})
+        category=category,
+        industry=industry,
+        region=region,
+        defaults={"title": title[:100], "standard_answer": standard_answer[:5000], "marked_by": actor},
+    )
     return issue
 
 
@@ -239,13 +281,16 @@ def _changed_days(since: datetime, crossed: tuple[datetime, datetime]) -> set[da
     cards were issued or revoked since then."""
     lo, hi = crossed
     day = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
-    requests = (Request.objects.filter(updated_at__gte=since)
-                | Request.objects.filter(status__in=Status.values, assign_due_at__gte=lo, assign_due_at__lt=hi)
-                | Request.objects.filter(status__in=Status.values, answer_due_at__gte=lo, answer_due_at__lt=hi))
+    requests = (
+        Request.objects.filter(updated_at__gte=since)
+        | Request.objects.filter(status__in=Status.values, assign_due_at__gte=lo, assign_due_at__lt=hi)
+        | Request.objects.filter(status__in=Status.values, answer_due_at__gte=lo, answer_due_at__lt=hi)
+    )
     days = set(requests.order_by().annotate(day=day).values_list("day", flat=True).distinct())
     cards = Card.objects.filter(Q(issued_at__gte=since) | Q(revoked_at__gte=since)).values("request_id")
-    days |= set(Request.objects.filter(pk__in=cards).order_by().annotate(day=day)
-                .values_list("day", flat=True).distinct())
+    days |= set(
+        Request.objects.filter(pk__in=cards).order_by().annotate(day=day).values_list("day", flat=True).distinct()
+    )
     return days
 
 
@@ -263,24 +308,35 @@ def _runs(days: Iterable[date], longest: int) -> list[tuple[date, date]]:
 def _count_days(first: date, last: date, now: datetime) -> None:
     """Replace the daily rows of ``first``..``last`` with a fresh count of the requests submitted then:
     the full grain from the requests, the coarser grains summed from it."""
-    rows = (Request.objects.filter(submitted_at__gte=_day_start(first),
-                                   submitted_at__lt=_day_start(last + timedelta(days=1)))
-            .order_by()
-            .annotate(stat_day=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone()),
-                      stat_industry=F("enterprise__industry"))
-            .values("stat_day", "region_id", "category_id", "source", "stat_industry", "lead_department_id")
-            .annotate(**stored_expressions(now)))
+    rows = (
+        Request.objects.filter(
+            submitted_at__gte=_day_start(first), submitted_at__lt=_day_start(last + timedelta(days=1))
+        )
+        .order_by()
+        .annotate(
+            stat_day=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone()),
+            stat_industry=F("enterprise__industry"),
+        )
+        .values("stat_day", "region_id", "category_id", "source", "stat_industry", "lead_department_id")
+        .annotate(**stored_expressions(now))
+    )
     days = DailyStat.objects.filter(day__gte=first, day__lte=last)
     days.delete()
     stats = []
     for row in rows:
         row = unprefixed(row)
-        stats.append(DailyStat(grain=Grain.FULL, day=row.pop("stat_day"), industry=row.pop("stat_industry") or "",
-                               **row))
+        stats.append(
+            DailyStat(grain=Grain.FULL, day=row.pop("stat_day"), industry=row.pop("stat_industry") or "", **row)
+        )
     DailyStat.objects.bulk_create(stats, batch_size=2000)
     for grain in (Grain.FILTERS, Grain.DEPARTMENTS):
-        DailyStat.objects.bulk_create([DailyStat(grain=grain, **unprefixed(row)) for row in _summed(
-            days.filter(grain=Grain.FULL), ("day", *GRAIN_KEYS[grain]))], batch_size=2000)
+        DailyStat.objects.bulk_create(
+            [
+                DailyStat(grain=grain, **unprefixed(row))
+                for row in _summed(days.filter(grain=Grain.FULL), ("day", *GRAIN_KEYS[grain]))
+            ],
+            batch_size=2000,
+        )
 
 
 def _summed(rows: QuerySet, key: tuple[str, ...]) -> QuerySet:

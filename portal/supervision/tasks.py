@@ -21,14 +21,26 @@ def publish_monthly_rankings() -> int:
     return len(ranking_publish_month(month=previous_month(timezone.localdate())))
 
 
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=660, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=3)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=660,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
 def refresh_timings() -> int:
     return timings_refresh()
 
 
-@shared_task(acks_late=True, soft_time_limit=300, time_limit=330, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=3)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=300,
+    time_limit=330,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
 def refresh_stats() -> int | None:
     """Every minute: count again the submission days whose requests changed (the dashboard's aggregate).
     A run that finds another still going skips; the next one catches up."""

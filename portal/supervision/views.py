@@ -79,17 +79,32 @@ def _query(filters, **extra) -> str:
 
 
 FIGURE_ORDER = [
-    ("received", None), ("resolved", "resolution_rate"), ("dispatched_on_time", "on_time_dispatch_rate"),
-    ("answered_on_time", "on_time_answer_rate"), ("evaluated", "satisfaction"), ("reopened", "reopen_rate"),
-    ("open", None), ("overdue", None), ("yellow_cards", None), ("red_cards", None), ("not_evaluated", None),
-    ("withdrawn", None), ("dispatch_due", None), ("dispatched_late", None), ("answer_due", None),
-    ("answered_late", None), ("dispatch_timed", "dispatch_hours"),
+    ("received", None),
+    ("resolved", "resolution_rate"),
+    ("dispatched_on_time", "on_time_dispatch_rate"),
+    ("answered_on_time", "on_time_answer_rate"),
+    ("evaluated", "satisfaction"),
+    ("reopened", "reopen_rate"),
+    ("open", None),
+    ("overdue", None),
+    ("yellow_cards", None),
+    ("red_cards", None),
+    ("not_evaluated", None),
+    ("withdrawn", None),
+    ("dispatch_due", None),
+    ("dispatched_late", None),
+    ("answer_due", None),
+    ("answered_late", None),
+    ("dispatch_timed", "dispatch_hours"),
     ("answer_timed", "answer_hours"),
 ]
 DERIVED_LABELS = {
-    "resolution_rate": _("Resolution rate"), "on_time_dispatch_rate": _("On-time dispatch rate"),
-    "on_time_answer_rate": _("On-time answer rate"), "satisfaction": _("Satisfaction coefficient"),
-    "reopen_rate": _("Reopen rate"), "dispatch_hours": _("Working hours to dispatch (average)"),
+    "resolution_rate": _("Resolution rate"),
+    "on_time_dispatch_rate": _("On-time dispatch rate"),
+    "on_time_answer_rate": _("On-time answer rate"),
+    "satisfaction": _("Satisfaction coefficient"),
+    "reopen_rate": _("Reopen rate"),
+    "dispatch_hours": _("Working hours to dispatch (average)"),
     "answer_hours": _("Working hours to answer (average)"),
 }
 
@@ -107,16 +122,38 @@ def dashboard(request):
     query = _query(filters)
     cards = []
     for name, derived in FIGURE_ORDER:
-        cards.append({"name": name, "label": METRICS[name].label, "help": METRICS[name].help,
-                      "value": figures[name], "derived": derived, "derived_value": figures.get(derived),
-                      "derived_label": DERIVED_LABELS.get(derived, ""),
-                      "url": f"{reverse('supervision:drill')}?{query}&metric={name}"})
-    chart_data = {**charts, "labels": {"received": _("Received"), "resolved": _("Resolved")},
-                  "drill": f"{reverse('supervision:drill')}?{query}&metric=received"}
-    return render(request, "supervision/dashboard.html", {
-        "form": form, "filters": filters, "figures": figures, "cards": cards, "chart_data": chart_data,
-        "query": query, "scope": scope, "now": now, "as_of": stats.as_of if stats else None,
-    })
+        cards.append(
+            {
+                "name": name,
+                "label": METRICS[name].label,
+                "help": METRICS[name].help,
+                "value": figures[name],
+                "derived": derived,
+                "derived_value": figures.get(derived),
+                "derived_label": DERIVED_LABELS.get(derived, ""),
+                "url": f"{reverse('supervision:drill')}?{query}&metric={name}",
+            }
+        )
+    chart_data = {
+        **charts,
+        "labels": {"received": _("Received"), "resolved": _("Resolved")},
+        "drill": f"{reverse('supervision:drill')}?{query}&metric=received",
+    }
+    return render(
+        request,
+        "supervision/dashboard.html",
+        {
+            "form": form,
+            "filters": filters,
+            "figures": figures,
+            "cards": cards,
+            "chart_data": chart_data,
+            "query": query,
+            "scope": scope,
+            "now": now,
+            "as_of": stats.as_of if stats else None,
+        },
+    )
 
 
 @vary_on_headers("HX-Request")
@@ -126,17 +163,28 @@ def drill(request):
     scope, form, filters = _filtered(request)
     metric = request.GET.get("metric", "received")
     if metric not in METRICS:
-        messages.warning(request, _("Unknown figure “%(metric)s”; all received requests are listed.") % {
-            "metric": metric[:40]})
+        messages.warning(
+            request, _("Unknown figure “%(metric)s”; all received requests are listed.") % {"metric": metric[:40]}
+        )
         metric = "received"
     base = supervised_requests(request.user, filters, scope=scope)
     qs = drill_requests(base, metric, timezone.now())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = _query(filters, metric=metric)
     template = "supervision/drill.html#rows" if request.htmx else "supervision/drill.html"
-    return render(request, template, {"form": form, "filters": filters, "metric": METRICS[metric],
-                                      "metric_name": metric, "page": page, "query": query,
-                                      "dashboard_query": _query(filters)})
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "filters": filters,
+            "metric": METRICS[metric],
+            "metric_name": metric,
+            "page": page,
+            "query": query,
+            "dashboard_query": _query(filters),
+        },
+    )
 
 
 @supervisor_required
@@ -148,8 +196,7 @@ def accountability(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for req in page:
         req.late_hours = round(lateness(req, now).total_seconds() / 3600, 1)
-    return render(request, "supervision/accountability.html", {"form": form, "page": page,
-                                                               "query": _query(filters)})
+    return render(request, "supervision/accountability.html", {"form": form, "page": page, "query": _query(filters)})
 
 
 @supervisor_required
@@ -158,23 +205,26 @@ def return_visits(request):
     scope, form, filters = _filtered(request)
     qs = return_visit_requests(supervised_requests(request.user, filters, scope=scope))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "supervision/return_visits.html", {"form": form, "page": page,
-                                                              "query": _query(filters)})
+    return render(request, "supervision/return_visits.html", {"form": form, "page": page, "query": _query(filters)})
 
 
 @supervisor_required
 def return_visit(request, pk: int):
     scope = Scope.of(request.user)
-    req = get_object_or_404(supervised_requests(request.user, scope=scope).filter(return_visit_q())
-                            .select_related("enterprise", "region", "category"), pk=pk)
+    req = get_object_or_404(
+        supervised_requests(request.user, scope=scope)
+        .filter(return_visit_q())
+        .select_related("enterprise", "region", "category"),
+        pk=pk,
+    )
     form = ReturnVisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.return_visit_record(actor=request.user, req=req, outcome=form.cleaned_data["outcome"],
-                                     note=form.cleaned_data["note"])
+        services.return_visit_record(
+            actor=request.user, req=req, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
+        )
         messages.success(request, _("The return call is recorded."))
         return redirect("supervision:return_visit", pk=req.pk)
-    return render(request, "supervision/return_visit.html", {"req": req, "form": form,
-                                                             "visits": return_visits_of(req)})
+    return render(request, "supervision/return_visit.html", {"req": req, "form": form, "visits": return_visits_of(req)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,8 +236,11 @@ def return_visit(request, pk: int):
 def common(request):
     scope, form, filters = _filtered(request)
     groups = common_request_groups(request.user, filters, scope)
-    return render(request, "supervision/common.html", {"form": form, "groups": groups[:200],
-                                                       "query": _query(filters), "issue_form": CommonIssueForm()})
+    return render(
+        request,
+        "supervision/common.html",
+        {"form": form, "groups": groups[:200], "query": _query(filters), "issue_form": CommonIssueForm()},
+    )
 
 
 @supervisor_required
@@ -205,8 +258,9 @@ def common_mark(request):
         messages.error(request, _("Give the policy issue a title and a standard answer."))
         return redirect("supervision:common")
     try:
-        services.common_issue_mark(actor=request.user, category=category, industry=industry, region=region,
-                                   **form.cleaned_data)
+        services.common_issue_mark(
+            actor=request.user, category=category, industry=industry, region=region, **form.cleaned_data
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -237,16 +291,24 @@ def export(request, kind: str):
     if ledger is None:
         messages.error(request, _("Unknown list; nothing was exported."))
         return redirect("supervision:dashboard")
-    audit_record(action=AuditEvent.Action.EXPORT, actor=request.user, request=request, target=f"ledger {kind}",
-                 detail={"params": params, "rows": ledger.count, "background": ledger.count > SYNC_LIMIT})
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=request.user,
+        request=request,
+        target=f"ledger {kind}",
+        detail={"params": params, "rows": ledger.count, "background": ledger.count > SYNC_LIMIT},
+    )
     if ledger.count > SYNC_LIMIT:
         job = services.export_job_create(actor=request.user, kind=kind, params=params, total=ledger.count)
-        write_export.delay_on_commit(job.pk) if hasattr(write_export, "delay_on_commit") else write_export.delay(
-            job.pk)
+        write_export.delay_on_commit(job.pk) if hasattr(write_export, "delay_on_commit") else write_export.delay(job.pk)
         return redirect("supervision:export_job", pk=job.pk)
     name = f"{kind}-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(spooled_workbook(ledger), as_attachment=True, filename=name,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return FileResponse(
+        spooled_workbook(ledger),
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @vary_on_headers("HX-Request")
@@ -291,24 +353,36 @@ def ranking(request):
     kind = _kind_param(request.GET.get("kind"))
     snapshot = latest_published(month, kind)
     entries = snapshot.entries.select_related("region", "department") if snapshot else []
-    return render(request, "supervision/ranking.html", {
-        "snapshot": snapshot, "entries": entries, "month": month, "kind": kind, "kinds": UnitKind.choices,
-        "republish_form": RepublishForm() if _may_publish(request.user) else None,
-    })
+    return render(
+        request,
+        "supervision/ranking.html",
+        {
+            "snapshot": snapshot,
+            "entries": entries,
+            "month": month,
+            "kind": kind,
+            "kinds": UnitKind.choices,
+            "republish_form": RepublishForm() if _may_publish(request.user) else None,
+        },
+    )
 
 
 @require_GET
 def ranking_history(request):
     kind = _kind_param(request.GET.get("kind"))
-    snapshots = published_snapshots(kind).select_related("published_by").annotate(
-        units=Sum("entries__received"))
-    return render(request, "supervision/ranking_history.html", {"snapshots": snapshots, "kind": kind,
-                                                                "kinds": UnitKind.choices})
+    snapshots = published_snapshots(kind).select_related("published_by").annotate(units=Sum("entries__received"))
+    return render(
+        request, "supervision/ranking_history.html", {"snapshots": snapshots, "kind": kind, "kinds": UnitKind.choices}
+    )
 
 
 def _may_publish(user) -> bool:
-    return bool(user.is_authenticated and user.is_supervisor and Scope.of(user).roots
-                and any(r.level == Region.Level.CITY for r in Scope.of(user).roots))
+    return bool(
+        user.is_authenticated
+        and user.is_supervisor
+        and Scope.of(user).roots
+        and any(r.level == Region.Level.CITY for r in Scope.of(user).roots)
+    )
 
 
 @supervisor_required
@@ -320,8 +394,11 @@ def ranking_draft(request):
     scope = Scope.of(request.user)
     regions = Region.objects.filter(pk__in=list(scope.ids))
     rows = ranking_rows(kind, month, regions=regions)
-    return render(request, "supervision/ranking_draft.html", {"rows": rows, "month": month, "kind": kind,
-                                                              "kinds": UnitKind.choices})
+    return render(
+        request,
+        "supervision/ranking_draft.html",
+        {"rows": rows, "month": month, "kind": kind, "kinds": UnitKind.choices},
+    )
 
 
 @supervisor_required
@@ -338,9 +415,13 @@ def ranking_publish(request):
         messages.error(request, _("Say why the month is published again."))
     else:
         try:
-            snapshot = services.ranking_publish(month=month, kind=kind, actor=request.user,
-                                                reason=form.cleaned_data.get("reason", "") if form.is_valid()
-                                                else "", http_request=request)
+            snapshot = services.ranking_publish(
+                month=month,
+                kind=kind,
+                actor=request.user,
+                reason=form.cleaned_data.get("reason", "") if form.is_valid() else "",
+                http_request=request,
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -359,16 +440,23 @@ def _bigscreen_context(user, region: Region | None, scope: Scope) -> dict:
     today = timezone.localdate()
     filters = Filters(start=date(today.year, 1, 1), end=today, period=Period.YEAR, region=region)
     if user is None:
-        base = Request.objects.filter(region_id__in=list(scope.ids) or [0],
-                                      submitted_at__gte=filters.start_at, submitted_at__lt=filters.end_before)
+        base = Request.objects.filter(
+            region_id__in=list(scope.ids) or [0],
+            submitted_at__gte=filters.start_at,
+            submitted_at__lt=filters.end_before,
+        )
     else:
         base = supervised_requests(user, filters, scope=scope)
     now = timezone.now()
     stats = services.stats_refresh_if_stale(max_age=STATS_MAX_AGE, now=now)
     board = dashboard_for(base, filters, scope, now)
-    return {"figures": board.figures, "chart_data": board.charts, "updated": timezone.localtime(now),
-            "as_of": stats.as_of if stats else None,
-            "title_region": region or (scope.roots[0] if len(scope.roots) == 1 else None)}
+    return {
+        "figures": board.figures,
+        "chart_data": board.charts,
+        "updated": timezone.localtime(now),
+        "as_of": stats.as_of if stats else None,
+        "title_region": region or (scope.roots[0] if len(scope.roots) == 1 else None),
+    }
 
 
 @supervisor_required
@@ -414,8 +502,12 @@ def bigscreen_token_panel(request, token: str):
 def tokens(request):
     form = BigScreenTokenForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.token_create(actor=request.user, region=form.cleaned_data["region"],
-                              label=form.cleaned_data["label"], http_request=request)
+        services.token_create(
+            actor=request.user,
+            region=form.cleaned_data["region"],
+            label=form.cleaned_data["label"],
+            http_request=request,
+        )
         messages.success(request, _("The big-screen link is created."))
         return redirect("supervision:tokens")
     return render(request, "supervision/tokens.html", {"form": form, "tokens": tokens_of(request.user)})
@@ -427,6 +519,3 @@ def token_revoke(request, pk: int):
     services.token_revoke(actor=request.user, token_id=pk, http_request=request)
     messages.success(request, _("The link no longer works."))
     return redirect("supervision:tokens")
-
-
-

@@ -64,8 +64,9 @@ def objects(alice, bob, acme, commerce_bureau):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_it_answers_each_role_as_listed(client, request, objects, alice, bob, carol, dave, dora, dan, admin_user,
-                                        name, role):
+def test_it_answers_each_role_as_listed(
+    client, request, objects, alice, bob, carol, dave, dora, dan, admin_user, name, role
+):
     method, obj, expected = MATRIX[name]
     url = reverse(name, args=[objects[obj]] if obj else [])
     if role != "anonymous":

@@ -21,8 +21,12 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR("last sweep: never (is Celery beat running?)"))
         else:
             style = self.style.SUCCESS if last["minutes_ago"] <= 15 else self.style.WARNING
-            self.stdout.write(style(f"last sweep: {last['started_at']} ({last['minutes_ago']} min ago), "
-                                    f"sent {last['counts']}, late {last['late']}, errors {last['errors']}"))
+            self.stdout.write(
+                style(
+                    f"last sweep: {last['started_at']} ({last['minutes_ago']} min ago), "
+                    f"sent {last['counts']}, late {last['late']}, errors {last['errors']}"
+                )
+            )
         self.stdout.write("due but not sent:")
         for kind, n in status["due_unsent"].items():
             self.stdout.write(f"  {kind:<15} {n}")
@@ -32,5 +36,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  pending > 10 min {status['deliveries_waiting_over_10_min']}")
         self.stdout.write(f"  stuck sending    {status['deliveries_stuck_sending']}")
         for failure in status["recent_failures"]:
-            self.stdout.write(self.style.WARNING(
-                f"  failed #{failure['pk']} {failure['channel']} x{failure['attempts']}: {failure['last_error']}"))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  failed #{failure['pk']} {failure['channel']} x{failure['attempts']}: {failure['last_error']}"
+                )
+            )

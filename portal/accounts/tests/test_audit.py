@@ -19,9 +19,16 @@ def admin_client(client, admin_user):
 
 def user_form(user, **changes) -> dict:
     data = {
-        "username": user.username, "real_name": user.real_name, "phone": user.phone or "", "email": user.email,
-        "language": user.language, "is_active": "on" if user.is_active else "",
-        "last_login_0": "", "last_login_1": "", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+        "username": user.username,
+        "real_name": user.real_name,
+        "phone": user.phone or "",
+        "email": user.email,
+        "language": user.language,
+        "is_active": "on" if user.is_active else "",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
     }
     for flag in ("is_enterprise_user", "is_commissioner", "is_handler", "is_supervisor", "is_staff", "is_superuser"):
         if getattr(user, flag):
@@ -37,8 +44,7 @@ def user_form(user, **changes) -> dict:
 
 
 def test_it_records_a_login_with_the_ip(client, bob):
-    response = client.post("/accounts/login/", {"username": "bob", "password": PASSWORD},
-                           REMOTE_ADDR="10.20.30.40")
+    response = client.post("/accounts/login/", {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="10.20.30.40")
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="login")
     assert (event.actor, event.username, event.ip_address) == (bob, "bob", "10.20.30.40")
@@ -57,9 +63,11 @@ def test_it_records_a_logout(client, bob):
 
 
 def test_it_records_a_role_change_made_in_the_admin(admin_client, admin_user, carol):
-    response = admin_client.post(f"/admin/accounts/user/{carol.pk}/change/",
-                                 user_form(carol, is_supervisor=True, is_staff=True, notify_channels="[]"),
-                                 REMOTE_ADDR="10.1.1.1")
+    response = admin_client.post(
+        f"/admin/accounts/user/{carol.pk}/change/",
+        user_form(carol, is_supervisor=True, is_staff=True, notify_channels="[]"),
+        REMOTE_ADDR="10.1.1.1",
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     carol.refresh_from_db()
     assert carol.is_supervisor and carol.is_staff
@@ -71,8 +79,9 @@ def test_it_records_a_role_change_made_in_the_admin(admin_client, admin_user, ca
 
 
 def test_it_does_not_record_a_role_change_for_other_edits(admin_client, carol):
-    response = admin_client.post(f"/admin/accounts/user/{carol.pk}/change/",
-                                 user_form(carol, real_name="卡罗尔·新", notify_channels="[]"))
+    response = admin_client.post(
+        f"/admin/accounts/user/{carol.pk}/change/", user_form(carol, real_name="卡罗尔·新", notify_channels="[]")
+    )
     assert response.status_code == 302
     assert not AuditEvent.objects.filter(action="role_change").exists()
 

@@ -66,4 +66,3 @@ def test_it_forbids_the_import_to_staff_without_enterprise_permissions(client, c
     client.force_login(carol)
     assert client.get(IMPORT_URL).status_code == 403
     assert client.get("/admin/").status_code == 200
-

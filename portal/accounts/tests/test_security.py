@@ -81,13 +81,16 @@ def test_it_logs_out_after_31_idle_minutes(client, bob, start):
         assert response["Location"].startswith(LOGIN_URL)
 
 
-@pytest.mark.parametrize("password", [
-    "Ab#1",             # too short
-    "8264917305",       # digits only
-    "qwertzuiopasd",    # lower-case letters only
-    "password123",      # common, two classes
-    "Bobsmith#2026",    # too close to the username
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Ab#1",  # too short
+        "8264917305",  # digits only
+        "qwertzuiopasd",  # lower-case letters only
+        "password123",  # common, two classes
+        "Bobsmith#2026",  # too close to the username
+    ],
+)
 def test_it_rejects_weak_passwords(password, db):
     from portal.accounts.models import User
 
@@ -108,22 +111,28 @@ def test_it_requires_three_character_classes(db):
     assert "password_too_simple" in [e.code for e in caught.value.error_list]
 
 
-@pytest.mark.parametrize(("phone", "masked"), [
-    ("13912345678", "139****5678"),
-    ("", ""),
-    (None, ""),
-    ("12345", "*****"),
-])
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13912345678", "139****5678"),
+        ("", ""),
+        (None, ""),
+        ("12345", "*****"),
+    ],
+)
 def test_it_masks_phone_numbers(phone, masked):
     assert mask_phone(phone) == masked
 
 
-@pytest.mark.parametrize(("number", "masked"), [
-    ("370702199001011234", "3707**********1234"),
-    ("12345678", "********"),
-    ("", ""),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("number", "masked"),
+    [
+        ("370702199001011234", "3707**********1234"),
+        ("12345678", "********"),
+        ("", ""),
+        (None, ""),
+    ],
+)
 def test_it_masks_id_numbers(number, masked):
     assert mask_id_number(number) == masked
 

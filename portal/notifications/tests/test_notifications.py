@@ -75,8 +75,10 @@ def test_quiet_hours_defer_external_but_never_in_app(alice_with_channels, django
 
 
 def test_urgent_messages_go_out_in_quiet_hours(alice_with_channels, django_capture_on_commit_callbacks):
-    with time_machine.travel(datetime(2025, 10, 10, 3, tzinfo=SHANGHAI), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(datetime(2025, 10, 10, 3, tzinfo=SHANGHAI), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         notify(users=[alice_with_channels], kind="test", title="紧急", urgent=True)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
 
@@ -88,9 +90,12 @@ def test_quiet_until():
 
 
 def test_a_failing_channel_does_not_stop_email_and_is_retried_then_failed(
-        alice_with_channels, settings, django_capture_on_commit_callbacks):
-    settings.NOTIFICATION_CHANNEL_BACKENDS = {**settings.NOTIFICATION_CHANNEL_BACKENDS,
-                                              "sms": f"{__name__}.FailingChannel"}
+    alice_with_channels, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_CHANNEL_BACKENDS = {
+        **settings.NOTIFICATION_CHANNEL_BACKENDS,
+        "sms": f"{__name__}.FailingChannel",
+    }
     with time_machine.travel(noon(), tick=False), django_capture_on_commit_callbacks(execute=True):
         notify(users=[alice_with_channels], kind="test", title="答复")
     email, sms = Delivery.objects.get(channel="email"), Delivery.objects.get(channel="sms")
@@ -129,10 +134,17 @@ def test_the_delivery_sweep_recovers_stuck_and_lost_deliveries(alice_with_channe
 def test_a_submission_commits_when_the_broker_is_down(alice, acme, bob, django_capture_on_commit_callbacks):
     bob.email = "bob@gov.example"
     bob.save()
-    with mock.patch("portal.notifications.tasks.deliver_batch.delay", side_effect=OperationalError("refused")), \
-            django_capture_on_commit_callbacks(execute=True):
-        req = services.request_submit(actor=alice, enterprise=acme, category=Category.objects.get(code="finance"),
-                                      title="停电", description="厂区停电。")
+    with (
+        mock.patch("portal.notifications.tasks.deliver_batch.delay", side_effect=OperationalError("refused")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        req = services.request_submit(
+            actor=alice,
+            enterprise=acme,
+            category=Category.objects.get(code="finance"),
+            title="停电",
+            description="厂区停电。",
+        )
     assert Request.objects.filter(pk=req.pk).exists()
     delivery = Delivery.objects.get(notification__user=bob)
     assert delivery.status == "pending"
@@ -176,8 +188,10 @@ def test_the_status_page_is_for_staff(client, alice, admin_user):
     client.force_login(alice)
     assert client.get("/notifications/status/").status_code == 302
     client.force_login(admin_user)
-    assert "Last reminder sweep" in client.get("/notifications/status/", HTTP_ACCEPT_LANGUAGE="en").content.decode() \
+    assert (
+        "Last reminder sweep" in client.get("/notifications/status/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
         or client.get("/notifications/status/").status_code == 200
+    )
 
 
 def test_submitting_through_the_web_with_redis_unreachable_is_quick_and_loses_nothing(client, alice, acme, bob):
@@ -194,9 +208,15 @@ def test_submitting_through_the_web_with_redis_unreachable_is_quick_and_loses_no
     celery_app.pool.force_close_all()
     started = time.monotonic()
     try:
-        response = client.post("/requests/new/", {
-            "enterprise": acme.pk, "category": Category.objects.get(code="finance").pk, "title": "临时用电",
-            "description": "新厂房需要临时用电。"})
+        response = client.post(
+            "/requests/new/",
+            {
+                "enterprise": acme.pk,
+                "category": Category.objects.get(code="finance").pk,
+                "title": "临时用电",
+                "description": "新厂房需要临时用电。",
+            },
+        )
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.broker_url = old
         celery_app.pool.force_close_all()

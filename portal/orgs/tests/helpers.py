@@ -18,6 +18,16 @@ def xlsx_bytes(rows, headers=HEADERS) -> bytes:
     return buffer.getvalue()
 
 
-def row(name, code, region="370705", industry="制造业", size="小型", primary="", backup="", address="奎文区",
-        contact="张三", phone="13800000000"):
+def row(
+    name,
+    code,
+    region="370705",
+    industry="制造业",
+    size="小型",
+    primary="",
+    backup="",
+    address="奎文区",
+    contact="张三",
+    phone="13800000000",
+):
     return [name, code, region, industry, size, address, contact, phone, primary, backup]

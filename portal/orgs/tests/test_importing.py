@@ -25,10 +25,12 @@ def people(bob, bert, carl, alice):
 
 
 def good_file():
-    return xlsx_bytes([
-        row("潍坊一号机械有限公司", CODE_1, "370705", "制造业", "小型", primary="bob", backup="13900000003"),
-        row("坊子二号食品有限公司", CODE_2, "370704", "trade", "Medium", primary="carl"),
-    ])
+    return xlsx_bytes(
+        [
+            row("潍坊一号机械有限公司", CODE_1, "370705", "制造业", "小型", primary="bob", backup="13900000003"),
+            row("坊子二号食品有限公司", CODE_2, "370704", "trade", "Medium", primary="carl"),
+        ]
+    )
 
 
 def counts():
@@ -50,24 +52,30 @@ def test_it_parses_a_good_file_without_writing(people, kuiwen, fangzi):
     assert (first.region, first.industry, first.size) == (kuiwen, Industry.MANUFACTURING, EnterpriseSize.SMALL)
     assert (first.primary, first.backup) == (people["bob"], people["bert"])
     assert (second.industry, second.size, second.primary, second.backup) == (
-        Industry.TRADE, EnterpriseSize.MEDIUM, people["carl"], None)
+        Industry.TRADE,
+        EnterpriseSize.MEDIUM,
+        people["carl"],
+        None,
+    )
     assert counts() == before
 
 
 def test_it_reports_every_bad_row_with_its_number_and_reason(people, kuiwen, fangzi):
     wrong_check = CODE_3[:17] + ("0" if CODE_3[-1] != "0" else "1")
-    data = xlsx_bytes([
-        row("好企业", CODE_1, primary="bob"),
-        row("校验位错误", wrong_check),
-        row("区划不存在", CODE_2, region="999999"),
-        row("行业不认识", make_credit_code(4), industry="航天"),
-        row("规模不认识", make_credit_code(5), size="巨型"),
-        row("专员不存在", make_credit_code(6), primary="nobody"),
-        row("不是专员", make_credit_code(7), primary="alice"),
-        row("重复代码", CODE_1, primary="bob"),
-        row("", make_credit_code(8)),
-        row("同一人", make_credit_code(9), primary="bob", backup="bob"),
-    ])
+    data = xlsx_bytes(
+        [
+            row("好企业", CODE_1, primary="bob"),
+            row("校验位错误", wrong_check),
+            row("区划不存在", CODE_2, region="999999"),
+            row("行业不认识", make_credit_code(4), industry="航天"),
+            row("规模不认识", make_credit_code(5), size="巨型"),
+            row("专员不存在", make_credit_code(6), primary="nobody"),
+            row("不是专员", make_credit_code(7), primary="alice"),
+            row("重复代码", CODE_1, primary="bob"),
+            row("", make_credit_code(8)),
+            row("同一人", make_credit_code(9), primary="bob", backup="bob"),
+        ]
+    )
     preview = importing.parse_workbook(data)
     assert not preview.is_valid
     reasons = {error.row_number: " ".join(error.reasons) for error in preview.errors}
@@ -128,13 +136,16 @@ def test_it_caps_the_number_of_rows(kuiwen, monkeypatch):
 
 
 def test_it_imports_and_pairs_and_audits(people, kuiwen, fangzi, admin_user):
-    summary = importing.import_apply(preview=importing.parse_workbook(good_file()), actor=admin_user,
-                                     file_name="a.xlsx")
+    summary = importing.import_apply(
+        preview=importing.parse_workbook(good_file()), actor=admin_user, file_name="a.xlsx"
+    )
     assert (summary.created, summary.updated, summary.pairings_created) == (2, 0, 3)
     one = Enterprise.objects.get(credit_code=CODE_1)
     assert one.region == kuiwen and one.industry == Industry.MANUFACTURING
     assert {(p.role, p.commissioner.username) for p in Pairing.objects.active().filter(enterprise=one)} == {
-        ("A", "bob"), ("B", "bert")}
+        ("A", "bob"),
+        ("B", "bert"),
+    }
     assert AuditEvent.objects.filter(action="import", actor=admin_user).count() == 1
     assert AuditEvent.objects.filter(action="pairing_change", actor=admin_user).count() == 3
 
@@ -208,11 +219,13 @@ def test_it_imports_a_good_file_through_the_admin_in_two_steps(admin_client, peo
 
 
 def test_it_lists_bad_rows_in_the_admin_and_changes_nothing(admin_client, people, kuiwen, acme):
-    data = xlsx_bytes([
-        row("新名称", acme.credit_code, primary="bert"),
-        row("坏企业", "91370705MA3C8X2Y3Z"),
-        row("专员不存在", CODE_2, primary="ghost"),
-    ])
+    data = xlsx_bytes(
+        [
+            row("新名称", acme.credit_code, primary="bert"),
+            row("坏企业", "91370705MA3C8X2Y3Z"),
+            row("专员不存在", CODE_2, primary="ghost"),
+        ]
+    )
     before = counts()
     response = admin_client.post(IMPORT_URL, {"step": "upload", "file": _named(data, "bad.xlsx")})
     assert response.status_code == 200

@@ -46,8 +46,7 @@ def month(db, alice, bob, chris, dave, dora, dan, carl, fangzi, globex, housing_
     f.member(gina, globex)
 
     def submit(user, enterprise, title):
-        return s.request_submit(actor=user, enterprise=enterprise, category=category, title=title,
-                                description="说明")
+        return s.request_submit(actor=user, enterprise=enterprise, category=category, title=title, description="说明")
 
     with time_machine.travel(T0, tick=False):
         r = {i: submit(alice, alice.enterprise_memberships.first().enterprise, f"诉求{i}") for i in range(1, 7)}
@@ -68,8 +67,9 @@ def month(db, alice, bob, chris, dave, dora, dan, carl, fangzi, globex, housing_
         s.request_evaluate(req_id=r[7].pk, actor=gina, verdict="satisfied")
     s.request_close_unevaluated(req_id=r[4].pk, now=LATER)
     Card.objects.create(request=r[5], unit=housing_bureau, region=kuiwen, kind="yellow", issued_at=LATER)
-    Card.objects.create(request=r[5], unit=housing_bureau, region=kuiwen, kind="red", round=0, issued_at=LATER,
-                        revoked_at=LATER)
+    Card.objects.create(
+        request=r[5], unit=housing_bureau, region=kuiwen, kind="red", round=0, issued_at=LATER, revoked_at=LATER
+    )
     Card.objects.create(request=r[2], unit=housing_bureau, region=kuiwen, kind="red", issued_at=LATER)
     return SimpleNamespace(r=r, category=category, fz_bureau=fz_bureau, fred=fred, gina=gina)
 

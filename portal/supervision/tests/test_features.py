@@ -37,8 +37,9 @@ def test_the_return_visit_ledger_keeps_phones_for_the_call(month, client, dave, 
     assert len(rows) > 1 and all("****" not in row[4] for row in rows[1:])
 
 
-def test_a_large_export_runs_in_the_background_for_its_creator_only(month, client, dave, dora, monkeypatch,
-                                                                   at_later, django_capture_on_commit_callbacks):
+def test_a_large_export_runs_in_the_background_for_its_creator_only(
+    month, client, dave, dora, monkeypatch, at_later, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(exports, "SYNC_LIMIT", 2)
     from portal.supervision import views
 
@@ -106,8 +107,9 @@ def test_drafts_show_dora_only_her_units(month, client, dora, at_later):
     for kind in ("region", "department", "commissioner_unit"):
         rows = client.get(reverse("supervision:ranking_draft"), {"month": "2025-03", "kind": kind}).context["rows"]
         assert all("坊子" not in row["unit_name"] for row in rows)
-    assert [r["unit_name"] for r in client.get(reverse("supervision:ranking_draft"),
-                                               {"month": "2025-03"}).context["rows"]] == ["奎文区"]
+    assert [
+        r["unit_name"] for r in client.get(reverse("supervision:ranking_draft"), {"month": "2025-03"}).context["rows"]
+    ] == ["奎文区"]
 
 
 def test_the_score_weighs_rates_and_subtracts_cards(month):
@@ -135,9 +137,16 @@ def test_a_group_becomes_a_policy_issue_that_commissioners_read(month, client, d
     groups = client.get(reverse("supervision:common"), MARCH).context["groups"]
     group = groups[0]
     assert group["region"] == kuiwen and group["count"] == 5
-    client.post(reverse("supervision:common_mark"), {
-        "category": group["category"].pk, "industry": group["industry"], "region": kuiwen.pk,
-        "title": "租金补贴", "standard_answer": "按市政策申报。"})
+    client.post(
+        reverse("supervision:common_mark"),
+        {
+            "category": group["category"].pk,
+            "industry": group["industry"],
+            "region": kuiwen.pk,
+            "title": "租金补贴",
+            "standard_answer": "按市政策申报。",
+        },
+    )
     assert CommonIssue.objects.get().title == "租金补贴"
     client.force_login(bob)
     assert "按市政策申报" in client.get(reverse("supervision:standard_answers")).content.decode()

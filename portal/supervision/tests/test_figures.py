@@ -9,14 +9,37 @@ from portal.supervision.services import stats_refresh, timings_refresh
 from .conftest import LATER, MARCH
 
 EXPECTED_CITY = {
-    "received": 6, "resolved": 4, "withdrawn": 1, "evaluated": 4, "not_evaluated": 1, "reopened": 1, "open": 1,
-    "overdue": 1, "yellow_cards": 1, "red_cards": 1, "dispatch_due": 6, "dispatched_on_time": 5,
-    "dispatched_late": 1, "answer_due": 6, "answered_on_time": 5, "answered_late": 1,
-    "dispatch_timed": 5, "answer_timed": 5,
+    "received": 6,
+    "resolved": 4,
+    "withdrawn": 1,
+    "evaluated": 4,
+    "not_evaluated": 1,
+    "reopened": 1,
+    "open": 1,
+    "overdue": 1,
+    "yellow_cards": 1,
+    "red_cards": 1,
+    "dispatch_due": 6,
+    "dispatched_on_time": 5,
+    "dispatched_late": 1,
+    "answer_due": 6,
+    "answered_on_time": 5,
+    "answered_late": 1,
+    "dispatch_timed": 5,
+    "answer_timed": 5,
 }
-EXPECTED_KUIWEN = {**EXPECTED_CITY, "received": 5, "resolved": 3, "evaluated": 3, "dispatch_due": 5,
-                   "dispatched_on_time": 4, "answer_due": 5, "answered_on_time": 4, "dispatch_timed": 4,
-                   "answer_timed": 4}
+EXPECTED_KUIWEN = {
+    **EXPECTED_CITY,
+    "received": 5,
+    "resolved": 3,
+    "evaluated": 3,
+    "dispatch_due": 5,
+    "dispatched_on_time": 4,
+    "answer_due": 5,
+    "answered_on_time": 4,
+    "dispatch_timed": 4,
+    "answer_timed": 4,
+}
 
 
 def figures_for(user, params=MARCH):
@@ -94,13 +117,16 @@ def test_it_pins_the_dashboard_queries(month, client, dave, at_later, params, dj
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"period": "custom", "from": "2025-13-45", "to": "2025-03-31"}, "YYYY-MM-DD"),
-    ({"period": "custom", "from": "2025-03-31", "to": "2025-03-01"}, "YYYY-MM-DD"),
-    ({"period": "decade"}, "default"),
-    ({"region": "99999"}, "default"),
-    ({"region": "abc", "department": "x", "category": "-1", "industry": "mining", "source": "fax"}, "default"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"period": "custom", "from": "2025-13-45", "to": "2025-03-31"}, "YYYY-MM-DD"),
+        ({"period": "custom", "from": "2025-03-31", "to": "2025-03-01"}, "YYYY-MM-DD"),
+        ({"period": "decade"}, "default"),
+        ({"region": "99999"}, "default"),
+        ({"region": "abc", "department": "x", "category": "-1", "industry": "mining", "source": "fax"}, "default"),
+    ],
+)
 def test_it_survives_bad_filters_with_a_message(month, client, dave, params, message):
     client.force_login(dave)
     response = client.get(reverse("supervision:dashboard"), params)

@@ -67,8 +67,13 @@ def test_it_counts_a_revoked_card_and_new_working_hours(month, dave):
 def test_it_counts_a_deadline_passing_without_any_change(month, dave, alice):
     submitted = LATER + timedelta(days=3)  # Thursday 20 March
     with time_machine.travel(submitted, tick=False):
-        req = s.request_submit(actor=alice, enterprise=alice.enterprise_memberships.first().enterprise,
-                               category=month.category, title="新诉求", description="说明")
+        req = s.request_submit(
+            actor=alice,
+            enterprise=alice.enterprise_memberships.first().enterprise,
+            category=month.category,
+            title="新诉求",
+            description="说明",
+        )
     stats_refresh(now=submitted + timedelta(minutes=1))
     fresh = assert_figures_equal_lists(dave, submitted + timedelta(minutes=1))
     later = req.answer_due_at + timedelta(hours=1)
@@ -79,10 +84,14 @@ def test_it_counts_a_deadline_passing_without_any_change(month, dave, alice):
     assert figures["overdue"] == fresh["overdue"] + 1
 
 
-@pytest.mark.parametrize("params", [
-    MARCH, {"period": "custom", "from": "2025-01-01", "to": "2025-12-31"},
-    {"period": "custom", "from": "2025-02-15", "to": "2025-06-10"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        MARCH,
+        {"period": "custom", "from": "2025-01-01", "to": "2025-12-31"},
+        {"period": "custom", "from": "2025-02-15", "to": "2025-06-10"},
+    ],
+)
 @pytest.mark.parametrize("who", ["dave", "dora"])
 def test_days_and_whole_months_add_up_to_the_lists(month, request, who, params, housing_bureau):
     timings_refresh()

@@ -20,8 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool = False, **options):
         days = int(getattr(settings, "AUDIT_RETENTION_DAYS", MINIMUM_RETENTION_DAYS))
         if days < MINIMUM_RETENTION_DAYS:
-            raise CommandError(f"AUDIT_RETENTION_DAYS is {days}; audit events must be kept at least "
-                               f"{MINIMUM_RETENTION_DAYS} days.")
+            raise CommandError(
+                f"AUDIT_RETENTION_DAYS is {days}; audit events must be kept at least {MINIMUM_RETENTION_DAYS} days."
+            )
         cutoff = timezone.now() - timedelta(days=days)
         expired = AuditEvent.objects.filter(created_at__lt=cutoff)
         if dry_run:

@@ -15,8 +15,11 @@ class Command(BaseCommand):
     help = "Recount the stored working hours and the aggregate tables behind the dashboard."
 
     def add_arguments(self, parser):
-        parser.add_argument("--changed-only", action="store_true",
-                            help="Only requests whose stamps changed, and only the days with changes.")
+        parser.add_argument(
+            "--changed-only",
+            action="store_true",
+            help="Only requests whose stamps changed, and only the days with changes.",
+        )
 
     def handle(self, *args, changed_only, **options):
         started = time.monotonic()
