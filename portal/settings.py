@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.accounts.idle.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.accounts.middleware.ContentSecurityPolicyMiddleware",
@@ -127,14 +128,18 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout: 5 failed logins lock the username+IP pair for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lock the account, whatever it was typed as (username or phone) and from wherever.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "portal.accounts.backends.account_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 
-# Session: idle timeout of 30 minutes, refreshed on every request.
-SESSION_COOKIE_AGE = 30 * 60
+# Session: logged out after 30 minutes without activity (portal.accounts.idle; background polling
+# does not count). The cookie lives a little longer so the middleware can say why the user was logged out.
+SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

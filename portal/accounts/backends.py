@@ -17,3 +17,17 @@ class PhoneOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def account_username(request, credentials: dict) -> str:
+    """The account a login attempt is about, so lockout counts failures per account whether the person
+    typed the username or the phone number."""
+    typed = (credentials or {}).get("username") or ""
+    User = get_user_model()
+    username = (
+        User.objects.filter(Q(username=typed) | Q(phone=typed))
+        .order_by("pk")
+        .values_list("username", flat=True)
+        .first()
+    )
+    return username or typed

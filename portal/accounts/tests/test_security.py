@@ -44,6 +44,20 @@ def test_it_locks_logins_by_phone_number_too(client, bob):
     assert login(client, "13900000002", PASSWORD).status_code == 429
 
 
+def test_it_locks_the_account_whether_typed_as_username_or_phone(client, bob):
+    for attempt in range(5):
+        login(client, "bob" if attempt % 2 else "13900000002", "wrong-password")
+    assert login(client, "13900000002", PASSWORD).status_code == 429
+    assert login(client, "bob", PASSWORD).status_code == 429
+
+
+def test_it_locks_the_account_from_every_address(client, bob):
+    for _ in range(5):
+        client.post(LOGIN_URL, {"username": "bob", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
+    response = client.post(LOGIN_URL, {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 429
+
+
 def test_it_does_not_lock_after_four_failures(client, bob):
     for _ in range(4):
         login(client, "bob", "wrong-password")
@@ -79,6 +93,19 @@ def test_it_logs_out_after_31_idle_minutes(client, bob, start):
         response = client.get("/accounts/profile/")
         assert response.status_code == 302
         assert response["Location"].startswith(LOGIN_URL)
+
+
+def test_it_logs_out_an_open_tab_whose_only_traffic_is_background_polling(client, bob, start):
+    with time_machine.travel(start, tick=False) as traveller:
+        client.force_login(bob)
+        assert client.get("/accounts/profile/").status_code == 200
+        for _ in range(40):  # the bell polls every 30 s for 20 minutes, then 11 more minutes pass
+            traveller.shift(timedelta(seconds=30))
+            assert client.get("/notifications/bell/", HTTP_HX_REQUEST="true", HTTP_X_PORTAL_POLL="1").status_code == 200
+        traveller.shift(timedelta(minutes=11))
+        response = client.get("/notifications/bell/", HTTP_HX_REQUEST="true", HTTP_X_PORTAL_POLL="1")
+        assert response.status_code == 302 and response["HX-Redirect"].startswith(LOGIN_URL)
+        assert client.get("/accounts/profile/").status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -138,6 +165,6 @@ def test_it_masks_id_numbers(number, masked):
 
 
 def test_it_sets_the_security_settings(settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_IDLE_TIMEOUT == 30 * 60 and settings.SESSION_COOKIE_AGE >= settings.SESSION_IDLE_TIMEOUT
     assert settings.AXES_FAILURE_LIMIT == 5 and settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
     assert settings.AUDIT_RETENTION_DAYS >= 180
