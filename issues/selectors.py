@@ -1,6 +1,7 @@
 """Read queries for requests: what a user may see, the policy that applies, the working calendar."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -72,14 +73,22 @@ def work_calendar() -> WorkCalendar:
 
 def calendar_missing_years(today) -> list[int]:
     """Years the portal is about to count deadlines in with no holiday data: this year and, from
-    November, the next one — unless administrators have entered overrides for that year."""
+    November, the next one — unless administrators have entered that year's holidays.
+
+    A year counts as entered once overrides exist for both New Year's Day and National Day (the two
+    fixed-date statutory holidays): a single stray override does not silence the warning while Spring
+    Festival and the rest are still counted Monday to Friday."""
     calendar = WorkCalendar()
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     missing = [year for year in years if not calendar.covers(year)]
     if not missing:
         return []
-    entered = {d.year for d in HolidayOverride.objects.filter(date__year__in=missing).dates("date", "year")}
-    return [year for year in missing if year not in entered]
+    marks = set(
+        HolidayOverride.objects.filter(date__year__in=missing, date__month__in=(1, 10), date__day=1).values_list(
+            "date", flat=True
+        )
+    )
+    return [year for year in missing if not {date(year, 1, 1), date(year, 10, 1)} <= marks]
 
 
 def _visibility(user) -> Q:

@@ -104,6 +104,8 @@ def test_it_lists_next_year_as_missing_from_november_until_overrides_exist(db):
     assert calendar_missing_years(date(2026, 11, 25)) == [2027]
     assert calendar_missing_years(date(2027, 3, 1)) == [2027]
     HolidayOverride.objects.create(date=date(2027, 1, 1), is_working_day=False, note="元旦")
+    assert calendar_missing_years(date(2026, 11, 25)) == [2027]  # one holiday entered is not the year's calendar
+    HolidayOverride.objects.create(date=date(2027, 10, 1), is_working_day=False, note="国庆节")
     assert calendar_missing_years(date(2026, 11, 25)) == []
     assert calendar_missing_years(date(2027, 11, 25)) == [2028]
 

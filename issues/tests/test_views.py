@@ -517,6 +517,7 @@ def test_it_shows_the_calendar_banner_to_administrators_only(client, admin_user,
     monkeypatch.setattr("issues.context_processors.calendar_missing_years", lambda today: [2099])
     client.force_login(admin_user)
     assert "2099" in client.get(reverse("accounts:profile")).content.decode()
+    assert "2099" in client.get("/admin/").content.decode()  # where administrators actually work
     client.force_login(alice)
     assert "2099" not in client.get(url("my_requests")).content.decode()
 
