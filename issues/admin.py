@@ -212,8 +212,16 @@ class RequestAdmin(admin.ModelAdmin):
             return found | queryset.filter(pk=int(search_term.strip())), duplicates
         return super().get_search_results(request, queryset, search_term)
 
-    def has_add_permission(self, request):
-        # A request is filed through the portal so its 133 deadlines are computed by the clock.
+    # A request is filed through the portal so its 133 deadlines come from the clock, and changes only
+    # through the services, which lock it, check the state and write its timeline; deleting one would
+    # take its immutable events with it. The admin shows, never edits.
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
