@@ -523,7 +523,11 @@ class ReminderKind(models.TextChoices):
 
 
 class Reminder(models.Model):
-    """Exactly-once record of a reminder stage for a request in one round."""
+    """Exactly-once record of a reminder stage for a request in one round, about one deadline.
+
+    ``due_at`` is the moment the stage fell due, computed from the deadline the reminder was about;
+    an extension or a 待补充 pause moves the deadline and so the moment, and the stage is due again
+    once for the new deadline (the same deadline is never reminded twice)."""
 
     request = models.ForeignKey(Request, verbose_name=_("request"), on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
@@ -536,7 +540,9 @@ class Reminder(models.Model):
     class Meta:
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
-        constraints = [models.UniqueConstraint(fields=["request", "kind", "round"], name="reminder_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind", "round", "due_at"], name="reminder_once"),
+        ]
         indexes = [models.Index(fields=["sent_at"], name="reminder_unsent")]
 
     def __str__(self) -> str:

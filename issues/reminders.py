@@ -16,9 +16,13 @@ evaluate       ``evaluate_remind_at``      enterprise users asked to evaluate th
 
 Exactly once: a short transaction locks a handful of requests (``LOCK_SIZE``, in primary-key order),
 re-checks each under its lock (a request that moved on is not reminded) and that no ``Reminder`` row
-exists for (request, kind, round); only then it writes the Reminder, the card and the notifications
-(``dedupe_key=reminder:<pk>``). If a batch fails, its requests are retried one per transaction.
-The round is the request's ``reopen_count``, so a reopened request gets fresh answer reminders.
+exists for (request, kind, round, due_at); only then it writes the Reminder, the card and the
+notifications (``dedupe_key=reminder:<pk>``). If a batch fails, its requests are retried one per
+transaction. The round is the request's ``reopen_count``, so a reopened request gets fresh answer
+reminders. ``due_at`` is the stage's moment, computed from the deadline it is about: an approved
+extension or the end of a 待补充 pause moves the deadline and the moment, so the stage falls due once
+more for the new deadline, while the same deadline is never reminded twice. Cards stay one per
+(request, kind, round): a deadline missed again after it moved re-sends the message, not the card.
 A re-run, a second beat or a restarted worker finds the row and does nothing; a sweep
 after an outage finds every stage still due and sends it once, marked late.
 """
@@ -105,15 +109,19 @@ STAGES = {
     ),
 }
 NEAR_KINDS = (ReminderKind.ASSIGN_NEAR, ReminderKind.ANSWER_NEAR)
+MISSED_KINDS = (ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_MISSED)
 
 
 def due_requests(kind: str, now: datetime) -> QuerySet[Request]:
-    """Requests whose ``kind`` stage is due at ``now`` and has no reminder row in the current round.
+    """Requests whose ``kind`` stage is due at ``now`` and has no reminder row for the current round
+    and stage moment (a moved deadline moves the moment, so the stage is due again once).
 
     One indexed range per stage: (status, <stage moment>) plus the reminder_once unique index.
     """
     stage = STAGES[kind]
-    sent = Reminder.objects.filter(request=OuterRef("pk"), kind=kind, round=OuterRef("reopen_count"))
+    sent = Reminder.objects.filter(
+        request=OuterRef("pk"), kind=kind, round=OuterRef("reopen_count"), due_at=OuterRef(stage.due_field)
+    )
     return Request.objects.filter(stage.condition, **{f"{stage.due_field}__lte": now}).filter(~Exists(sent))
 
 
@@ -278,7 +286,7 @@ def _card_unit(req: Request, kind: str, people: Directory) -> Department | None:
 
 
 def _card(req: Request, kind: str, reminder: Reminder, now: datetime, people: Directory) -> Card | None:
-    card_kind = CardKind.YELLOW if kind == ReminderKind.ASSIGN_MISSED else CardKind.RED
+    card_kind = _card_kind(kind)
     unit = _card_unit(req, kind, people)
     if unit is None:
         logger.warning(
@@ -300,6 +308,18 @@ def _card(req: Request, kind: str, reminder: Reminder, now: datetime, people: Di
         issued_at=now,
         reason=reason[:200],
     )
+
+
+def _card_kind(kind: str) -> str:
+    return CardKind.YELLOW if kind == ReminderKind.ASSIGN_MISSED else CardKind.RED
+
+
+def _issued_cards(kind: str, req_ids: list[int]) -> dict[tuple[int, int], Card]:
+    """Cards of the kind a "missed" stage gives, already issued (revoked or not), by (request, round)."""
+    if kind not in MISSED_KINDS or not req_ids:
+        return {}
+    cards = Card.objects.filter(request_id__in=req_ids, kind=_card_kind(kind)).select_related("unit")
+    return {(c.request_id, c.round): c for c in cards}
 
 
 def _message(req: Request, kind: str, people: Directory, card: Card | None) -> tuple[list, str, bool]:
@@ -340,12 +360,15 @@ def _message(req: Request, kind: str, people: Directory, card: Card | None) -> t
 
 @transaction.atomic
 def reminders_send(*, req_ids: list[int], kind: str, now: datetime, people: Directory | None = None) -> dict:
-    """Send stage ``kind`` of these requests where it is still due and was never sent in this round.
+    """Send stage ``kind`` of these requests where it is still due and was never sent in this round
+    for the current deadline.
 
     One transaction: lock the requests (in primary-key order, so concurrent sweeps cannot deadlock),
-    re-check each under the lock, skip those with a reminder row for (request, kind, round), then
-    write the reminders, cards, timeline events and notifications in a few bulk inserts. The locks
+    re-check each under the lock, skip those with a reminder row for (request, kind, round, due_at),
+    then write the reminders, cards, timeline events and notifications in a few bulk inserts. The locks
     make "check, then insert" one step; the unique constraints back it up (a clash rolls it all back).
+    A "missed" stage whose card kind was already issued in this round (the deadline moved after it was
+    missed, then was missed again) is sent without a second card; its message names the existing card.
 
     Returns {request id: outcome}: sent, late, superseded (a "near" stage whose deadline has already
     passed: recorded, not sent — the "missed" stage says more), exists, or moved_on.
@@ -354,13 +377,13 @@ def reminders_send(*, req_ids: list[int], kind: str, now: datetime, people: Dire
     stage = STAGES[kind]
     reqs = list(Request.objects.select_for_update().filter(pk__in=req_ids).order_by("pk"))
     outcomes = dict.fromkeys(req_ids, "moved_on")
-    done = set(Reminder.objects.filter(request_id__in=req_ids, kind=kind).values_list("request_id", "round"))
+    done = set(Reminder.objects.filter(request_id__in=req_ids, kind=kind).values_list("request_id", "round", "due_at"))
     todo = []
     for req in reqs:
         due = getattr(req, stage.due_field)
         if not stage.applies(req) or due is None or due > now:
             continue
-        if (req.pk, req.reopen_count) in done:
+        if (req.pk, req.reopen_count, due) in done:
             outcomes[req.pk] = "exists"
             continue
         todo.append(
@@ -375,6 +398,7 @@ def reminders_send(*, req_ids: list[int], kind: str, now: datetime, people: Dire
             )
         )
     created = Reminder.objects.bulk_create(todo) if todo else []
+    issued = _issued_cards(kind, [r.request_id for r in created])
     cards, messages, sent = [], [], []
     for reminder in created:
         req = reminder.request
@@ -383,10 +407,12 @@ def reminders_send(*, req_ids: list[int], kind: str, now: datetime, people: Dire
             outcomes[req.pk] = "superseded"
             continue
         card = None
-        if kind in (ReminderKind.ASSIGN_MISSED, ReminderKind.ANSWER_MISSED):
-            card = _card(req, kind, reminder, now, people)
-            if card is not None:
-                cards.append(card)
+        if kind in MISSED_KINDS:
+            card = issued.get((req.pk, reminder.round))  # one card of a kind per round
+            if card is None:
+                card = _card(req, kind, reminder, now, people)
+                if card is not None:
+                    cards.append(card)
         users, title, urgent = _message(req, kind, people, card)
         messages.append(
             {

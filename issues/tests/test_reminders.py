@@ -241,3 +241,132 @@ def test_the_sweep_works_through_batches(people, acme):
         run = reminders.sweep(batch_size=2)
     assert run.counts[K.ASSIGN_NEAR] == 5
     assert Reminder.objects.filter(request__in=reqs).count() == 5
+
+
+# ---------------------------------------------------------------------------------------------
+# a deadline that moves within a round: each deadline is reminded once
+
+
+def dispatched(req, people, hr_bureau) -> Request:
+    with time_machine.travel(at(2025, 10, 9, 10), tick=False):
+        services.request_dispatch(req_id=req.pk, actor=people["bob"], lead=hr_bureau)
+    return fresh(req)
+
+
+def extend(req, people, new_due: datetime, when: datetime) -> Request:
+    with time_machine.travel(when, tick=False):
+        extension = services.extension_request(
+            dispatch_id=req.dispatches.get().pk,
+            actor=people["carol"],
+            reason="需要市里协调银行",
+            requested_due_at=new_due,
+        )
+        services.extension_decide(extension_id=extension.pk, actor=people["dora"], approve=True)
+    return fresh(req)
+
+
+def pause(req, people, asked: datetime, supplied: datetime, asker: str = "bob") -> Request:
+    with time_machine.travel(asked, tick=False):
+        services.request_ask_info(req_id=req.pk, actor=people[asker], question="请提供财务报表。")
+    with time_machine.travel(supplied, tick=False):
+        services.request_supply_info(req_id=req.pk, actor=people["alice"], comment="已上传。")
+    return fresh(req)
+
+
+def notified(kind: str, username: str) -> int:
+    return Notification.objects.filter(kind=f"reminder_{kind}", user__username=username).count()
+
+
+def sweep_thrice_at(moment: datetime) -> None:
+    for _ in range(3):
+        with time_machine.travel(moment, tick=False):
+            reminders.sweep()
+
+
+def test_an_approved_extension_gets_its_own_answer_reminder_once(req, people, hr_bureau):
+    req = dispatched(req, people, hr_bureau)
+    sweep_at(2025, 10, 11, 12)
+    assert reminded(K.ANSWER_NEAR) == {"carol", "bob", "bert"}
+    req = extend(req, people, at(2025, 10, 17, 16), when=at(2025, 10, 11, 13))
+    assert req.answer_remind_at == at(2025, 10, 17, 12)  # recomputed by the approval
+    sweep_thrice_at(at(2025, 10, 11, 16, 5))  # the old deadline is no longer missed
+    assert not Reminder.objects.filter(kind=K.ANSWER_MISSED).exists()
+    sweep_thrice_at(at(2025, 10, 17, 11, 59))
+    assert Reminder.objects.filter(kind=K.ANSWER_NEAR).count() == 1
+    sweep_thrice_at(at(2025, 10, 17, 12))
+    rows = list(Reminder.objects.filter(kind=K.ANSWER_NEAR).order_by("due_at").values_list("due_at", "late"))
+    assert rows == [(at(2025, 10, 11, 12), False), (at(2025, 10, 17, 12), False)]
+    assert all(notified(K.ANSWER_NEAR, name) == 2 for name in ("carol", "bob", "bert"))
+    assert "2025-10-17 16:00" in Notification.objects.filter(kind="reminder_answer_near").latest("pk").title
+    assert reminders.due_counts(at(2025, 10, 17, 12))[K.ANSWER_NEAR] == 0
+    # the new deadline, missed: once, with one red card
+    sweep_thrice_at(at(2025, 10, 17, 16, 5))
+    assert Reminder.objects.get(kind=K.ANSWER_MISSED).due_at == at(2025, 10, 17, 16)
+    assert Card.objects.get().kind == CardKind.RED
+    assert all(notified(K.ANSWER_MISSED, name) == 1 for name in ("carol", "bob", "bert", "dora", "dave"))
+
+
+def test_a_deadline_missed_again_after_an_extension_is_reminded_without_a_second_card(req, people, hr_bureau):
+    req = dispatched(req, people, hr_bureau)
+    sweep_at(2025, 10, 11, 12)
+    sweep_at(2025, 10, 11, 16, 5)
+    card = Card.objects.get()
+    req = extend(req, people, at(2025, 10, 17, 16), when=at(2025, 10, 13, 9))
+    sweep_thrice_at(at(2025, 10, 17, 16, 5))  # an outage through the new reminder moment: late
+    rows = Reminder.objects.filter(kind__in=[K.ANSWER_NEAR, K.ANSWER_MISSED])
+    assert sorted(rows.values_list("kind", "due_at")) == [
+        (K.ANSWER_MISSED, at(2025, 10, 11, 16)),
+        (K.ANSWER_MISSED, at(2025, 10, 17, 16)),
+        (K.ANSWER_NEAR, at(2025, 10, 11, 12)),
+        (K.ANSWER_NEAR, at(2025, 10, 17, 12)),
+    ]
+    assert list(Card.objects.all()) == [card]  # one red card per round
+    assert RequestEvent.objects.filter(request=req, action="red_card").count() == 1
+    assert all(notified(K.ANSWER_MISSED, name) == 2 for name in ("carol", "bob", "bert", "dora", "dave"))
+    latest = Notification.objects.filter(kind="reminder_answer_missed", user__username="dora").latest("pk")
+    assert hr_bureau.name in latest.title and "2025-10-17 16:00" in latest.title
+
+
+def test_a_pause_before_dispatch_gets_fresh_dispatch_reminders_once(req, people, commerce_bureau):
+    sweep_at(2025, 10, 9, 12)
+    assert reminded(K.ASSIGN_NEAR) == {"bob", "bert"}
+    req = pause(req, people, asked=at(2025, 10, 9, 13), supplied=at(2025, 10, 10, 13))  # one working day
+    assert req.status == Status.SUBMITTED
+    assert (req.assign_due_at, req.assign_remind_at) == (at(2025, 10, 10, 16), at(2025, 10, 10, 12))
+    assert (req.answer_due_at, req.answer_remind_at) == (at(2025, 10, 13, 16), at(2025, 10, 13, 12))
+    # the clock resumed inside the lead time (the reminder moment moved by the pause, like the deadline)
+    sweep_thrice_at(at(2025, 10, 10, 13, 5))
+    rows = list(Reminder.objects.filter(kind=K.ASSIGN_NEAR).order_by("due_at").values_list("due_at", "late"))
+    assert rows == [(at(2025, 10, 9, 12), False), (at(2025, 10, 10, 12), True)]
+    assert notified(K.ASSIGN_NEAR, "bob") == 2 and notified(K.ASSIGN_NEAR, "bert") == 2
+    sweep_thrice_at(at(2025, 10, 10, 16, 5))
+    assert Reminder.objects.get(kind=K.ASSIGN_MISSED).due_at == at(2025, 10, 10, 16)
+    assert Card.objects.get().kind == CardKind.YELLOW
+    assert notified(K.ASSIGN_MISSED, "bob") == 1
+
+
+def test_a_pause_while_answering_gets_a_fresh_answer_reminder_once(req, people, hr_bureau):
+    req = dispatched(req, people, hr_bureau)
+    sweep_at(2025, 10, 11, 12)
+    req = pause(req, people, asked=at(2025, 10, 11, 13), supplied=at(2025, 10, 13, 10), asker="carol")
+    # 11 working hours on Saturday (a make-up day), none on Sunday, 10 on Monday
+    assert (req.answer_due_at, req.answer_remind_at) == (at(2025, 10, 13, 13), at(2025, 10, 13, 9))
+    sweep_thrice_at(at(2025, 10, 13, 10, 5))
+    assert Reminder.objects.filter(kind=K.ANSWER_NEAR).count() == 2
+    assert all(notified(K.ANSWER_NEAR, name) == 2 for name in ("carol", "bob", "bert"))
+    assert "2025-10-13 13:00" in Notification.objects.filter(kind="reminder_answer_near").latest("pk").title
+    sweep_thrice_at(at(2025, 10, 13, 13, 5))
+    assert Reminder.objects.filter(kind=K.ANSWER_MISSED).count() == 1
+    assert Card.objects.count() == 1
+
+
+def test_a_pause_that_takes_no_working_time_reminds_nobody_again(req, people, hr_bureau):
+    req = dispatched(req, people, hr_bureau)
+    req = extend(req, people, at(2025, 10, 20, 2), when=at(2025, 10, 11, 10))  # Monday 02:00
+    assert req.answer_remind_at == at(2025, 10, 17, 22)  # Saturday and Sunday do not count
+    sweep_at(2025, 10, 17, 22)
+    req = pause(req, people, asked=at(2025, 10, 18, 10), supplied=at(2025, 10, 19, 10), asker="carol")
+    assert req.answer_due_at == at(2025, 10, 20, 2)
+    sweep_thrice_at(at(2025, 10, 19, 10, 5))
+    assert Reminder.objects.filter(kind=K.ANSWER_NEAR).count() == 1
+    assert all(notified(K.ANSWER_NEAR, name) == 1 for name in ("carol", "bob", "bert"))
