@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,15 +16,40 @@ from django.views.decorators.vary import vary_on_headers
 from portal.orgs.models import Department
 
 from .cards import access_card, card_revoke, card_visible_to, month_range
+from .filters import EARLIEST_DATE, LATEST_DATE
 from .models import Card, CardKind
 from .services import TransitionError
+
+
+def parse_month(value: str) -> date:
+    """The first day of a "YYYY-MM" month; ValueError if malformed or outside the years filters accept."""
+    year, month = (int(part) for part in value.split("-")[:2])
+    first = date(year, month, 1)
+    month_range(first)  # raises ValueError outside the accepted years
+    return first
+
+
+def check_month(value: str) -> None:
+    if not value:
+        return
+    try:
+        parse_month(value)
+    except ValueError:
+        raise ValidationError(
+            _lazy("Give the month as YYYY-MM, between %(earliest)s and %(latest)s."),
+            code="invalid_month",
+            params={"earliest": f"{EARLIEST_DATE:%Y-%m}", "latest": f"{LATEST_DATE:%Y-%m}"},
+        ) from None
 
 
 class CardFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_lazy("Kind"), choices=CardKind.choices)
     unit = django_filters.ModelChoiceFilter(label=_lazy("Unit"), queryset=Department.objects.none())
     month = django_filters.CharFilter(
-        label=_lazy("Month"), method="filter_month", widget=forms.DateInput(attrs={"type": "month"})
+        label=_lazy("Month"),
+        method="filter_month",
+        widget=forms.DateInput(attrs={"type": "month"}),
+        validators=[check_month],
     )
     revoked = django_filters.BooleanFilter(
         label=_lazy("Revoked"), field_name="revoked_at", lookup_expr="isnull", exclude=True
@@ -40,8 +65,7 @@ class CardFilter(django_filters.FilterSet):
 
     def filter_month(self, queryset, name, value):
         try:
-            year, month = (int(part) for part in value.split("-")[:2])
-            start, end = month_range(date(year, month, 1))
+            start, end = month_range(parse_month(value))
         except ValueError:
             return queryset.none()
         return queryset.filter(issued_at__gte=start, issued_at__lt=end)

@@ -17,6 +17,7 @@ from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.orgs.selectors import region_scope_for
 
+from .filters import EARLIEST_DATE, LATEST_DATE
 from .models import Card, CardKind, RequestEvent
 from .services import TransitionError
 
@@ -36,7 +37,10 @@ def access_card(user, pk: int) -> Card:
 
 
 def month_range(month: date) -> tuple[datetime, datetime]:
-    """[first moment of the month, first moment of the next) in local time."""
+    """[first moment of the month, first moment of the next) in local time; ValueError for a month outside
+    the years filters accept (a month near year 9999 would overflow)."""
+    if not EARLIEST_DATE.year <= month.year <= LATEST_DATE.year:
+        raise ValueError(f"month {month:%Y-%m} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}")
     first = month.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     tz = timezone.get_current_timezone()

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from portal.accounts.masking import mask_phone
+from portal.accounts.spreadsheets import safe_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -21,26 +22,28 @@ def requests_workbook(rows, headers: list[str], full_phone_enterprises: set[int]
     book = Workbook()
     sheet = book.active
     sheet.title = "requests"
-    sheet.append(headers)
+    sheet.append(safe_row(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for req in rows:
         phone = req.enterprise.contact_phone
         sheet.append(
-            [
-                req.reference,
-                req.title,
-                req.enterprise.name,
-                req.enterprise.contact_name,
-                phone if req.enterprise_id in full_phone_enterprises else mask_phone(phone),
-                req.region.name,
-                str(req.category),
-                req.get_source_display(),
-                req.get_status_display(),
-                _local(req.submitted_at),
-                _local(req.current_due_at),
-                req.lead_department.name if req.lead_department_id else "",
-            ]
+            safe_row(
+                [
+                    req.reference,
+                    req.title,
+                    req.enterprise.name,
+                    req.enterprise.contact_name,
+                    phone if req.enterprise_id in full_phone_enterprises else mask_phone(phone),
+                    req.region.name,
+                    str(req.category),
+                    req.get_source_display(),
+                    req.get_status_display(),
+                    _local(req.submitted_at),
+                    _local(req.current_due_at),
+                    req.lead_department.name if req.lead_department_id else "",
+                ]
+            )
         )
     for column, width in zip("ABCDEFGHIJKL", (20, 40, 32, 12, 16, 12, 14, 12, 12, 17, 17, 24), strict=True):
         sheet.column_dimensions[column].width = width

@@ -6,10 +6,11 @@ the form invalid for that field only; django-filter then leaves that filter out,
 the user which ones were ignored.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
@@ -24,6 +25,19 @@ from .models import Category, Source, Status
 ENTERPRISE_MATCH_LIMIT = 500
 MAX_DUE_WITHIN_DAYS = 365
 STATE_CHOICES = [(s.value, s.label) for s in Status]
+# Dates a filter accepts. Far outside, moving a day to UTC or one day on overflows ``datetime`` (a 500).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def check_filter_date(value: date) -> None:
+    """Raise ValidationError for a date outside EARLIEST_DATE..LATEST_DATE, so the filter is ignored with a message."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            _l("Enter a date between %(earliest)s and %(latest)s."),
+            code="out_of_range",
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
 
 
 class ListedChoiceIterator(ModelChoiceIterator):
@@ -80,10 +94,16 @@ class QueueFilterBase(django_filters.FilterSet):
         label=_l("Deadline within (days)"), method="filter_due_within", min_value=0, max_value=MAX_DUE_WITHIN_DAYS
     )
     submitted_from = django_filters.DateFilter(
-        label=_l("Filed from"), method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
+        label=_l("Filed from"),
+        method="filter_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[check_filter_date],
     )
     submitted_to = django_filters.DateFilter(
-        label=_l("Filed to"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
+        label=_l("Filed to"),
+        method="filter_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[check_filter_date],
     )
     sort = django_filters.ChoiceFilter(label=_l("Sort"), choices=queues.SORTS, method="keep", empty_label=None)
     size = django_filters.ChoiceFilter(

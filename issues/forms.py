@@ -10,6 +10,7 @@ from portal.orgs.models import Department, Enterprise
 from projects.models import Project
 
 from .models import Category, Outcome, Verdict
+from .services import project_fits
 from .uploads import check_uploads
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -121,7 +122,7 @@ class RequestForm(AttachmentsMixin, BootstrapMixin, forms.Form):
     def clean(self):
         data = super().clean()
         enterprise, project = data.get("enterprise"), data.get("project")
-        if enterprise and project and project.enterprise_id not in (None, enterprise.pk):
+        if enterprise and project and not project_fits(project, enterprise):
             self.add_error("project", _("This key project does not belong to the chosen enterprise."))
         return data
 
@@ -353,8 +354,11 @@ class VisitForm(BootstrapMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("enterprise") and not data.get("project"):
+        enterprise, project = data.get("enterprise"), data.get("project")
+        if not enterprise and not project:
             self.add_error("enterprise", _("Choose the enterprise or the key project you visited."))
+        elif enterprise and project and not project_fits(project, enterprise):
+            self.add_error("project", _("This key project does not belong to the chosen enterprise."))
         return data
 
 
@@ -380,11 +384,26 @@ class BulkDispatchForm(BootstrapMixin, forms.Form):
     instruction = forms.CharField(label=_l("Instruction"), max_length=2000, required=False)
 
 
+MAX_ID = 2**63 - 1  # the largest bigint; a larger id makes the database driver raise
+
+
+def _parse_id(text: str) -> int | None:
+    """A positive id written in ASCII digits (``str.isdigit`` also accepts "²", which ``int`` rejects)."""
+    if not text or len(text) > 19 or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
 def parse_selection(raw) -> list[tuple[int, int | None]]:
-    """(request id, version it was shown with) for each ticked box "id:version", ignoring anything malformed."""
+    """(request id, version it was shown with) for each ticked box "id:version" or "id", ignoring anything
+    malformed: an id or version that is not ASCII digits or does not fit a bigint."""
     chosen = []
     for value in raw[:500]:
-        pk, _sep, version = str(value).partition(":")
-        if pk.isdigit():
-            chosen.append((int(pk), int(version) if version.isdigit() else None))
+        pk_text, sep, version_text = str(value).partition(":")
+        pk = _parse_id(pk_text)
+        version = _parse_id(version_text) if sep else None
+        if pk is None or (sep and version is None):
+            continue
+        chosen.append((pk, version))
     return list(dict.fromkeys(chosen))

@@ -260,6 +260,17 @@ def _clean_text(value: str, *, required_message: str | None = None, limit: int =
 # enterprise actions
 
 
+def project_fits(project: Project, enterprise: Enterprise) -> bool:
+    """Whether a request of ``enterprise`` may name ``project``: the project is the enterprise's own or has no
+    enterprise, and its region and the enterprise's lie on one branch (one contains the other). Another
+    enterprise's project never fits, whatever its region."""
+    if project.enterprise_id not in (None, enterprise.pk):
+        return False
+    if project.region_id == enterprise.region_id:
+        return True
+    return project.region.contains(enterprise.region) or enterprise.region.contains(project.region)
+
+
 @transaction.atomic
 def request_submit(
     *,
@@ -282,11 +293,7 @@ def request_submit(
         raise PermissionDenied(_("Only a commissioner paired with this enterprise may file on its behalf."))
     if not category.is_active:
         raise TransitionError(_("This category is no longer in use; choose another."))
-    if (
-        project is not None
-        and project.region_id != enterprise.region_id
-        and project.enterprise_id not in (None, enterprise.pk)
-    ):
+    if project is not None and not project_fits(project, enterprise):
         raise TransitionError(_("This key project does not belong to the enterprise."))
     title = _clean_text(title, required_message=_("Enter a title."), limit=100)
     description = _clean_text(description, required_message=_("Describe the problem."))

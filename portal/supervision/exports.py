@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from portal.accounts.masking import mask_phone
+from portal.accounts.spreadsheets import safe_row
 
 from .forms import SupervisionFilterForm
 from .metrics import METRICS
@@ -196,10 +197,10 @@ def write_workbook(ledger: Ledger, target, progress: Callable[[int], None] | Non
     """Write the ledger into ``target`` (a path or a binary file); return the number of rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=ledger.title[:31].replace("/", "-").replace(":", " "))
-    sheet.append(ledger.headers)
+    sheet.append(safe_row(ledger.headers))
     written = 0
     for row in ledger.rows():
-        sheet.append(row)
+        sheet.append(safe_row(row))
         written += 1
         if progress is not None and written % PROGRESS_EVERY == 0:
             progress(written)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from issues.filters import check_filter_date
 from issues.models import Category, Source
 from portal.orgs.models import Department, Industry, Region
 from portal.orgs.selectors import region_scope_for
@@ -62,10 +63,18 @@ class Filters:
 class SupervisionFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=Period.CHOICES, required=False)
     date_from = forms.DateField(
-        label=_("From"), required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[check_filter_date],
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[check_filter_date],
     )
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("Whole scope")

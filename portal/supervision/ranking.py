@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from issues.filters import EARLIEST_DATE, LATEST_DATE
 from issues.models import Request
 from portal.orgs.models import Department, DepartmentMembership, Region
 
@@ -26,6 +27,10 @@ MEASURES = (
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """[first moment of the month, first moment of the next) in local time; ValueError for a month outside
+    the years filters accept (a month near year 9999 would overflow)."""
+    if not EARLIEST_DATE.year <= month.year <= LATEST_DATE.year:
+        raise ValueError(f"month {month:%Y-%m} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}")
     start = month.replace(day=1)
     following = (start + timedelta(days=32)).replace(day=1)
     tz = timezone.get_current_timezone()
@@ -82,11 +87,16 @@ def ranking_rows(
 ) -> list[dict]:
     """One row per unit with requests submitted in the month, best score first, ranks assigned.
 
-    ``regions`` narrows the units to a supervisor's scope (drafts); published snapshots cover the city."""
+    ``regions`` narrows the units and the requests counted to a supervisor's scope (drafts); published
+    snapshots cover the city."""
     weights = weights or RankingWeights.current()
     start, end = month_bounds(month)
     now = now or timezone.now()
     qs = Request.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    if regions is not None:
+        # A draft counts only requests in the supervisor's scope, also for a department or commissioner unit
+        # in scope that handles requests from elsewhere (a Kuiwen bureau leading a Fangzi request).
+        qs = qs.filter(region_id__in=regions.values("pk"))
     region_list = list(
         (regions if regions is not None else Region.objects.all()).only("pk", "name", "path", "level", "parent_id")
     )

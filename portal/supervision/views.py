@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from issues.filters import EARLIEST_DATE, LATEST_DATE
+from issues.forms import MAX_ID
 from issues.models import Category, Request
+from issues.views import _back_to
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.orgs.models import Industry, Region
@@ -27,7 +30,7 @@ from .exports import KINDS, SYNC_LIMIT, build_ledger, spooled_workbook
 from .forms import BigScreenTokenForm, CommonIssueForm, RepublishForm, ReturnVisitForm, SupervisionFilterForm
 from .metrics import METRICS
 from .models import ExportJob, RankingSnapshot, UnitKind
-from .ranking import previous_month, ranking_rows
+from .ranking import month_bounds, previous_month, ranking_rows
 from .selectors import (
     Scope,
     accountability_requests,
@@ -243,13 +246,21 @@ def common(request):
     )
 
 
+def _posted_id(request, name: str) -> int:
+    """The id posted as ``name``, or 0 (matches nothing) unless it is ASCII digits that fit a bigint."""
+    value = request.POST.get(name, "")
+    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return int(value)
+    return 0
+
+
 @supervisor_required
 @require_POST
 def common_mark(request):
     scope = Scope.of(request.user)
     form = CommonIssueForm(request.POST)
-    category = Category.objects.filter(pk=request.POST.get("category") or 0).first()
-    region = Region.objects.filter(pk=request.POST.get("region") or 0).first()
+    category = Category.objects.filter(pk=_posted_id(request, "category")).first()
+    region = Region.objects.filter(pk=_posted_id(request, "region")).first()
     industry = request.POST.get("industry", "")
     if category is None or region is None or industry not in Industry.values or not scope.contains(region):
         messages.error(request, _("This group no longer exists in your scope; reload the page."))
@@ -265,7 +276,7 @@ def common_mark(request):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Marked as a policy issue; the standard answer is published."))
-    return redirect(request.POST.get("next") or reverse("supervision:common"))
+    return redirect(_back_to(request, "supervision:common"))
 
 
 @login_required
@@ -332,8 +343,10 @@ def export_download(request, pk: int):
 
 
 def _month_param(value: str | None, default: date) -> tuple[date, bool]:
+    """The month asked for, or ``default`` and False for a malformed one or one outside the accepted years."""
     try:
         year, month = (int(part) for part in (value or "").split("-"))
+        month_bounds(date(year, month, 1))  # ValueError outside the accepted years
         return date(year, month, 1), True
     except ValueError:
         return default, not value
@@ -389,7 +402,13 @@ def _may_publish(user) -> bool:
 @require_GET
 def ranking_draft(request):
     """The current month's ranking as it stands now, limited to the units in the supervisor's scope."""
-    month, _ok = _month_param(request.GET.get("month"), timezone.localdate().replace(day=1))
+    month, ok = _month_param(request.GET.get("month"), timezone.localdate().replace(day=1))
+    if not ok:
+        messages.warning(
+            request,
+            _("Give the month as YYYY-MM, between %(earliest)s and %(latest)s; this month is shown.")
+            % {"earliest": f"{EARLIEST_DATE:%Y-%m}", "latest": f"{LATEST_DATE:%Y-%m}"},
+        )
     kind = _kind_param(request.GET.get("kind"))
     scope = Scope.of(request.user)
     regions = Region.objects.filter(pk__in=list(scope.ids))
