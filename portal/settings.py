@@ -128,8 +128,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Lockout: 5 failed logins lock the username+IP pair for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-# Lock the account, whatever it was typed as (username or phone) and from wherever.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock the account, whatever it was typed as (username or phone) and from wherever; and, separately,
+# an address that fails against many accounts (password spraying).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "portal.accounts.backends.account_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True

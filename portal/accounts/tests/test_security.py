@@ -58,6 +58,14 @@ def test_it_locks_the_account_from_every_address(client, bob):
     assert response.status_code == 429
 
 
+def test_it_locks_an_address_that_fails_against_many_accounts(client, bob, alice):
+    for name in ("nobody1", "nobody2", "nobody3", "alice", "nobody4"):
+        client.post(LOGIN_URL, {"username": name, "password": "wrong"}, REMOTE_ADDR="10.0.0.9")
+    response = client.post(LOGIN_URL, {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 429
+    assert client.post(LOGIN_URL, {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="10.0.0.10").status_code == 302
+
+
 def test_it_does_not_lock_after_four_failures(client, bob):
     for _ in range(4):
         login(client, "bob", "wrong-password")
