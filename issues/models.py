@@ -218,6 +218,8 @@ class Request(models.Model):
             models.Index(fields=["region", "status", "current_due_at"], name="req_queue_region"),
             models.Index(fields=["status", "current_due_at"], name="req_queue_status"),
             models.Index(fields=["current_due_at"], name="req_queue_due"),
+            # the department queue's tab counts read a dispatch's request status without the heap
+            models.Index(fields=["id", "status"], name="req_id_status"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),
@@ -311,7 +313,8 @@ class Dispatch(models.Model):
         verbose_name_plural = _("dispatches")
         ordering = ["dispatched_at", "pk"]
         indexes = [
-            models.Index(fields=["department", "status", "answer_due_at"], name="dispatch_queue"),
+            # the department queue in urgency order; request last so its tab counts join without the heap
+            models.Index(fields=["department", "status", "answer_due_at", "request"], name="dispatch_queue_request"),
             models.Index(fields=["request", "role"], name="dispatch_request_role"),
         ]
         constraints = [

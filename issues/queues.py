@@ -7,7 +7,7 @@ stored ``current_due_at`` (requests) or ``answer_due_at`` (dispatches), both ind
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _l
 
 from portal.orgs.models import Pairing
@@ -47,6 +47,8 @@ class ListSpec:
     kind: str
     default_tab: str
     default_sort: str
+    # most of the scope is closed (a supervisor's whole region): count the tabs over the rest only
+    mostly_closed: bool = False
 
     @property
     def over_dispatches(self) -> bool:
@@ -62,7 +64,7 @@ SPECS = {
     COMMISSIONER: ListSpec(COMMISSIONER, "open", "urgency"),
     DEPARTMENT: ListSpec(DEPARTMENT, "open", "urgency"),
     ENTERPRISE: ListSpec(ENTERPRISE, "all", "newest"),
-    SUPERVISOR: ListSpec(SUPERVISOR, "open", "urgency"),
+    SUPERVISOR: ListSpec(SUPERVISOR, "open", "urgency", mostly_closed=True),
 }
 
 
@@ -150,19 +152,46 @@ def due_before_condition(spec: ListSpec, moment: datetime) -> Q:
     return Q(current_due_at__lte=moment)
 
 
+class _CountRows(Func):
+    """``COUNT(*)`` as a plain function, not an aggregate: in a subquery it counts every row the subquery's
+    filter keeps, with no GROUP BY."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
 def tab_counts(spec: ListSpec, qs: QuerySet, now: datetime) -> dict[str, int]:
-    """How many rows each tab holds under the current filters: one aggregate query. It counts a non-null
-    column that is in the scope's index (region / department), so a supervisor's unfiltered list is an
-    index-only scan of (region, status, current_due_at)."""
+    """How many rows each tab holds under the current filters: one aggregate query with conditional counts
+    of a column in the scope's index, so PostgreSQL answers from the index alone. For dispatches that is
+    (department, status, answer_due_at, request) joined to the requests' (id, status)."""
+    qs = qs.order_by()
     column = "department_id" if spec.over_dispatches else "region_id"
-    return qs.order_by().aggregate(
+    if not spec.mostly_closed:
+        return qs.aggregate(
+            **{
+                key: Count(column, filter=tab_condition(spec, key, now))
+                if key != "all" or spec.over_dispatches
+                else Count(column)
+                for key in TAB_KEYS
+            }
+        )
+    # A region's requests are mostly closed (171,000 of a city's 200,000) and no tab but 已办结 and 全部 holds
+    # a closed request (current_due_at is empty once closed). So the tabs' conditions are checked only on
+    # the requests not closed — ``status = ANY(...)`` is an index condition of (region, status,
+    # current_due_at) — and 已办结 is a plain count of the scope (a scalar subquery: the cheapest scan) less
+    # those. Still one query; about 15 ms instead of 28 for a city.
+    everything = Subquery(qs.annotate(rows=_CountRows()).values("rows"))
+    counts = qs.filter(status__in=[status for status in Status if status != Status.CLOSED]).aggregate(
         **{
             key: Count(column, filter=tab_condition(spec, key, now))
-            if key != "all" or spec.over_dispatches
-            else Count(column)
             for key in TAB_KEYS
-        }
+            if key not in (Status.CLOSED, "all")
+        },
+        not_closed=Count(column),
+        closed=everything - Count(column),
     )
+    counts["all"] = counts.pop("not_closed") + counts[Status.CLOSED]
+    return counts
 
 
 def ordered(spec: ListSpec, qs: QuerySet, sort: str) -> QuerySet:
