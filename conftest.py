@@ -138,6 +138,7 @@ def admin_user(db):
 
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
+    celery_app.conf.task_always_eager = True  # whatever a previous test on this worker did
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

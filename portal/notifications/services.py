@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import RedisError
+
+from portal.tasking import enqueue
 
 from .channels import EXTERNAL_CHANNELS
 from .delivery import quiet_until
@@ -31,12 +31,7 @@ def enqueue_now(delivery_ids: list[int]) -> None:
     from .tasks import deliver_batch
 
     for start in range(0, len(delivery_ids), ENQUEUE_CHUNK):
-        try:
-            deliver_batch.delay(delivery_ids[start : start + ENQUEUE_CHUNK])
-        except (BrokerError, RedisError, OSError):
-            logger.warning(
-                "broker unavailable; %d deliveries left for the sweep", len(delivery_ids) - start, exc_info=True
-            )
+        if not enqueue(deliver_batch, delivery_ids[start : start + ENQUEUE_CHUNK]):
             return
 
 

@@ -24,6 +24,7 @@ from issues.views import _back_to
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.orgs.models import Industry, Region
+from portal.tasking import enqueue_on_commit
 
 from . import services
 from .exports import KINDS, SYNC_LIMIT, build_ledger, spooled_workbook
@@ -311,7 +312,7 @@ def export(request, kind: str):
     )
     if ledger.count > SYNC_LIMIT:
         job = services.export_job_create(actor=request.user, kind=kind, params=params, total=ledger.count)
-        write_export.delay_on_commit(job.pk) if hasattr(write_export, "delay_on_commit") else write_export.delay(job.pk)
+        enqueue_on_commit(write_export, job.pk)
         return redirect("supervision:export_job", pk=job.pk)
     name = f"{kind}-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(
