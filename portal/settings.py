@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
+    # Supervision: send again the large exports whose message was lost with the broker.
+    "resend-waiting-exports": {
+        "task": "portal.supervision.tasks.resend_waiting_exports",
+        "schedule": crontab(minute="*/5"),
+    },
     "close-unevaluated-requests": {
         "task": "issues.tasks.close_unevaluated",
         "schedule": crontab(minute="*/15"),

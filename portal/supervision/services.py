@@ -237,6 +237,22 @@ def export_job_create(*, actor, kind: str, params: dict, total: int) -> ExportJo
     return ExportJob.objects.create(created_by=actor, kind=kind, params=params, total=total)
 
 
+def export_job_claim(*, job_id: int) -> bool:
+    """A worker takes a waiting job; False if another worker already has it (or it is finished)."""
+    return bool(
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(status=ExportJob.Status.RUNNING)
+    )
+
+
+def export_jobs_waiting(*, older_than) -> list[int]:
+    """Jobs still waiting for a worker: their message was lost with the broker, or never sent."""
+    return list(
+        ExportJob.objects.filter(status=ExportJob.Status.PENDING, created_at__lt=older_than).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 def export_job_progress(*, job_id: int, done: int) -> None:
     ExportJob.objects.filter(pk=job_id).update(done=done, status=ExportJob.Status.RUNNING)
 

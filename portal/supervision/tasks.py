@@ -10,7 +10,15 @@ from django.utils import timezone
 from .exports import build_ledger, write_workbook
 from .models import ExportJob
 from .ranking import previous_month
-from .services import export_job_finish, export_job_progress, ranking_publish_month, stats_refresh, timings_refresh
+from .services import (
+    export_job_claim,
+    export_job_finish,
+    export_job_progress,
+    export_jobs_waiting,
+    ranking_publish_month,
+    stats_refresh,
+    timings_refresh,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +57,9 @@ def refresh_stats() -> int | None:
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
 def write_export(job_id: int) -> None:
+    if not export_job_claim(job_id=job_id):
+        return  # another worker has it, or it is finished: a re-sent message does nothing
     job = ExportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status == ExportJob.Status.DONE:
-        return
     ledger = build_ledger(job.kind, job.created_by, job.params)
     if ledger is None:
         export_job_finish(job=job, name="", content=None, error="unknown ledger")
@@ -67,3 +75,12 @@ def write_export(job_id: int) -> None:
             raise
         handle.seek(0)
         export_job_finish(job=job, name=f"{job.token}.xlsx", content=File(handle))
+
+
+@shared_task(acks_late=True)
+def resend_waiting_exports() -> int:
+    """Every few minutes: send again the export jobs whose message never reached a worker."""
+    from portal.tasking import enqueue
+
+    waiting = export_jobs_waiting(older_than=timezone.now() - timezone.timedelta(minutes=2))
+    return sum(enqueue(write_export, pk) for pk in waiting)

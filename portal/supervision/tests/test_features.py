@@ -1,9 +1,10 @@
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from portal.accounts.models import AuditEvent
@@ -56,6 +57,26 @@ def test_a_large_export_runs_in_the_background_for_its_creator_only(
     assert len(_sheet(client.get(reverse("supervision:export_download", args=[job.pk])))) == 7
     client.force_login(dora)
     assert client.get(reverse("supervision:export_download", args=[job.pk])).status_code == 404
+
+
+def test_an_export_whose_message_was_lost_is_sent_again_and_written_once(month, dave, monkeypatch):
+    from portal.supervision import tasks
+
+    job = ExportJob.objects.create(
+        created_by=dave,
+        kind="drill",
+        params={**MARCH, "metric": "received"},
+        total=6,
+        created_at=timezone.now() - timedelta(minutes=5),
+    )
+    ExportJob.objects.create(created_by=dave, kind="drill", params={}, total=1)  # just queued: left alone
+    assert tasks.resend_waiting_exports() == 1
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE
+    written = job.file.name
+    tasks.write_export(job.pk)  # a duplicate message: claimed already, nothing is written again
+    job.refresh_from_db()
+    assert job.file.name == written and tasks.resend_waiting_exports() == 0
 
 
 def test_a_published_ranking_never_changes(month, dave, at_later):
