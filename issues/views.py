@@ -36,6 +36,7 @@ from projects.models import Project
 from . import exports, filters, forms, queues, services
 from .exports import XLSX
 from .models import (
+    OPEN_DISPATCH_STATUSES,
     OPEN_STATUSES,
     Attachment,
     Dispatch,
@@ -632,6 +633,7 @@ def extension_list(request):
         extension_visible_to(request.user)
         .filter(
             status=ExtensionStatus.PENDING,
+            dispatch__status__in=OPEN_DISPATCH_STATUSES,  # a finished task's request can no longer be decided
             request__region_id__in=region_scope_for(request.user).values("pk"),
         )
         .select_related("request__enterprise", "dispatch__department", "requested_by")

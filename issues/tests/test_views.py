@@ -543,3 +543,20 @@ def test_it_keeps_the_work_queues_to_a_constant_number_of_queries(
     with django_assert_max_num_queries(18):
         response = client.get(url(name))
     assert len(response.context["page"]) == 25
+
+
+def test_it_drops_an_extension_from_the_list_once_its_task_is_answered(
+    client, alice, acme, bob, carol, dora, hr_bureau
+):
+    req = dispatched(make_request(acme, alice), bob, hr_bureau)
+    task = lead_dispatch(req)
+    services.extension_request(
+        dispatch_id=task.pk,
+        actor=carol,
+        reason="需要现场核查",
+        requested_due_at=fresh(req).answer_due_at + timedelta(days=5),
+    )
+    client.force_login(dora)
+    assert "需要现场核查" in client.get(url("extension_list")).content.decode()
+    services.dispatch_answer(dispatch_id=task.pk, actor=carol, outcome="resolved", body="已解决。")
+    assert "需要现场核查" not in client.get(url("extension_list")).content.decode()
