@@ -23,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from portal.accounts.audit import audit_record
 from portal.accounts.masking import mask_phone
 from portal.accounts.models import AuditEvent
+from portal.http import back_to
 from portal.orgs.models import Enterprise, EnterpriseMembership, Pairing
 from portal.orgs.selectors import (
     commissioner_unit,
@@ -983,22 +984,13 @@ def _row_modal(request, action, kind, pk, req, invalid=False):
     return response
 
 
-def _back_to(request, default: str) -> str:
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return back
-    return reverse(default)
-
-
 @login_required
 @require_http_methods(["POST"])
 def bulk_dispatch(request):
     """Dispatch the selected requests to one lead department, one service call per request; each row's
     outcome is reported."""
     _require(request.user.is_commissioner)
-    back = _back_to(request, "issues:queue")
+    back = back_to(request, "issues:queue")
     form = forms.BulkDispatchForm(request.POST)
     chosen = forms.parse_selection(request.POST.getlist("ids"))
     if not chosen:
@@ -1067,7 +1059,7 @@ def request_export(request):
     chosen = [pk for pk, _v in forms.parse_selection(request.POST.getlist("ids"))]
     if not chosen:
         messages.error(request, _("Tick the requests to export first."))
-        return redirect(_back_to(request, LIST_URLS[kind]))
+        return redirect(back_to(request, LIST_URLS[kind]))
     rows = list(
         queues.ROWS[kind](user)
         .filter(pk__in=chosen)
@@ -1076,7 +1068,7 @@ def request_export(request):
     )
     if not rows:
         messages.error(request, _("None of the selected requests is in your list any more; nothing was exported."))
-        return redirect(_back_to(request, LIST_URLS[kind]))
+        return redirect(back_to(request, LIST_URLS[kind]))
     paired = (
         set(enterprise_ids_for_commissioner(user).values_list("enterprise_id", flat=True))
         if user.is_commissioner

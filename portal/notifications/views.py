@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from portal.http import back_to
+
 from . import services
 from .models import Notification
 from .selectors import notification_status, unread_count
@@ -53,7 +55,7 @@ def notification_read(request, pk: int):
     if not Notification.objects.filter(pk=pk, user=request.user).exists():
         raise Http404
     services.notification_mark_read(user=request.user, notification_id=pk)
-    return redirect(_back(request))
+    return redirect(back_to(request, "notifications:list"))
 
 
 @require_POST
@@ -61,14 +63,7 @@ def notification_read(request, pk: int):
 def notification_read_all(request):
     count = services.notification_mark_all_read(user=request.user)
     messages.success(request, _("%(n)d notifications marked as read.") % {"n": count})
-    return redirect(_back(request))
-
-
-def _back(request) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return "notifications:list"
+    return redirect(back_to(request, "notifications:list"))
 
 
 @staff_member_required

@@ -20,9 +20,9 @@ from django.views.decorators.vary import vary_on_headers
 from issues.filters import EARLIEST_DATE, LATEST_DATE
 from issues.forms import MAX_ID
 from issues.models import Category, Request
-from issues.views import _back_to
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
+from portal.http import back_to
 from portal.orgs.models import Industry, Region
 from portal.tasking import enqueue_on_commit
 
@@ -277,7 +277,7 @@ def common_mark(request):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Marked as a policy issue; the standard answer is published."))
-    return redirect(_back_to(request, "supervision:common"))
+    return redirect(back_to(request, "supervision:common"))
 
 
 @login_required
