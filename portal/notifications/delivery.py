@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .channels import LogChannel, channel_backend  # noqa: F401 — LogChannel stays importable from here
+from .channels import channel_backend
 from .models import Delivery
 
 logger = logging.getLogger(__name__)
