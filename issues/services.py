@@ -208,9 +208,8 @@ def _record(
     data: dict | None = None,
     now: datetime | None = None,
 ) -> RequestEvent:
-    req.version = F("version") + 1
+    req.version += 1  # the row is locked (select_for_update), so no one else can bump it meanwhile
     req.save()
-    req.refresh_from_db(fields=["version"])
     return RequestEvent.objects.create(
         request=req,
         dispatch=dispatch,
