@@ -8,6 +8,10 @@ class IssuesConfig(AppConfig):
     verbose_name = _("Requests")
 
     def ready(self) -> None:
-        from .categories import ensure_categories
+        from portal import health
 
+        from .categories import ensure_categories
+        from .health import check_reminder_sweep
+
+        health.register("reminder_sweep", check_reminder_sweep)
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="issues.ensure_categories")
