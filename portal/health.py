@@ -80,6 +80,9 @@ def health_response(request) -> HttpResponse:
     body = {"status": "ok" if healthy else "fail", "checks": checks}
     response = HttpResponse(json.dumps(body), content_type="application/json", status=200 if healthy else 503)
     response["Cache-Control"] = "no-store"
+    # The failing checks were logged above as warnings. Without this Django logs every 503 probe as an
+    # error of django.request, and with ADMINS set that would be a mail every few seconds.
+    response._has_been_logged = True
     return response
 
 

@@ -141,3 +141,12 @@ def test_it_needs_no_login_and_sets_no_cookie(client, broker, swept):
     response = probe(client)
     assert response.status_code == 200
     assert not response.cookies
+
+
+def test_a_failing_probe_is_a_warning_not_an_error_mailed_to_the_admins(client, settings, caplog, mailoutbox, swept):
+    settings.ADMINS = [("Ops", "ops@example.gov.cn")]
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_free_port()}/0"
+    with caplog.at_level("INFO"):
+        assert probe(client).status_code == 503
+    assert [(r.name, r.levelname) for r in caplog.records] == [("portal.health", "WARNING")]
+    assert mailoutbox == []

@@ -197,8 +197,11 @@ class Command(BaseCommand):
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         bind = f"{options['host']}:{options['port']}"
         if options["gunicorn"]:
-            web = [python, "-m", "gunicorn", "portal.wsgi", "--bind", bind, "--workers", str(options["web_workers"])]
-            web += ["--access-logfile", "-"]
+            # gunicorn.conf.py holds timeouts, trusted proxies and the log format; the application
+            # serves the collected static files itself (whitenoise).
+            self._collect_static(python, manage, env)
+            conf = str(Path(settings.BASE_DIR) / "gunicorn.conf.py")
+            web = [python, "-m", "gunicorn", "-c", conf, "--bind", bind, "--workers", str(options["web_workers"])]
         else:
             web = [python, manage, "runserver", bind, "--noreload"]
         celery = [python, "-m", "celery", "-A", "portal"]
@@ -206,6 +209,12 @@ class Command(BaseCommand):
         beat = celery + ["beat", "-l", "info", "--schedule", str(var / "celerybeat-schedule")]
         for name, argv in (("web", web), ("worker", worker), ("beat", beat)):
             self.children.append(Child(name, argv, env, self.stdout))
+
+    def _collect_static(self, python: str, manage: str, env: dict[str, str]) -> None:
+        self.stdout.write(f"Collecting static files into {settings.STATIC_ROOT}")
+        done = subprocess.run([python, manage, "collectstatic", "--no-input", "-v0"], env=env, cwd=settings.BASE_DIR)
+        if done.returncode:
+            raise CommandError("collectstatic failed; see the lines above.")
 
     # -- run -----------------------------------------------------------------
 
