@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.notifications.models import Notification
-from portal.orgs.factories import make_credit_code
 from portal.orgs.models import (
     Department,
     DepartmentMembership,
@@ -29,6 +28,7 @@ from portal.orgs.models import (
     Region,
     SupervisorScope,
 )
+from portal.orgs.validators import make_credit_code
 
 from .models import (
     Card,

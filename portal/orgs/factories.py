@@ -1,4 +1,4 @@
-"""factory_boy factories for the core models, shared by every app's tests and the benchmarks."""
+"""factory_boy factories for the core models, shared by every app's tests."""
 
 import factory
 from django.utils import timezone
@@ -6,17 +6,7 @@ from django.utils import timezone
 from portal.accounts.models import User
 
 from .models import Department, DepartmentMembership, Enterprise, EnterpriseMembership, Pairing, Region, SupervisorScope
-from .validators import CREDIT_CODE_ALPHABET, credit_code_check_character
-
-
-def make_credit_code(n: int, division: str = "370705") -> str:
-    body = "91" + division
-    digits = []
-    for _ in range(9):
-        digits.append(CREDIT_CODE_ALPHABET[n % 31])
-        n //= 31
-    first17 = body + "".join(reversed(digits))
-    return first17 + credit_code_check_character(first17)
+from .validators import make_credit_code
 
 
 class UserFactory(factory.django.DjangoModelFactory):
