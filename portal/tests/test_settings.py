@@ -163,3 +163,8 @@ def test_it_reports_errors_to_sentry_only_when_a_dsn_is_set():
     dsn = "http://public@127.0.0.1:9/1"
     assert sentry_state({**PRODUCTION, "SENTRY_DSN": dsn}) == f"True False {dsn}"
     assert sentry_state(PRODUCTION).startswith("False")
+
+
+def test_it_reads_how_old_the_last_sweep_may_be():
+    assert load({}, "HEALTH_SWEEP_MAX_AGE") == {"HEALTH_SWEEP_MAX_AGE": "0:15:00"}
+    assert load({"HEALTH_SWEEP_MAX_AGE_MINUTES": "30"}, "HEALTH_SWEEP_MAX_AGE") == {"HEALTH_SWEEP_MAX_AGE": "0:30:00"}
