@@ -5,6 +5,7 @@ No variables means development: SQLite, the embedded Redis started by
 and ALLOWED_HOSTS are required, cookies are secure and DEBUG is off.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -44,6 +45,16 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Reverse proxies (addresses or networks) whose X-Forwarded-For / X-Real-IP is believed; the client address
+# of the lockout, the audit log and rate limits comes from portal.accounts.clientip. gunicorn listens on
+# loopback behind nginx, hence the default.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.0/8,::1")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -74,6 +85,7 @@ MIDDLEWARE = [
     "portal.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.accounts.idle.IdleTimeoutMiddleware",
+    "portal.accounts.middleware.PrivateCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.accounts.middleware.ContentSecurityPolicyMiddleware",
@@ -115,7 +127,7 @@ AUTHENTICATION_BACKENDS = [
     "portal.accounts.backends.PhoneOrUsernameBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "portal.accounts.validators.PersonalInformationValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -125,12 +137,13 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout: 5 failed logins lock the username+IP pair for 15 minutes.
+# Lockout: 5 failed logins lock for 15 minutes the account, whatever it was typed as (username or phone)
+# and from wherever; and, separately, the client address that fails against many accounts (password
+# spraying). The address is the real client's behind the proxy, so one client cannot lock out the others.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-# Lock the account, whatever it was typed as (username or phone) and from wherever; and, separately,
-# an address that fails against many accounts (password spraying).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.clientip.client_ip"
 AXES_USERNAME_CALLABLE = "portal.accounts.backends.account_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -138,8 +151,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 
 # Session: logged out after 30 minutes without activity (portal.accounts.idle; background polling
-# does not count). The cookie lives a little longer so the middleware can say why the user was logged out.
+# does not count), and 12 hours after sign-in however active. The cookie lives a little longer than the
+# idle timeout so the middleware can say why the user was logged out.
 SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 60 * 60)))
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -147,6 +162,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
