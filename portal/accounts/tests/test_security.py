@@ -365,3 +365,45 @@ def test_it_reads_the_absolute_session_lifetime_from_the_environment(settings):
     assert settings.SESSION_ABSOLUTE_TIMEOUT == 12 * 60 * 60
     values = settings_values({**PRODUCTION_ENV, "SESSION_ABSOLUTE_TIMEOUT": "28800"}, "SESSION_ABSOLUTE_TIMEOUT")
     assert values == {"SESSION_ABSOLUTE_TIMEOUT": 28800}
+
+
+def test_it_marks_the_language_cookie_secure_in_production():
+    names = ("LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_HTTPONLY", "LANGUAGE_COOKIE_SAMESITE")
+    assert settings_values(PRODUCTION_ENV, *names) == dict(zip(names, [True, True, "Lax"], strict=True))
+    assert settings_values({"PRODUCTION": "false"}, "LANGUAGE_COOKIE_SECURE") == {"LANGUAGE_COOKIE_SECURE": False}
+
+
+@pytest.mark.parametrize("how", ["profile", "switch"])
+def test_it_sets_the_language_cookie_with_the_production_flags(client, bob, settings, how):
+    settings.LANGUAGE_COOKIE_SECURE = True
+    client.force_login(bob)
+    if how == "profile":
+        response = client.post("/accounts/profile/", {"real_name": "鲍勃", "email": "", "language": "en"})
+    else:
+        response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    cookie = response.cookies["django_language"]
+    assert cookie.value == "en"
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+@pytest.mark.parametrize("url", ["/accounts/profile/", "/admin/", "/notifications/bell/"])
+def test_it_keeps_pages_for_a_signed_in_user_out_of_every_cache(client, admin_user, url):
+    client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code == 200
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives and "public" not in directives
+
+
+@pytest.mark.parametrize("url", ["/admin/", "/admin/login/", "/admin/accounts/user/", "/admin/accounts/user/add/"])
+def test_it_sends_a_content_security_policy_on_admin_pages(client, admin_user, url):
+    if url != "/admin/login/":
+        client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code == 200
+    policy = dict(
+        (part.split(" ", 1) + [""])[:2] for part in (p.strip() for p in response["Content-Security-Policy"].split(";"))
+    )
+    assert policy["script-src"] == "'self'"  # no inline script, no eval
+    assert policy["default-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
