@@ -29,6 +29,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_networks(name: str, default: str) -> list[str]:
+    entries = env_list(name, default)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry!r} is not an IP address or network") from None
+    return entries
+
+
 PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DEBUG", True) and not PRODUCTION
 if PRODUCTION:
@@ -48,12 +58,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Reverse proxies (addresses or networks) whose X-Forwarded-For / X-Real-IP is believed; the client address
 # of the lockout, the audit log and rate limits comes from portal.accounts.clientip. gunicorn listens on
 # loopback behind nginx, hence the default.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.0/8,::1")
-for _proxy in TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_proxy, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", "127.0.0.0/8,::1")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
