@@ -26,8 +26,8 @@ class CharacterClassValidator:
 class PersonalInformationValidator:
     """Reject a password that contains, or is close to, the user's username, phone, real name or e-mail.
 
-    Each value and its parts (split at punctuation; only the local part of an e-mail address) is checked
-    for containment, and the whole value and its parts for similarity as Django's
+    Each value and its longer parts (split at punctuation; only the local part of an e-mail address) is
+    checked for containment, and the value and its parts for similarity as Django's
     UserAttributeSimilarityValidator does, so ``15905360001Aa`` fails for the user whose phone is
     15905360001 and ``Wang#Qiye2026`` for the user ``wang.qiye``.
     """
@@ -54,9 +54,13 @@ class PersonalInformationValidator:
                 )
 
     def _contains(self, password: str, name: str, value: str) -> bool:
-        candidates = {value, *re.split(r"[\W_]+", value.split("@", 1)[0] if name == "email" else value)}
-        # Two characters already make a Chinese name; Latin parts count from three.
-        return any(part in password for part in candidates if len(part) >= (2 if not part.isascii() else 3))
+        # Two characters already make a Chinese name. A Latin value counts from three characters
+        # ("bob"), a part of one from four, so that "wang.wei" does not forbid every word with "wei".
+        if name == "email":
+            value = value.split("@", 1)[0]
+        parts = {part for part in re.split(r"[\W_]+", value) if len(part) >= (4 if part.isascii() else 2)}
+        whole = len(value) >= (3 if value.isascii() else 2)
+        return (whole and value in password) or any(part in password for part in parts)
 
     def _resembles(self, password: str, value: str) -> bool:
         return any(
