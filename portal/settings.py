@@ -149,6 +149,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "portal.accounts.clientip.client_ip"
+AXES_HANDLER = "portal.accounts.lockout.AccountResetHandler"
 AXES_USERNAME_CALLABLE = "portal.accounts.backends.account_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True

@@ -414,3 +414,22 @@ def test_it_sends_a_content_security_policy_on_admin_pages(client, admin_user, u
     )
     assert policy["script-src"] == "'self'"  # no inline script, no eval
     assert policy["default-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+
+
+def test_it_keeps_counting_a_sprayer_who_logs_into_their_own_account_between_guesses(client, alice, bob):
+    for attempt in range(4):
+        login_via_proxy(client, f"nobody{attempt}", "wrong", "198.51.100.60")
+    assert login_via_proxy(client, "alice", PASSWORD, "198.51.100.60").status_code == 302
+    client.post("/accounts/logout/")
+    login_via_proxy(client, "nobody4", "wrong", "198.51.100.60")
+    assert login_via_proxy(client, "alice", PASSWORD, "198.51.100.60").status_code == 429
+
+
+def test_it_clears_an_accounts_failures_when_its_owner_logs_in(client, bob):
+    for attempt in range(4):
+        login_via_proxy(client, "bob", "wrong", f"198.51.100.{70 + attempt}")
+    assert login_via_proxy(client, "bob", PASSWORD, "198.51.100.74").status_code == 302
+    client.post("/accounts/logout/")
+    for _attempt in range(4):
+        login_via_proxy(client, "bob", "wrong", "198.51.100.75")
+    assert login_via_proxy(client, "bob", PASSWORD, "198.51.100.76").status_code == 302
