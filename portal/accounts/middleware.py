@@ -48,8 +48,8 @@ class PrivateCacheMiddleware:
 class ContentSecurityPolicyMiddleware:
     """No inline scripts and nothing from outside the portal, on the portal's pages and the admin alike.
 
-    The Django admin needs no inline script either (its constants travel in ``data-`` attributes); its
-    change list has an inline ``<style>`` block, which ``style-src 'unsafe-inline'`` allows.
+    The Django admin needs no inline script either (its constants travel in ``data-`` attributes); a
+    change list without actions has an inline ``<style>`` block, which ``style-src 'unsafe-inline'`` allows.
     """
 
     policy = (
