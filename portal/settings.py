@@ -5,6 +5,7 @@ No variables means development: SQLite, the embedded Redis started by
 and ALLOWED_HOSTS are required, cookies are secure and DEBUG is off.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from email.utils import getaddresses
@@ -49,6 +50,16 @@ def parse_admins(raw: str) -> list[tuple[str, str]]:
     return admins
 
 
+def env_networks(name: str, default: str) -> list[str]:
+    entries = env_list(name, default)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry!r} is not an IP address or network") from None
+    return entries
+
+
 PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DEBUG", True) and not PRODUCTION
 if PRODUCTION:
@@ -64,6 +75,11 @@ else:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Reverse proxies (addresses or networks) whose X-Forwarded-For / X-Real-IP is believed; the client address
+# of the lockout, the audit log and rate limits comes from portal.accounts.clientip. gunicorn listens on
+# loopback behind nginx, hence the default.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", "127.0.0.0/8,::1")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,6 +114,7 @@ MIDDLEWARE = [
     "portal.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.accounts.idle.IdleTimeoutMiddleware",
+    "portal.accounts.middleware.PrivateCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.accounts.middleware.ContentSecurityPolicyMiddleware",
@@ -139,7 +156,7 @@ AUTHENTICATION_BACKENDS = [
     "portal.accounts.backends.PhoneOrUsernameBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "portal.accounts.validators.PersonalInformationValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -149,12 +166,14 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout: 5 failed logins lock the username+IP pair for 15 minutes.
+# Lockout: 5 failed logins lock for 15 minutes the account, whatever it was typed as (username or phone)
+# and from wherever; and, separately, the client address that fails against many accounts (password
+# spraying). The address is the real client's behind the proxy, so one client cannot lock out the others.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-# Lock the account, whatever it was typed as (username or phone) and from wherever; and, separately,
-# an address that fails against many accounts (password spraying).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.clientip.client_ip"
+AXES_HANDLER = "portal.accounts.lockout.AccountResetHandler"
 AXES_USERNAME_CALLABLE = "portal.accounts.backends.account_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -162,8 +181,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 
 # Session: logged out after 30 minutes without activity (portal.accounts.idle; background polling
-# does not count). The cookie lives a little longer so the middleware can say why the user was logged out.
+# does not count), and 12 hours after sign-in however active. The cookie lives a little longer than the
+# idle timeout so the middleware can say why the user was logged out.
 SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 60 * 60)))
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -171,6 +192,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION

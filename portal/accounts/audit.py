@@ -1,12 +1,7 @@
 """Writing audit events: the one place that knows how to describe who did what from where."""
 
+from .clientip import client_ip
 from .models import AuditEvent
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_record(

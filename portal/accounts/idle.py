@@ -1,8 +1,9 @@
-"""Idle timeout: a session ends after SESSION_IDLE_TIMEOUT seconds without user activity.
+"""Session lifetimes: a session ends after SESSION_IDLE_TIMEOUT seconds without user activity, and
+SESSION_ABSOLUTE_TIMEOUT seconds after sign-in however active the user is.
 
 Background polling (the notification bell, the big-screen panel, export progress) marks its requests
 with the ``X-Portal-Poll`` header; those keep the page fresh but are not activity, so a tab left open
-on a shared office PC still logs out after 30 minutes.
+on a shared office PC still logs out after 30 minutes. Either way the login page says why.
 """
 
 import time
@@ -15,7 +16,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 SESSION_KEY = "last_activity"
+SIGNED_IN_KEY = "signed_in_at"
 POLL_HEADER = "X-Portal-Poll"
+
+
+def mark_signed_in(request) -> None:
+    """Start the absolute lifetime; called on every login."""
+    if hasattr(request, "session"):
+        request.session[SIGNED_IN_KEY] = time.time()
 
 
 class IdleTimeoutMiddleware:
@@ -27,15 +35,26 @@ class IdleTimeoutMiddleware:
         if user is not None and user.is_authenticated:
             now = time.time()
             last = request.session.get(SESSION_KEY)
+            signed_in = request.session.setdefault(SIGNED_IN_KEY, now)
+            if now - signed_in > settings.SESSION_ABSOLUTE_TIMEOUT:
+                hours = f"{settings.SESSION_ABSOLUTE_TIMEOUT / 3600:g}"
+                return self._logged_out(
+                    request,
+                    _("For security, please sign in again: you signed in more than %(hours)s hours ago.")
+                    % {"hours": hours},
+                )
             if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT:
-                logout(request)
-                login_url = f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}"
-                if request.headers.get("HX-Request"):
-                    response = redirect(login_url)
-                    response["HX-Redirect"] = login_url
-                    return response
-                messages.info(request, _("You were logged out after 30 minutes without activity."))
-                return redirect(login_url)
+                return self._logged_out(request, _("You were logged out after 30 minutes without activity."))
             if last is None or not request.headers.get(POLL_HEADER):
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
+
+    def _logged_out(self, request, reason: str):
+        logout(request)
+        login_url = f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}"
+        if request.headers.get("HX-Request"):
+            response = redirect(login_url)
+            response["HX-Redirect"] = login_url
+            return response
+        messages.info(request, reason)
+        return redirect(login_url)

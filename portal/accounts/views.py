@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .forms import LoginForm, ProfileForm
+from .middleware import set_language_cookie
 from .models import Role
 
 # Where each role does its work; the first role a user holds in this order wins.
@@ -60,7 +61,7 @@ def profile(request):
         user = form.save()
         messages.success(request, _("Your profile has been saved."))
         response = redirect("accounts:profile")
-        response.set_cookie("django_language", user.language, samesite="Lax")
+        set_language_cookie(response, user.language)
         return response
     return render(request, "accounts/profile.html", {"form": form})
 

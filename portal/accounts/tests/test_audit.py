@@ -129,3 +129,62 @@ def test_it_refuses_a_retention_below_180_days(settings):
     settings.AUDIT_RETENTION_DAYS = 30
     with pytest.raises(CommandError):
         call_command("purge_audit", stdout=StringIO())
+
+
+def test_it_records_the_client_address_behind_the_proxy_not_the_proxy(client, bob):
+    client.post(
+        "/accounts/login/",
+        {"username": "bob", "password": "nope"},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.21",
+    )
+    client.post(
+        "/accounts/login/",
+        {"username": "bob", "password": PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.22",
+    )
+    client.post("/accounts/logout/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.23")
+    addresses = dict(AuditEvent.objects.values_list("action", "ip_address"))
+    assert addresses == {"login_failed": "198.51.100.21", "login": "198.51.100.22", "logout": "198.51.100.23"}
+
+
+def test_it_records_a_lockout_of_an_account_once(client, bob):
+    for attempt in range(7):
+        client.post(
+            "/accounts/login/",
+            {"username": "13900000002" if attempt % 2 else "bob", "password": "wrong"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{30 + attempt}",
+        )
+    event = AuditEvent.objects.get(action="locked_out")
+    assert (event.username, event.target, event.ip_address) == ("bob", "user:bob", "198.51.100.34")
+    assert event.detail == {"locked": ["account"], "failures": {"account": 5, "address": 1}}
+    assert AuditEvent.objects.filter(action="login_failed").count() == 7
+
+
+def test_it_records_a_lockout_of_a_spraying_address(client, bob):
+    for attempt in range(5):
+        client.post(
+            "/accounts/login/",
+            {"username": f"nobody{attempt}", "password": "wrong"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="198.51.100.40",
+        )
+    event = AuditEvent.objects.get(action="locked_out")
+    assert (event.username, event.target, event.ip_address) == ("nobody4", "address:198.51.100.40", "198.51.100.40")
+    assert event.detail["locked"] == ["address"]
+
+
+def test_it_records_a_new_lockout_after_the_cool_off(client, bob):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        for _ in range(2):
+            for _ in range(5):
+                client.post(
+                    "/accounts/login/",
+                    {"username": "bob", "password": "wrong"},
+                    REMOTE_ADDR="127.0.0.1",
+                    HTTP_X_FORWARDED_FOR="198.51.100.41",
+                )
+            traveller.shift(timedelta(minutes=16))
+    assert AuditEvent.objects.filter(action="locked_out").count() == 2
