@@ -31,3 +31,23 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["real_name", "email", "language", "notify_channels"]
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app (or, when signing in, a recovery code)."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "class": "form-control form-control-lg text-center",
+            }
+        ),
+        error_messages={"required": _("Enter the 6-digit code shown in your authenticator app.")},
+    )
