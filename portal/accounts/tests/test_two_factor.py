@@ -1,11 +1,15 @@
 """Two-factor sign-in: enrolment, the code step after the password, recovery codes, enforcement and reset."""
 
+import os
 import re
+import subprocess
+import sys
 from base64 import b32decode
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -290,3 +294,41 @@ def test_it_lets_an_administrator_reset_bob_and_audits_it(client, admin_user, bo
 def test_it_keeps_device_secrets_out_of_the_admin(client, admin_user):
     client.force_login(admin_user)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
+# --- The setting -----------------------------------------------------------------------------------
+
+
+def required_roles_with(**env) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in ("PRODUCTION", "TWO_FACTOR_REQUIRED_ROLES")}
+    return subprocess.run(
+        [sys.executable, "-c", "from portal import settings; print(','.join(settings.TWO_FACTOR_REQUIRED_ROLES))"],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        cwd=django_settings.BASE_DIR,
+    )
+
+
+PRODUCTION_ENV = {"PRODUCTION": "true", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.gov.cn"}
+
+
+@pytest.mark.parametrize(
+    ("env", "roles"),
+    [
+        ({}, ""),  # development: the demo logins sign in with their password
+        (PRODUCTION_ENV, "administrator,supervisor"),
+        ({**PRODUCTION_ENV, "TWO_FACTOR_REQUIRED_ROLES": ""}, ""),
+        ({"TWO_FACTOR_REQUIRED_ROLES": "administrator, supervisor,handler"}, "administrator,supervisor,handler"),
+    ],
+)
+def test_it_reads_the_required_roles_from_the_environment(env, roles):
+    result = required_roles_with(**env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == roles
+
+
+def test_it_refuses_to_require_it_of_enterprise_users():
+    result = required_roles_with(TWO_FACTOR_REQUIRED_ROLES="supervisor,enterprise")
+    assert result.returncode != 0
+    assert "TWO_FACTOR_REQUIRED_ROLES" in result.stderr
