@@ -51,3 +51,10 @@ class TwoFactorCodeForm(forms.Form):
         ),
         error_messages={"required": _("Enter the 6-digit code shown in your authenticator app.")},
     )
+
+    def refuse(self, message) -> None:
+        """Show ``message`` beside the field and empty it, so the next code is typed afresh."""
+        self.add_error("code", message)
+        self.data = self.data.copy()
+        self.data["code"] = ""
+        self.fields["code"].widget.attrs["aria-invalid"] = "true"

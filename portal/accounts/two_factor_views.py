@@ -45,9 +45,9 @@ def verify(request):
                 )
             return redirect(pending["next"])
         if check.throttled:
-            form.add_error("code", _("Too many wrong codes. Wait a minute, then try again."))
+            form.refuse(_("Too many wrong codes. Wait a minute, then try again."))
         else:
-            form.add_error("code", WRONG_CODE)
+            form.refuse(WRONG_CODE)
     return render(request, "registration/two_factor_verify.html", {"form": form})
 
 
@@ -68,7 +68,7 @@ def manage(request):
             codes = two_factor.enrolment_confirm(request=request, device=device, code=form.cleaned_data["code"])
             if codes is not None:
                 return _show_codes(request, codes, _("Two-factor sign-in is on."))
-            form.add_error("code", WRONG_CODE)
+            form.refuse(WRONG_CODE)
         context = {
             "form": form,
             "qr_svg": two_factor.qr_svg(device),
@@ -87,7 +87,7 @@ def manage(request):
             )
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("accounts:two_factor" if two_factor.required_for(user) else "accounts:profile")
-        form.add_error("code", WRONG_CODE)
+        form.refuse(WRONG_CODE)
     context = {
         "device": enrolled,
         "form": form,

@@ -157,9 +157,12 @@ def test_it_asks_bob_for_a_code_after_the_password_and_then_signs_him_in(client,
 def test_it_refuses_a_wrong_code_audits_it_and_throttles_the_next_try(client, bob):
     device = enrolled(bob)
     sign_in(client, "bob")
-    response = client.post(VERIFY_URL, {"code": wrong_code(device)})
+    wrong = wrong_code(device)
+    response = client.post(VERIFY_URL, {"code": wrong})
     assert response.status_code == 200
     assert WRONG in response.content.decode()
+    assert wrong not in response.content.decode()  # the field is emptied for the next try
+    assert 'aria-invalid="true"' in response.content.decode()
     assert "_auth_user_id" not in client.session
 
     response = client.post(VERIFY_URL, {"code": code_for(device)})  # right, but within the back-off
