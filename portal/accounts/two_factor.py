@@ -233,13 +233,15 @@ class TwoFactorMiddleware:
             # The admin's own login form knows nothing of the second factor: sign in through the portal's.
             query = request.META.get("QUERY_STRING", "")
             return redirect(reverse(settings.LOGIN_URL) + (f"?{query}" if query else ""))
-        if user is None or not user.is_authenticated or not applies_to(user) or user.is_verified():
+        # Only the roles that must use a second factor are checked on every request (one query while
+        # unverified); for the others the login form asks for the code of those who enrolled.
+        if user is None or not user.is_authenticated or not required_for(user) or user.is_verified():
             return self.get_response(request)
         if asks_for_code(user):
             # Signed in without the code (e.g. a session from before enrolment): sign in again.
             logout(request)
             return self._send(request, f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
-        if required_for(user) and not self._is_open(request.path):
+        if not self._is_open(request.path):
             return self._send(request, reverse("accounts:two_factor"))
         return self.get_response(request)
 
