@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "django_filters",
     "template_partials",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal.accounts",
     "portal.orgs",
     "portal.notifications",
@@ -111,10 +114,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "portal.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.accounts.idle.IdleTimeoutMiddleware",
     "portal.accounts.middleware.PrivateCacheMiddleware",
+    "portal.accounts.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.accounts.middleware.ContentSecurityPolicyMiddleware",
@@ -179,6 +184,21 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (TOTP): the staff roles that must enrol before they can use the portal. Default:
+# administrators and supervisors in production, nobody in development (the demo logins). An empty
+# value turns enforcement off; staff in other roles may still enrol. Enterprise users are never asked.
+TWO_FACTOR_ROLES = {"commissioner", "handler", "supervisor", "administrator"}
+TWO_FACTOR_REQUIRED_ROLES = env_list("TWO_FACTOR_REQUIRED_ROLES", "administrator,supervisor" if PRODUCTION else "")
+if set(TWO_FACTOR_REQUIRED_ROLES) - TWO_FACTOR_ROLES:
+    raise ImproperlyConfigured(
+        f"TWO_FACTOR_REQUIRED_ROLES: expected some of {sorted(TWO_FACTOR_ROLES)}, got {TWO_FACTOR_REQUIRED_ROLES}"
+    )
+OTP_TOTP_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "潍企通")
+# Each wrong code doubles the wait before the next try (1 s, 2 s, 4 s, ...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Session: logged out after 30 minutes without activity (portal.accounts.idle; background polling
 # does not count), and 12 hours after sign-in however active. The cookie lives a little longer than the

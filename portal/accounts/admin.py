@@ -1,8 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import two_factor
 from .audit import audit_record
 from .models import AuditEvent, User
 
@@ -70,6 +75,25 @@ class UserAdmin(BaseUserAdmin):
         (_("Roles"), {"fields": ["is_enterprise_user", "is_commissioner", "is_handler", "is_supervisor", "is_staff"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-factor sign-in (the user sets it up again)"), permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        reset = 0
+        with_devices = Q(pk__in=TOTPDevice.objects.values("user")) | Q(pk__in=StaticDevice.objects.values("user"))
+        for user in queryset.filter(with_devices):
+            two_factor.devices_remove(
+                user=user, actor=request.user, request=request, action=AuditEvent.Action.TWO_FACTOR_RESET
+            )
+            reset += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(count)d user.", "Two-factor sign-in reset for %(count)d users.", reset
+            )
+            % {"count": reset},
+            messages.SUCCESS,
+        )
 
     def get_search_results(self, request, queryset, search_term):
         if request.path.endswith("/autocomplete/"):
@@ -115,3 +139,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Authenticators and recovery codes are secrets: administrators reset them with the audited action on
+# the user list instead of editing or deleting devices one by one.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)

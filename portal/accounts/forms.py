@@ -31,3 +31,30 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["real_name", "email", "language", "notify_channels"]
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from the authenticator app (or, when signing in, a recovery code)."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "class": "form-control form-control-lg text-center",
+            }
+        ),
+        error_messages={"required": _("Enter the 6-digit code shown in your authenticator app.")},
+    )
+
+    def refuse(self, message) -> None:
+        """Show ``message`` beside the field and empty it, so the next code is typed afresh."""
+        self.add_error("code", message)
+        self.data = self.data.copy()
+        self.data["code"] = ""
+        self.fields["code"].widget.attrs["aria-invalid"] = "true"

@@ -83,6 +83,13 @@ class AuditEvent(models.Model):
         EXTENSION = "extension", _("Extension decision")
         CARD = "card", _("Card")
         RANKING = "ranking", _("Ranking publication")
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-factor sign-in enrolled")
+        TWO_FACTOR_VERIFIED = "two_factor_verified", _("Two-factor code accepted")
+        TWO_FACTOR_FAILED = "two_factor_failed", _("Wrong two-factor code")
+        TWO_FACTOR_RECOVERY_USED = "two_factor_recovery_used", _("Recovery code used")
+        TWO_FACTOR_CODES_REGENERATED = "two_factor_codes_regenerated", _("Recovery codes regenerated")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
+        TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset")
         OTHER = "other", _("Other")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

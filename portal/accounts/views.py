@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from . import two_factor
 from .forms import LoginForm, ProfileForm
 from .middleware import set_language_cookie
 from .models import Role
@@ -43,6 +44,14 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.asks_for_code(user):
+            # The password was right; the session is logged in only once the second factor is.
+            two_factor.pending_start(self.request, user, self.get_success_url())
+            return redirect("accounts:two_factor_verify")
+        return super().form_valid(form)
+
 
 @login_required
 def home(request):
@@ -63,7 +72,10 @@ def profile(request):
         response = redirect("accounts:profile")
         set_language_cookie(response, user.language)
         return response
-    return render(request, "accounts/profile.html", {"form": form})
+    context = {"form": form, "two_factor_applies": two_factor.applies_to(request.user)}
+    if context["two_factor_applies"]:
+        context["two_factor_on"] = two_factor.authenticator_of(request.user) is not None
+    return render(request, "accounts/profile.html", context)
 
 
 def error_403(request, exception=None):

@@ -24,6 +24,8 @@ MATRIX = {
     "home": ("get", None, expect(302, admin_user=302)),
     "accounts:profile": ("get", None, expect(200)),
     "accounts:password_change": ("get", None, expect(200)),
+    "accounts:two_factor": ("get", None, expect(200, alice=404)),
+    "accounts:two_factor_codes": ("get", None, expect(302)),  # nothing new to show: back to the two-factor page
     "notifications:list": ("get", None, expect(200)),
     "notifications:bell": ("get", None, expect(200)),
     "notifications:read_all": ("post", None, expect(302)),
@@ -34,7 +36,7 @@ MATRIX = {
     "cards:revoke": ("post", "card", expect(404, dave=302, dora=302)),
 }
 # Reached without logging in, or served by Django itself.
-PUBLIC = {"accounts:login", "accounts:logout", "set_language"}
+PUBLIC = {"accounts:login", "accounts:logout", "accounts:two_factor_verify", "set_language"}
 
 
 def _names(patterns, prefix=""):
