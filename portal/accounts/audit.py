@@ -284,8 +284,10 @@ def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
 def _after_save(sender, instance, created=False, **kwargs):
     entry = _registry[sender]
     before = instance.__dict__.pop("_audit_before", None)
+    if not created and before is None:
+        return  # none of the audited fields was saved
     after_raw = _raw(entry, instance)
-    if created or before is None:
+    if created:
         changes = {name: {"before": None, "after": _shown(entry, instance, name)} for name in entry.fields}
         audit_record(
             action=entry.action,
