@@ -332,3 +332,17 @@ def test_it_shows_the_changes_readably_and_never_lets_them_be_edited(admin_clien
     admin_client.post(f"/admin/accounts/auditevent/{event.pk}/change/", {"action": "login", "changes": "{}"})
     stored = AuditEvent.objects.get(pk=event.pk)
     assert (stored.action, stored.changes) == ("role_change", {"is_active": {"before": True, "after": False}})
+
+
+def test_it_records_users_added_to_a_group_from_the_group_side(admin_user, carol, dave):
+    from django.contrib.auth.models import Group
+
+    from portal.accounts.audit import audit_context
+
+    group = Group.objects.create(name="审计员")
+    with audit_context(actor=admin_user):
+        group.user_set.add(carol, dave)
+        group.user_set.clear()
+    rows = AuditEvent.objects.filter(action="role_change", actor=admin_user, target_type="accounts.user")
+    seen = sorted((event.object_repr, event.changes["groups"]["after"]) for event in rows)
+    assert seen == [("carol", []), ("carol", ["审计员"]), ("dave", []), ("dave", ["审计员"])]
