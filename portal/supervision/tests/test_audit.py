@@ -1,13 +1,15 @@
 """The ranking weights decide the monthly scores: every change is audited with its values."""
 
 import pytest
+from django.apps import apps
 from django.test import RequestFactory
 
 from portal.accounts.audit import audit_context, client_ip
 from portal.accounts.models import AuditEvent
-from portal.supervision.models import RankingWeights
 
 pytestmark = pytest.mark.django_db
+
+RankingWeights = apps.get_model("supervision", "RankingWeights")
 
 BEHIND_PROXY = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.10", "HTTP_X_REAL_IP": "203.0.113.10"}
 
