@@ -15,3 +15,27 @@ class IssuesConfig(AppConfig):
 
         health.register("reminder_sweep", check_reminder_sweep)
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="issues.ensure_categories")
+        self.audit_rules()
+
+    def audit_rules(self) -> None:
+        """The 133 policy and the calendar corrections move deadlines: every change is audited."""
+        from portal.accounts import audit
+        from portal.accounts.models import AuditEvent
+
+        from .models import HolidayOverride, SlaPolicy
+
+        rule = AuditEvent.Action.RULE_CHANGE
+        audit.track(
+            SlaPolicy,
+            fields=[
+                "region",
+                "assign_days",
+                "answer_days",
+                "working_days",
+                "reminder_lead_hours",
+                "evaluation_reminder_days",
+                "auto_close_days",
+            ],
+            action=rule,
+        )
+        audit.track(HolidayOverride, fields=["date", "is_working_day", "note"], action=rule)

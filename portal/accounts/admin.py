@@ -1,18 +1,20 @@
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import two_factor
-from .audit import audit_record
 from .models import AuditEvent, User
 
-# The flags whose change is a role change and is written to the audit log.
-AUDITED_FLAGS = ["is_enterprise_user", "is_commissioner", "is_handler", "is_supervisor", "is_staff", "is_superuser"]
+# The role flags offered when an administrator creates a user.
+ROLE_FLAGS = ["is_enterprise_user", "is_commissioner", "is_handler", "is_supervisor"]
 
 # Autocomplete fields that must only offer people holding a role.
 AUTOCOMPLETE_ROLE_FILTERS = {
@@ -21,14 +23,10 @@ AUTOCOMPLETE_ROLE_FILTERS = {
 }
 
 
-def role_flags(user: User | None) -> dict[str, bool]:
-    return {flag: bool(getattr(user, flag, False)) if user else False for flag in AUDITED_FLAGS}
-
-
 class UserCreationForm(AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
-        fields = ["username", "real_name", "phone", "email", *AUDITED_FLAGS[:4], "is_staff"]
+        fields = ["username", "real_name", "phone", "email", *ROLE_FLAGS, "is_staff"]
 
 
 @admin.register(User)
@@ -100,36 +98,71 @@ class UserAdmin(BaseUserAdmin):
             queryset = queryset.filter(**AUTOCOMPLETE_ROLE_FILTERS.get(request.GET.get("field_name", ""), {}))
         return super().get_search_results(request, queryset, search_term)
 
-    def save_model(self, request, obj, form, change):
-        before = role_flags(User.objects.filter(pk=obj.pk).first() if change else None)
-        super().save_model(request, obj, form, change)
-        after = role_flags(obj)
-        if before != after:
-            audit_record(
-                action=AuditEvent.Action.ROLE_CHANGE,
-                actor=request.user,
-                request=request,
-                target=f"user:{obj.pk} {obj.username}",
-                detail={
-                    "before": before,
-                    "after": after,
-                    "created": not change,
-                    "changed": [flag for flag in AUDITED_FLAGS if before[flag] != after[flag]],
-                },
-            )
+
+def _field_label(model, name: str) -> str:
+    if model is None:
+        return name
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _value_text(model, name: str, value) -> str:
+    """A stored before/after value as an administrator reads it, in the current language."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, dict) and "id" in value:
+        return f"{value.get('repr') or ''} (#{value['id']})".strip()
+    if isinstance(value, list):
+        return "、".join(str(item) for item in value) or "—"
+    if model is not None:
+        try:
+            choices = dict(model._meta.get_field(name).flatchoices)
+        except FieldDoesNotExist:
+            choices = {}
+        if value in choices:
+            return str(choices[value])
+    return str(value)
+
+
+PASSWORD_SENTENCES = {
+    "administrator": _("Password set by administrator %(actor)s."),
+    "user": _("Password changed by the user."),
+    "command": _("Password set by the command %(actor)s."),
+    "reset": _("Password reset by the user through a reset link."),
+    "system": _("Password set by the system."),
+}
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Append-only: administrators read the log here; only ``purge_audit`` removes expired rows."""
 
-    list_display = ["created_at", "action", "username", "ip_address", "target"]
-    list_filter = ["action", "created_at"]
-    search_fields = ["username", "ip_address", "target"]
+    list_display = ["created_at", "action", "username", "ip_address", "target_summary", "via"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "via", "target_type", "created_at"]
+    search_fields = ["username", "ip_address", "target", "object_repr"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "action", "actor", "username", "ip_address", "target", "detail"]
+    readonly_fields = [
+        "created_at",
+        "action",
+        "actor",
+        "username",
+        "ip_address",
+        "via",
+        "target",
+        "target_type",
+        "target_id",
+        "object_repr",
+        "summary",
+        "changes_table",
+        "detail",
+    ]
     fields = readonly_fields
     list_select_related = ["actor"]
+    actions = None
 
     def has_add_permission(self, request):
         return False
@@ -139,6 +172,50 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("object"), ordering="target")
+    def target_summary(self, obj):
+        return obj.object_repr or obj.target
+
+    @admin.display(description=_("summary"))
+    def summary(self, obj):
+        if obj.action == AuditEvent.Action.PASSWORD_CHANGE:
+            sentence = PASSWORD_SENTENCES.get(obj.detail.get("by"), PASSWORD_SENTENCES["system"])
+            return sentence % {"actor": obj.username or "—"}
+        if obj.detail.get("created"):
+            return gettext("Created.")
+        if obj.detail.get("deleted"):
+            return gettext("Deleted.")
+        return "—"
+
+    @admin.display(description=_("before and after"))
+    def changes_table(self, obj):
+        if not obj.changes:
+            return "—"
+        try:
+            model = apps.get_model(obj.target_type) if obj.target_type else None
+        except (LookupError, ValueError):
+            model = None
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    _field_label(model, name),
+                    _value_text(model, name, values.get("before")),
+                    _value_text(model, name, values.get("after")),
+                )
+                for name, values in obj.changes.items()
+            ),
+        )
+        return format_html(
+            '<table class="audit-changes"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            gettext("Field"),
+            gettext("Before"),
+            gettext("After"),
+            rows,
+        )
 
 
 # Authenticators and recovery codes are secrets: administrators reset them with the audited action on

@@ -1,6 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The user fields that decide what someone may see or do; any change is a role change in the audit log.
+AUDITED_USER_FIELDS = [
+    "is_active",
+    "is_enterprise_user",
+    "is_commissioner",
+    "is_handler",
+    "is_supervisor",
+    "is_staff",
+    "is_superuser",
+]
+
 
 class AccountsConfig(AppConfig):
     name = "portal.accounts"
@@ -8,4 +19,18 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login audit)
+        from django.contrib.auth.models import Group
+
+        from . import audit, signals  # noqa: F401  (login audit)
+        from .models import AuditEvent, User
+
+        audit.audit_management_commands()
+        audit.track(
+            User,
+            fields=AUDITED_USER_FIELDS,
+            m2m=["groups", "user_permissions"],
+            action=AuditEvent.Action.ROLE_CHANGE,
+            describe=lambda user: user.username,
+            passwords=True,
+        )
+        audit.track(Group, fields=["name"], m2m=["permissions"], action=AuditEvent.Action.ROLE_CHANGE)

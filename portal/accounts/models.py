@@ -67,9 +67,18 @@ class User(AbstractUser):
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
+    def check_password(self, raw_password) -> bool:
+        # A correct password may be re-hashed with newer parameters and saved: that is not a password change.
+        self._audit_rehash = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._audit_rehash = False
+
 
 class AuditEvent(models.Model):
-    """Append-only record of sensitive actions (logins, role and pairing changes, exports)."""
+    """Append-only record of sensitive actions: logins, changes of rights and rules (with the values
+    before and after), imports and exports. ``portal.accounts.audit`` writes it."""
 
     class Action(models.TextChoices):
         LOGIN = "login", _("Login")
@@ -77,7 +86,10 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("Logout")
         LOCKED_OUT = "locked_out", _("Locked out")
         ROLE_CHANGE = "role_change", _("Role change")
+        ACCESS_CHANGE = "access_change", _("Access change")
+        PASSWORD_CHANGE = "password_change", _("Password change")
         PAIRING_CHANGE = "pairing_change", _("Pairing change")
+        RULE_CHANGE = "rule_change", _("Rule change")
         IMPORT = "import", _("Import")
         EXPORT = "export", _("Export")
         EXTENSION = "extension", _("Extension decision")
@@ -101,11 +113,19 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     target = models.CharField(_("target"), max_length=200, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    target_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(
+        _("changes"), default=dict, blank=True, help_text=_("Each changed field with its value before and after.")
+    )
+    via = models.CharField(_("made through"), max_length=100, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action}"

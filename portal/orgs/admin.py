@@ -81,14 +81,6 @@ class PairingInline(admin.TabularInline):
     autocomplete_fields = ["commissioner"]
 
 
-def _pairing_snapshots(pks) -> dict:
-    pks = [pk for pk in pks if pk]
-    return {
-        p.pk: importing.pairing_snapshot(p)
-        for p in Pairing.objects.filter(pk__in=pks).select_related("enterprise", "commissioner")
-    }
-
-
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
 
@@ -243,35 +235,6 @@ class EnterpriseAdmin(admin.ModelAdmin):
         )
         return redirect("admin:orgs_enterprise_changelist")
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Pairing:
-            return super().save_formset(request, form, formset, change)
-        before = _pairing_snapshots(f.instance.pk for f in formset.initial_forms)
-        deleted = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
-        super().save_formset(request, form, formset, change)
-        for pairing in formset.new_objects:
-            importing.record_pairing_change(
-                actor=request.user,
-                request=request,
-                pairing_id=pairing.pk,
-                before=None,
-                after=importing.pairing_snapshot(pairing),
-                via="admin",
-            )
-        for pairing, _fields in formset.changed_objects:
-            importing.record_pairing_change(
-                actor=request.user,
-                request=request,
-                pairing_id=pairing.pk,
-                before=before.get(pairing.pk),
-                after=importing.pairing_snapshot(pairing),
-                via="admin",
-            )
-        for pk in deleted:
-            importing.record_pairing_change(
-                actor=request.user, request=request, pairing_id=pk, before=before.get(pk), after=None, via="admin"
-            )
-
 
 @admin.register(EnterpriseMembership)
 class EnterpriseMembershipAdmin(admin.ModelAdmin):
@@ -321,30 +284,6 @@ class PairingAdmin(admin.ModelAdmin):
     autocomplete_fields = ["enterprise", "commissioner"]
     list_select_related = ["enterprise", "commissioner"]
     date_hierarchy = "starts_on"
-
-    def save_model(self, request, obj, form, change):
-        before = _pairing_snapshots([obj.pk]).get(obj.pk) if change else None
-        super().save_model(request, obj, form, change)
-        after = importing.pairing_snapshot(obj)
-        if before != after:
-            importing.record_pairing_change(
-                actor=request.user, request=request, pairing_id=obj.pk, before=before, after=after, via="admin"
-            )
-
-    def delete_model(self, request, obj):
-        pk, before = obj.pk, importing.pairing_snapshot(obj)
-        super().delete_model(request, obj)
-        importing.record_pairing_change(
-            actor=request.user, request=request, pairing_id=pk, before=before, after=None, via="admin"
-        )
-
-    def delete_queryset(self, request, queryset):
-        before = _pairing_snapshots(list(queryset.values_list("pk", flat=True)))
-        super().delete_queryset(request, queryset)
-        for pk, snapshot in before.items():
-            importing.record_pairing_change(
-                actor=request.user, request=request, pairing_id=pk, before=snapshot, after=None, via="admin"
-            )
 
 
 @admin.register(SupervisorScope)

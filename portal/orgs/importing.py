@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.accounts.audit import audit_record
+from portal.accounts.audit import audit_context, audit_record
 from portal.accounts.models import AuditEvent, User
 
 from .models import Enterprise, EnterpriseSize, Industry, Pairing, Region
@@ -348,24 +348,6 @@ def pairing_snapshot(pairing: Pairing | None) -> dict | None:
     }
 
 
-def record_pairing_change(
-    *, actor, request=None, pairing_id: int | None, before: dict | None, after: dict | None, via: str
-) -> None:
-    """One pairing_change audit row; ``before``/``after`` are snapshots (None for created/deleted)."""
-    shown = after or before or {}
-    target = (
-        f"pairing:{pairing_id} {shown.get('enterprise_name', '')} ↔ "
-        f"{shown.get('commissioner_username', '')} ({shown.get('role', '')})"
-    )
-    audit_record(
-        action=AuditEvent.Action.PAIRING_CHANGE,
-        actor=actor,
-        request=request,
-        target=target,
-        detail={"before": before, "after": after, "via": via},
-    )
-
-
 def _end_pairing(pairing: Pairing, today: datetime.date) -> None:
     """End a pairing as of yesterday; one that only started today is removed instead."""
     yesterday = today - datetime.timedelta(days=1)
@@ -376,11 +358,19 @@ def _end_pairing(pairing: Pairing, today: datetime.date) -> None:
         pairing.delete()
 
 
-@transaction.atomic
 def import_apply(*, preview: ImportPreview, actor, request=None, file_name: str = "") -> ImportSummary:
-    """Write a validated preview: upsert enterprises by credit code and refresh their A/B pairings."""
+    """Write a validated preview: upsert enterprises by credit code and refresh their A/B pairings.
+
+    Every pairing created or ended is audited (``pairing_change``) as made by ``actor`` through the import.
+    """
     if not preview.is_valid:
         raise ValueError("Only a preview without bad rows can be imported")
+    with audit_context(actor=actor, request=request, via="import"):
+        return _import_apply(preview=preview, actor=actor, request=request, file_name=file_name)
+
+
+@transaction.atomic
+def _import_apply(*, preview: ImportPreview, actor, request=None, file_name: str = "") -> ImportSummary:
     today = timezone.localdate()
     summary = ImportSummary()
     existing = {
@@ -418,25 +408,9 @@ def import_apply(*, preview: ImportPreview, actor, request=None, file_name: str 
             if any(p.commissioner_id == commissioner.pk for p in current):
                 continue
             for pairing in current:
-                before = pairing_snapshot(pairing)
-                pk = pairing.pk
                 _end_pairing(pairing, today)
-                after = None if pairing.pk is None else pairing_snapshot(pairing)
-                record_pairing_change(
-                    actor=actor, request=request, pairing_id=pk, before=before, after=after, via="import"
-                )
                 summary.pairings_ended += 1
-            pairing = Pairing.objects.create(
-                enterprise=enterprise, commissioner=commissioner, role=role, starts_on=today
-            )
-            record_pairing_change(
-                actor=actor,
-                request=request,
-                pairing_id=pairing.pk,
-                before=None,
-                after=pairing_snapshot(pairing),
-                via="import",
-            )
+            Pairing.objects.create(enterprise=enterprise, commissioner=commissioner, role=role, starts_on=today)
             summary.pairings_created += 1
     audit_record(
         action=AuditEvent.Action.IMPORT,

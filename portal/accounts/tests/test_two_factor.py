@@ -48,7 +48,11 @@ def sign_in(client, username, **extra):
 
 
 def actions_of(user) -> list[str]:
-    return list(AuditEvent.objects.filter(target__startswith=f"user:{user.pk} ").values_list("action", flat=True))
+    return list(
+        AuditEvent.objects.filter(target__startswith=f"user:{user.pk} ", action__startswith="two_factor").values_list(
+            "action", flat=True
+        )
+    )
 
 
 @pytest.fixture
