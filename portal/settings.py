@@ -28,6 +28,17 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        value = default if raw == "" else int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} is {value}; it must be at least {minimum}")
+    return value
+
+
 PRODUCTION = env_bool("PRODUCTION", False)
 DEBUG = env_bool("DEBUG", True) and not PRODUCTION
 if PRODUCTION:
@@ -176,6 +187,11 @@ UPLOAD_MAX_FILES = 10
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Enterprise import (.xlsx): checked from the zip directory and the raw XML before the workbook is parsed.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50) * 1024 * 1024
+IMPORT_MAX_MEMBER_BYTES = env_int("IMPORT_MAX_MEMBER_MB", 30) * 1024 * 1024
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
