@@ -255,6 +255,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=2),
         "options": {"expires": 100},
     },
+    # Retention: exported workbooks after EXPORT_RETENTION_DAYS, audit events after AUDIT_RETENTION_DAYS.
+    "expire-exports": {
+        "task": "supervision.expire_exports",
+        "schedule": crontab(minute=20, hour=3),
+    },
+    "purge-audit": {
+        "task": "accounts.purge_audit",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }
 
 LOGGING = {
@@ -268,4 +277,7 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-AUDIT_RETENTION_DAYS = 180
+# Retention: exported workbooks hold personal data and are deleted after EXPORT_RETENTION_DAYS; audit events
+# are kept AUDIT_RETENTION_DAYS, never fewer than 180 (network logs are kept at least six months).
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
