@@ -46,7 +46,7 @@ from .models import (
     Visit,
 )
 from .selectors import Policy, active_commissioners_of, policy_for, work_calendar
-from .uploads import check_uploads
+from .uploads import check_uploads, download_name
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -239,7 +239,7 @@ def _attach(files, *, req: Request, event: RequestEvent, actor) -> None:
             request=req,
             event=event,
             file=upload,
-            original_name=upload.name[:200],
+            original_name=download_name(upload.name, content_type),
             content_type=content_type,
             size=upload.size,
             uploaded_by=actor,
@@ -1075,7 +1075,7 @@ def visit_record(
         Attachment.objects.create(
             visit=visit,
             file=upload,
-            original_name=upload.name[:200],
+            original_name=download_name(upload.name, content_type),
             content_type=content_type,
             size=upload.size,
             uploaded_by=actor,

@@ -1,8 +1,12 @@
 """Checking uploaded files by their content, not their name."""
 
+import unicodedata
+from pathlib import PurePosixPath, PureWindowsPath
+
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -22,6 +26,13 @@ ALLOWED_TYPES = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 IMAGE_TYPES = {"jpg", "png", "gif", "webp", "heic"}
+# Served inline (shown in the browser); everything else downloads as an attachment. Browsers only ever
+# render these as pictures, whatever else the bytes contain.
+INLINE_CONTENT_TYPES = {ALLOWED_TYPES[kind] for kind in ("jpg", "png", "gif", "webp")}
+EXTENSION_OF = {content_type: kind for kind, content_type in ALLOWED_TYPES.items()}
+# Other spellings of a detected type's extension that a download name may keep.
+SAME_TYPE = {"jpg": {"jpeg", "jfif"}}
+NAME_LIMIT = 200
 
 
 def detect_type(upload) -> str | None:
@@ -71,3 +82,37 @@ def check_uploads(files, *, existing: int = 0, images_only: bool = False) -> lis
     if errors:
         raise ValidationError(errors)
     return checked
+
+
+def download_name(name: str, content_type: str) -> str:
+    """The file name to store and serve: the uploaded name without folders or control characters, with the
+    extension of the type detected from the content (``evil.html`` holding a GIF becomes ``evil.gif``)."""
+    base = PureWindowsPath(PurePosixPath(name or "").name).name
+    base = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip(" .")
+    kind = EXTENSION_OF.get(content_type, "bin")
+    stem, dot, extension = base.rpartition(".")
+    if not dot:
+        stem = base
+    elif extension.lower() == kind or extension.lower() in SAME_TYPE.get(kind, ()):
+        return base[:NAME_LIMIT]
+    stem = stem.strip(" .") or "file"
+    return stem[: NAME_LIMIT - len(kind) - 1] + "." + kind
+
+
+def attachment_response(attachment) -> FileResponse:
+    """Serve a stored file with the content type detected when it was uploaded, never sniffed by the browser;
+    only pictures are shown inline, everything else downloads under a name whose extension matches its type.
+    Raises Http404 when the file is gone from the disk."""
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = attachment.content_type if attachment.content_type in EXTENSION_OF else "application/octet-stream"
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=content_type not in INLINE_CONTENT_TYPES,
+        filename=download_name(attachment.original_name, content_type),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -61,10 +61,9 @@ from .selectors import (
     request_visible_to,
 )
 from .templatetags.issues_tags import due_badge, status_badge
-from .uploads import ALLOWED_TYPES, IMAGE_TYPES
+from .uploads import attachment_response
 
 PAGE_SIZE = 25
-IMAGE_CONTENT_TYPES = {ALLOWED_TYPES[kind] for kind in IMAGE_TYPES}
 
 
 def _page(request, queryset):
@@ -689,18 +688,7 @@ def attachment_download(request, token):
     ).first()
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=attachment.content_type,
-        as_attachment=attachment.content_type not in IMAGE_CONTENT_TYPES,
-        filename=attachment.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(attachment)
 
 
 @login_required
@@ -1275,10 +1263,4 @@ def visit_photo(request, token):
     photo = Attachment.objects.filter(token=token, visit__in=visits_visible_to(request.user).values("pk")).first()
     if photo is None:
         raise Http404
-    try:
-        handle = photo.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=photo.content_type, filename=photo.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(photo)

@@ -30,12 +30,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, minimum: int = 0) -> int:
     raw = os.environ.get(name, "")
     try:
-        return default if raw == "" else int(raw)
+        value = default if raw == "" else int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} is {value}; it must be at least {minimum}")
+    return value
 
 
 def parse_admins(raw: str) -> list[tuple[str, str]]:
@@ -256,6 +259,11 @@ UPLOAD_MAX_FILES = 10
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Enterprise import (.xlsx): checked from the zip directory and the raw XML before the workbook is parsed.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000, minimum=1)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 50, minimum=1) * 1024 * 1024
+IMPORT_MAX_MEMBER_BYTES = env_int("IMPORT_MAX_MEMBER_MB", 30, minimum=1) * 1024 * 1024
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=1)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -336,6 +344,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=2),
         "options": {"expires": 100},
     },
+    # Retention: exported workbooks after EXPORT_RETENTION_DAYS, audit events after AUDIT_RETENTION_DAYS.
+    "expire-exports": {
+        "task": "supervision.expire_exports",
+        "schedule": crontab(minute=20, hour=3),
+    },
+    "purge-audit": {
+        "task": "accounts.purge_audit",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }
 
 LOGGING = {
@@ -377,4 +394,7 @@ if SENTRY_DSN:
 # The health endpoint (/healthz) fails when the last finished reminder sweep is older than this.
 HEALTH_SWEEP_MAX_AGE = timedelta(minutes=env_int("HEALTH_SWEEP_MAX_AGE_MINUTES", 15))
 
-AUDIT_RETENTION_DAYS = 180
+# Retention: exported workbooks hold personal data and are deleted after EXPORT_RETENTION_DAYS; audit events
+# are kept AUDIT_RETENTION_DAYS, never fewer than 180 (network logs are kept at least six months).
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7, minimum=1)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)

@@ -6,11 +6,16 @@ reader's spreadsheet. Such strings get a leading single quote, which keeps them 
 
 from collections.abc import Iterable
 
+from django.utils.functional import Promise
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """``value`` as a cell value that can never become a formula; non-strings are returned unchanged."""
+    """``value`` as a cell value that can never become a formula; non-strings are returned unchanged, except
+    lazy translations, which openpyxl cannot write and become their text in the active language."""
+    if isinstance(value, Promise):
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -157,7 +157,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
             "title": gettext("Import enterprises and commissioner pairings"),
             "headers": importing.HEADERS,
             "required": importing.REQUIRED,
-            "max_rows": importing.MAX_ROWS,
+            "max_rows": importing.max_rows(),
         }
         form = ImportUploadForm()
         if request.method == "POST" and request.POST.get("step") == "confirm":

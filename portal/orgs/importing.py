@@ -12,9 +12,17 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from posixpath import dirname, join, normpath
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -26,8 +34,47 @@ from portal.accounts.models import AuditEvent, User
 from .models import Enterprise, EnterpriseSize, Industry, Pairing, Region
 from .validators import validate_credit_code
 
+logger = logging.getLogger(__name__)
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
+# The compression ratio is only checked for members bigger than this: tiny parts compress well too.
+RATIO_CHECKED_FROM = 1024 * 1024
+# Every cell of the allowed rows could hold its own text, twice the template's columns.
+SHARED_STRINGS_PER_ROW = 20
+NOT_XLSX = "文件不是 Excel 工作簿（.xlsx）。请使用“下载模板”中的格式，另存为 .xlsx 后重新上传。"
+BROKEN = "文件已损坏，无法读取。请重新保存为 .xlsx 后上传。"
+UNREADABLE = "无法读取该 Excel 文件，请确认文件未加密且为 .xlsx 格式。"
+TOO_LARGE = (
+    "文件解压后过大（{size} MB，上限 {limit} MB），不是正常的导入表格。"
+    "请只保留导入所需的数据，另存为 .xlsx 后重新上传。"
+)
+SUSPICIOUS = "文件压缩比异常，可能是恶意构造的文件，已拒绝。请另存为 .xlsx 后重新上传。"
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# A row that holds at least one cell (empty rows Excel keeps for their formatting are not counted),
+# and an entry of the shared-strings table.
+ROW_WITH_CELLS = re.compile(rb"<(?:\w+:)?row\b[^>]*[^/>]>\s*<(?:\w+:)?c\b")
+SHARED_STRING = re.compile(rb"<(?:\w+:)?si\b")
+# What openpyxl raises on a workbook whose parts are not the XML they claim to be.
+READ_ERRORS = (
+    ParseError,
+    DefusedXmlException,
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    EOFError,
+    OSError,
+)
+
+
+def max_rows() -> int:
+    return settings.IMPORT_MAX_ROWS
+
 
 COL_NAME = "企业名称"
 COL_CREDIT_CODE = "统一社会信用代码"
@@ -177,18 +224,71 @@ def _cell_text(value) -> str:
 
 
 def check_upload(data: bytes) -> None:
-    """Reject anything that is not an .xlsx workbook within the size limit, before openpyxl sees it."""
+    """Reject anything that is not an .xlsx workbook within the limits, before openpyxl parses it: the file's
+    size, its size once uncompressed (in total and per part, from the zip directory, which also bounds what
+    can be decompressed), the compression ratio of each large part, and the number of rows and shared
+    strings, counted in the raw XML."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportFileError("文件超过 5 MB，请拆分后分批导入。")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ImportFileError("文件不是 Excel 工作簿（.xlsx）。请使用“下载模板”中的格式，另存为 .xlsx 后重新上传。")
+        raise ImportFileError(NOT_XLSX)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError("文件已损坏，无法读取。请重新保存为 .xlsx 后上传。") from exc
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise ImportFileError("文件不是 Excel 工作簿（.xlsx）。请使用“下载模板”中的格式，另存为 .xlsx 后重新上传。")
+            members = {info.filename: info for info in archive.infolist()}
+            if "[Content_Types].xml" not in members or "xl/workbook.xml" not in members:
+                raise ImportFileError(NOT_XLSX)
+            _check_sizes(members.values())
+            sheet = _first_sheet(archive, members)
+            if sheet not in members:
+                raise ImportFileError(BROKEN)
+            if len(ROW_WITH_CELLS.findall(archive.read(sheet))) > max_rows() + 1:  # the header row
+                raise ImportFileError(_too_many_rows())
+            if "xl/sharedStrings.xml" in members:
+                strings = len(SHARED_STRING.findall(archive.read("xl/sharedStrings.xml")))
+                if strings > (max_rows() + 1) * SHARED_STRINGS_PER_ROW:
+                    raise ImportFileError(_too_many_rows())
+    except (zipfile.BadZipFile, zlib.error, EOFError, ParseError, DefusedXmlException, NotImplementedError) as exc:
+        # NotImplementedError: a compression method zipfile does not know; Excel never writes one.
+        raise ImportFileError(BROKEN) from exc
+
+
+def _too_many_rows() -> str:
+    return f"一次最多导入 {max_rows()} 行，请拆分文件后分批导入。"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f}"
+
+
+def _check_sizes(members) -> None:
+    total_limit, member_limit = settings.IMPORT_MAX_UNCOMPRESSED_BYTES, settings.IMPORT_MAX_MEMBER_BYTES
+    total = 0
+    for info in members:
+        total += info.file_size
+        if info.file_size > RATIO_CHECKED_FROM and info.file_size > settings.IMPORT_MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ImportFileError(SUSPICIOUS)
+        if info.file_size > member_limit:
+            raise ImportFileError(TOO_LARGE.format(size=_megabytes(info.file_size), limit=_megabytes(member_limit)))
+    if total > total_limit:
+        raise ImportFileError(TOO_LARGE.format(size=_megabytes(total), limit=_megabytes(total_limit)))
+
+
+def _first_sheet(archive: zipfile.ZipFile, members: dict) -> str:
+    """The part name of the workbook's first worksheet (the one the import reads), from workbook.xml and its
+    relationships; both are small parts already within the size limits."""
+    workbook = fromstring(archive.read("xl/workbook.xml"))
+    first = workbook.find(f"{MAIN_NS}sheets/{MAIN_NS}sheet")
+    rels_name = "xl/_rels/workbook.xml.rels"
+    if first is None or rels_name not in members:
+        return "xl/worksheets/sheet1.xml"
+    rel_id = first.get(f"{REL_NS}id")
+    for rel in fromstring(archive.read(rels_name)).iter(f"{PKG_REL_NS}Relationship"):
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else normpath(join(dirname("xl/workbook.xml"), target))
+    return "xl/worksheets/sheet1.xml"
 
 
 def _read_sheet(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
@@ -197,8 +297,9 @@ def _read_sheet(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError("无法读取该 Excel 文件，请确认文件未加密且为 .xlsx 格式。") from exc
+    except (InvalidFileException, *READ_ERRORS) as exc:
+        logger.warning("unreadable import workbook: %r", exc)
+        raise ImportFileError(UNREADABLE) from exc
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -210,10 +311,14 @@ def _read_sheet(data: bytes) -> tuple[list[str], list[tuple[int, list]]]:
         for number, values in enumerate(rows, start=2):
             if all(_cell_text(value) == "" for value in values):
                 continue
-            if len(body) >= MAX_ROWS:
-                raise ImportFileError(f"一次最多导入 {MAX_ROWS} 行，请拆分文件后分批导入。")
+            if len(body) >= max_rows():
+                raise ImportFileError(_too_many_rows())
             body.append((number, list(values)))
         return headers, body
+    except READ_ERRORS as exc:
+        # Parts are read lazily in read-only mode: broken XML shows here, not in load_workbook.
+        logger.warning("broken import workbook: %r", exc)
+        raise ImportFileError(BROKEN) from exc
     finally:
         workbook.close()
 

@@ -153,7 +153,7 @@ def build_ledger(kind: str, user, params: dict, now: datetime | None = None) -> 
             for g in groups:
                 yield [
                     str(g["category"]),
-                    g["industry_label"],
+                    str(g["industry_label"]),
                     g["region"].name,
                     g["count"],
                     g["previous"],

@@ -390,13 +390,15 @@ def export_path(instance: "ExportJob", filename: str) -> str:
 
 
 class ExportJob(models.Model):
-    """A large Excel ledger written in the background; downloadable only by its creator."""
+    """A large Excel ledger written in the background; downloadable only by its creator, until the retention
+    task deletes the file (EXPORT_RETENTION_DAYS after it was finished) and marks the job expired."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Writing")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_by = models.ForeignKey(

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Min, Q, QuerySet, Sum
@@ -266,6 +267,45 @@ def export_job_finish(*, job: ExportJob, name: str, content, error: str = "") ->
     job.file.save(name, content, save=False)
     job.status, job.done = ExportJob.Status.DONE, job.total
     job.save(update_fields=["file", "status", "done", "finished_at"])
+
+
+EXPORT_DIRECTORY = "exports"
+
+
+def export_jobs_expire(*, now: datetime | None = None) -> int:
+    """Delete the workbooks of export jobs finished more than EXPORT_RETENTION_DAYS ago and mark the jobs
+    expired; jobs that never finished within that time are marked too. Files left in the export folder by
+    no job (their creator was deleted) go after the same time. Running it again changes nothing more.
+    Returns the number of jobs expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    expired = 0
+    for job in ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=cutoff).only("pk", "file"):
+        if job.file:
+            job.file.delete(save=False)  # a file already gone is not an error
+        expired += ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.DONE).update(
+            status=ExportJob.Status.EXPIRED, file=""
+        )
+    expired += ExportJob.objects.filter(
+        status__in=[ExportJob.Status.PENDING, ExportJob.Status.RUNNING], created_at__lt=cutoff
+    ).update(status=ExportJob.Status.EXPIRED)
+    _export_orphans_delete(cutoff)
+    if expired:
+        logger.info("expired %d export jobs finished before %s", expired, cutoff.isoformat())
+    return expired
+
+
+def _export_orphans_delete(cutoff: datetime) -> None:
+    storage = ExportJob._meta.get_field("file").storage
+    try:
+        _folders, names = storage.listdir(EXPORT_DIRECTORY)
+    except FileNotFoundError:
+        return
+    kept = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
+    for name in names:
+        path = f"{EXPORT_DIRECTORY}/{name}"
+        if path not in kept and storage.get_modified_time(path) < cutoff:
+            storage.delete(path)
 
 
 # ---------------------------------------------------------------------------------------------

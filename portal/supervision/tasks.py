@@ -14,6 +14,7 @@ from .services import (
     export_job_claim,
     export_job_finish,
     export_job_progress,
+    export_jobs_expire,
     export_jobs_waiting,
     ranking_publish_month,
     stats_refresh,
@@ -84,3 +85,17 @@ def resend_waiting_exports() -> int:
 
     waiting = export_jobs_waiting(older_than=timezone.now() - timezone.timedelta(minutes=2))
     return sum(enqueue(write_export, pk) for pk in waiting)
+
+
+@shared_task(
+    name="supervision.expire_exports",
+    acks_late=True,
+    soft_time_limit=300,
+    time_limit=330,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def expire_exports() -> int:
+    """Daily: delete exported workbooks older than EXPORT_RETENTION_DAYS (they hold personal data)."""
+    return export_jobs_expire()

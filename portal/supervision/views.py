@@ -1,8 +1,10 @@
 """Supervision pages: thin views around the selectors and services."""
 
+import logging
 from datetime import date, timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from issues.filters import EARLIEST_DATE, LATEST_DATE
@@ -50,6 +52,8 @@ from .selectors import (
     tokens_of,
 )
 from .tasks import write_export
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 # The beat task refreshes the aggregate every minute; a page that finds it older than this refreshes it
@@ -294,8 +298,10 @@ def standard_answers(request):
 
 
 @supervisor_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def export(request, kind: str):
+    """GET shows what would be exported and a button; the POST (with the filters in the query string)
+    writes the audit row and either streams the workbook or starts the background job."""
     if kind not in KINDS:
         raise Http404
     params = {key: value for key, value in request.GET.items() if key != "page"}
@@ -303,6 +309,9 @@ def export(request, kind: str):
     if ledger is None:
         messages.error(request, _("Unknown list; nothing was exported."))
         return redirect("supervision:dashboard")
+    if request.method == "GET":
+        context = {"kind": kind, "ledger": ledger, "query": urlencode(params), "background": ledger.count > SYNC_LIMIT}
+        return render(request, "supervision/export_confirm.html", context)
     audit_record(
         action=AuditEvent.Action.EXPORT,
         actor=request.user,
@@ -329,14 +338,33 @@ def export(request, kind: str):
 def export_job(request, pk: int):
     job = get_object_or_404(ExportJob, pk=pk, created_by=request.user)
     template = "supervision/export_job.html#progress" if request.htmx else "supervision/export_job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, _export_job_context(job))
+
+
+def _export_job_context(job: ExportJob, *, gone: bool = False) -> dict:
+    return {
+        "job": job,
+        "gone": gone or job.status == ExportJob.Status.EXPIRED,
+        "retention_days": settings.EXPORT_RETENTION_DAYS,
+        "again": f"{reverse('supervision:export', args=[job.kind])}?{urlencode(job.params)}",
+    }
 
 
 @supervisor_required
 @require_GET
 def export_download(request, pk: int):
-    job = get_object_or_404(ExportJob, pk=pk, created_by=request.user, status=ExportJob.Status.DONE)
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"{job.kind}-{job.created_at:%Y%m%d}.xlsx")
+    """The finished workbook; once the retention task has deleted it, the job's page saying so (410)."""
+    job = get_object_or_404(
+        ExportJob, pk=pk, created_by=request.user, status__in=[ExportJob.Status.DONE, ExportJob.Status.EXPIRED]
+    )
+    if job.status == ExportJob.Status.DONE and job.file:
+        try:
+            handle = job.file.open("rb")
+        except FileNotFoundError:
+            logger.warning("export %s: file %s is missing", job.pk, job.file.name)
+        else:
+            return FileResponse(handle, as_attachment=True, filename=f"{job.kind}-{job.created_at:%Y%m%d}.xlsx")
+    return render(request, "supervision/export_job.html", _export_job_context(job, gone=True), status=410)
 
 
 # ---------------------------------------------------------------------------------------------

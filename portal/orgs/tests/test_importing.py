@@ -128,8 +128,8 @@ def test_it_rejects_files_over_five_megabytes():
         importing.check_upload(b"PK" + b"0" * importing.MAX_UPLOAD_BYTES)
 
 
-def test_it_caps_the_number_of_rows(kuiwen, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+def test_it_caps_the_number_of_rows(kuiwen, settings):
+    settings.IMPORT_MAX_ROWS = 3
     data = xlsx_bytes([row(f"企业{n}", make_credit_code(n)) for n in range(4)])
     with pytest.raises(importing.ImportFileError, match="最多导入 3 行"):
         importing.parse_workbook(data)

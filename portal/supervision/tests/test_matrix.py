@@ -43,7 +43,8 @@ CASES = {
     "common": ("get", lambda o: {}, _sup_only()),
     "common_mark": ("post", lambda o: {}, _sup_only(302)),
     "standard_answers": ("get", lambda o: {}, _signed_in()),
-    "export": ("get", lambda o: {"kind": "drill"}, _sup_only()),
+    # starting an export is a POST (GET shows the confirmation page, also only to supervisors)
+    "export": ("post", lambda o: {"kind": "drill"}, _sup_only()),
     # the job belongs to dora: everyone else gets a 404
     "export_job": ("get", lambda o: {"pk": o["job"].pk}, {**_sup_only(404), "dora": 200}),
     "export_download": ("get", lambda o: {"pk": o["job"].pk}, _sup_only(404)),

@@ -1,14 +1,13 @@
-"""Delete audit events older than the retention period (AUDIT_RETENTION_DAYS, at least 180 days)."""
+"""Delete audit events older than the retention period (AUDIT_RETENTION_DAYS, at least 180 days).
 
-from datetime import timedelta
+Beat runs the same purge every night (``accounts.purge_audit``); this command is for a manual run."""
 
-from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from portal.accounts.models import AuditEvent
-
-MINIMUM_RETENTION_DAYS = 180
+from portal.accounts.retention import audit_cutoff, audit_purge
 
 
 class Command(BaseCommand):
@@ -18,16 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Only count what would be deleted.")
 
     def handle(self, *args, dry_run: bool = False, **options):
-        days = int(getattr(settings, "AUDIT_RETENTION_DAYS", MINIMUM_RETENTION_DAYS))
-        if days < MINIMUM_RETENTION_DAYS:
-            raise CommandError(
-                f"AUDIT_RETENTION_DAYS is {days}; audit events must be kept at least {MINIMUM_RETENTION_DAYS} days."
-            )
-        cutoff = timezone.now() - timedelta(days=days)
-        expired = AuditEvent.objects.filter(created_at__lt=cutoff)
+        now = timezone.now()
+        try:
+            cutoff = audit_cutoff(now)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         if dry_run:
-            self.stdout.write(f"{expired.count()} audit events older than {cutoff:%Y-%m-%d %H:%M} would be deleted.")
+            count = AuditEvent.objects.filter(created_at__lt=cutoff).count()
+            self.stdout.write(f"{count} audit events older than {cutoff:%Y-%m-%d %H:%M} would be deleted.")
             return
-        # A queryset delete: AuditEvent.delete() refuses single deletions by design.
-        deleted, _ = expired.delete()
+        deleted = audit_purge(now=now)
         self.stdout.write(f"Deleted {deleted} audit events older than {cutoff:%Y-%m-%d %H:%M}.")
