@@ -7,6 +7,7 @@ bounded by ``ENQUEUE_TIMEOUT``, without retries. Callers keep their work in the 
 deliveries, export jobs), so what could not be sent is picked up later by a periodic sweep."""
 
 import logging
+import time
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -18,6 +19,16 @@ logger = logging.getLogger(__name__)
 # Seconds to connect to the broker, and to wait for each of its replies. A web request that enqueues
 # pays at most about this much when the broker is down or frozen (the first failure stops the rest).
 ENQUEUE_TIMEOUT = 0.5
+# After a failure this process skips publishing for this many seconds: a request that enqueues several
+# times pays the timeout once, and a web worker does not wait on a dead broker request after request.
+RETRY_AFTER = 5.0
+_unavailable_until = 0.0
+
+
+def broker_state_reset() -> None:
+    """Forget a recent failure (tests that switch brokers)."""
+    global _unavailable_until
+    _unavailable_until = 0.0
 
 
 def publish_connection(app):
@@ -37,6 +48,7 @@ def enqueue_all(calls: Iterable[tuple]) -> int:
     """Send each ``(task, args, queue)`` over one connection; stop at the first broker failure.
 
     Returns how many were sent. ``queue`` None means the task's route (``CELERY_TASK_ROUTES``)."""
+    global _unavailable_until
     calls = list(calls)
     if not calls:
         return 0
@@ -48,12 +60,16 @@ def enqueue_all(calls: Iterable[tuple]) -> int:
                 task.delay(*args)
                 sent += 1
             return sent
+        if time.monotonic() < _unavailable_until:
+            logger.warning("broker unavailable a moment ago; %s left for the sweep", calls[0][0].name)
+            return 0
         with publish_connection(app) as conn:
             for task, args, queue in calls:
                 options = {"queue": queue} if queue else {}
                 task.apply_async(args, connection=conn, retry=False, **options)
                 sent += 1
     except (BrokerError, RedisError, OSError):
+        _unavailable_until = time.monotonic() + RETRY_AFTER
         logger.warning(
             "broker unavailable; %s left for the sweep (%d of %d sent)",
             calls[sent][0].name,
