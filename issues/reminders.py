@@ -50,6 +50,10 @@ BATCH_SIZE = 500  # ids per query
 LOCK_SIZE = 100  # requests per transaction: locks held for a fraction of a second
 # Sent more than this after the stage fell due (about two sweep intervals) counts as late.
 LATE_AFTER = timedelta(minutes=30)
+# The sweep task's time limits (seconds): a sweep unfinished after SWEEP_TIME_LIMIT was killed.
+SWEEP_SOFT_TIME_LIMIT = 600
+SWEEP_TIME_LIMIT = 660
+UNFINISHED_SHOWN = 20
 
 ANSWER_CLOCK_RUNNING = (Status.SUBMITTED, Status.IN_PROGRESS)  # 待补充 pauses the answer clock
 
@@ -517,8 +521,28 @@ def due_counts(now: datetime) -> dict[str, int]:
     return {str(kind): due_requests(kind, now).count() for kind in STAGES}
 
 
+def _minutes(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 60, 1)
+
+
+def unfinished_sweeps(now: datetime, limit: int = UNFINISHED_SHOWN) -> list[dict]:
+    """Sweeps that never recorded their end, newest first, with their age. One older than the task's
+    time limit was killed (worker lost, out of memory, deploy) and is marked abandoned: the next sweep
+    has already caught up with what it left."""
+    rows = SweepRun.objects.filter(finished_at__isnull=True).order_by("-started_at")[:limit]
+    return [
+        {
+            "pk": run.pk,
+            "started_at": run.started_at.isoformat(),
+            "minutes_ago": _minutes(now - run.started_at),
+            "abandoned": (now - run.started_at).total_seconds() > SWEEP_TIME_LIMIT,
+        }
+        for run in rows
+    ]
+
+
 def reminders_status(now: datetime) -> dict:
-    """For operators: when the sweep last ran and what is due but not sent."""
+    """For operators: when the sweep last ran, sweeps that did not finish, and what is due but not sent."""
     last = SweepRun.objects.order_by("-started_at").first()
     return {
         "last_sweep": None
@@ -526,10 +550,12 @@ def reminders_status(now: datetime) -> dict:
         else {
             "started_at": last.started_at.isoformat(),
             "finished_at": last.finished_at.isoformat() if last.finished_at else None,
-            "minutes_ago": round((now - last.started_at).total_seconds() / 60, 1),
+            "minutes_ago": _minutes(now - last.started_at),
             "counts": last.counts,
             "late": last.late,
             "errors": last.errors,
         },
+        "unfinished_sweeps": unfinished_sweeps(now),
+        "unfinished_sweeps_total": SweepRun.objects.filter(finished_at__isnull=True).count(),
         "due_unsent": due_counts(now),
     }

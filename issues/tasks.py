@@ -8,7 +8,7 @@ from .models import Request, Status
 from .services import request_close_unevaluated
 
 
-@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+@shared_task(name="issues.tasks.close_unevaluated", acks_late=True, soft_time_limit=300, time_limit=360)
 def close_unevaluated() -> int:
     """Close answers the enterprise never evaluated once the policy's days have passed (idempotent)."""
     now = timezone.now()
@@ -19,7 +19,12 @@ def close_unevaluated() -> int:
     return closed
 
 
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+@shared_task(
+    name="issues.tasks.sweep_reminders",
+    acks_late=True,
+    soft_time_limit=reminders.SWEEP_SOFT_TIME_LIMIT,
+    time_limit=reminders.SWEEP_TIME_LIMIT,
+)
 def sweep_reminders(now: str | None = None) -> dict:
     """Send every reminder stage that is due, once (``now``: an ISO moment, for tests and replays)."""
     run = reminders.sweep(now=datetime.fromisoformat(now) if now else None)

@@ -294,6 +294,11 @@ NOTIFICATION_CHANNEL_BACKENDS = {
     "dingtalk": os.environ.get("DINGTALK_BACKEND", "portal.notifications.channels.LogChannel"),
 }
 NOTIFICATION_QUIET_HOURS = (22, 7)
+# Seconds a channel may take to accept one message; a send that takes longer is retried later.
+NOTIFICATION_SEND_TIMEOUTS = {
+    channel: float(os.environ.get(f"{channel.upper()}_SEND_TIMEOUT", "10"))
+    for channel in ("email", "sms", "wecom", "dingtalk")
+}
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6390/0")
 CELERY_BROKER_URL = REDIS_URL
@@ -304,10 +309,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
-# A lost broker must not block a web request: fail fast and let the sweep catch up.
+# Workers and beat connect within 2 s; web requests publish through portal.tasking (0.5 s, no retry).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Beat's tasks run on the "periodic" queue, deliveries on "deliver.<channel>", the rest on "celery"
+# (portal/celery.py; docs/operations.md lists the workers that consume them).
+CELERY_TASK_ROUTES = ("portal.celery.route_task",)
 CELERY_BEAT_SCHEDULE = {
     # Supervision: freeze last month's ranking (一月一晒绩) just after midnight on the 1st.
     "publish-monthly-rankings": {
@@ -346,11 +354,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Retention: exported workbooks after EXPORT_RETENTION_DAYS, audit events after AUDIT_RETENTION_DAYS.
     "expire-exports": {
-        "task": "supervision.expire_exports",
+        "task": "portal.supervision.tasks.expire_exports",
         "schedule": crontab(minute=20, hour=3),
     },
     "purge-audit": {
-        "task": "accounts.purge_audit",
+        "task": "portal.accounts.tasks.purge_audit",
         "schedule": crontab(minute=40, hour=3),
     },
 }

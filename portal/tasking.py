@@ -1,10 +1,14 @@
-"""Handing work to Celery without letting a lost broker stall a web request.
+"""Handing work to Celery without letting a lost or frozen broker stall a web request.
 
-kombu retries a refused connection forever by default; here the broker gets one try with a short
-timeout. Callers keep their work in the database (pending deliveries, export jobs), so what could not
-be sent is picked up later by a periodic sweep."""
+kombu retries a refused connection forever by default, and a broker that accepts connections but
+never answers (a stopped process, a full disk, a network black hole) blocks a publish for as long as
+the socket waits. Here every publish gets one try over a connection whose connect and every read are
+bounded by ``ENQUEUE_TIMEOUT``, without retries. Callers keep their work in the database (pending
+deliveries, export jobs), so what could not be sent is picked up later by a periodic sweep."""
 
 import logging
+import time
+from collections.abc import Iterable
 
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
@@ -12,25 +16,75 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 2
+# Seconds to connect to the broker, and to wait for each of its replies. A web request that enqueues
+# pays at most about this much when the broker is down or frozen (the first failure stops the rest).
+ENQUEUE_TIMEOUT = 0.5
+# After a failure this process skips publishing for this many seconds: a request that enqueues several
+# times pays the timeout once, and a web worker does not wait on a dead broker request after request.
+RETRY_AFTER = 5.0
+_unavailable_until = 0.0
 
 
-def enqueue(task, *args) -> bool:
-    """Send ``task(*args)``; False (and a warning in the log) when the broker cannot be reached."""
-    app = task.app
+def broker_state_reset() -> None:
+    """Forget a recent failure (tests that switch brokers)."""
+    global _unavailable_until
+    _unavailable_until = 0.0
+
+
+def publish_connection(app):
+    """A broker connection for one short burst of publishes: bounded connect and reads, no retries."""
+    return app.connection_for_write(
+        connect_timeout=ENQUEUE_TIMEOUT,
+        transport_options={
+            "socket_connect_timeout": ENQUEUE_TIMEOUT,
+            "socket_timeout": ENQUEUE_TIMEOUT,
+            "retry_on_timeout": False,
+            "max_retries": 0,  # kombu's connection retry: one try only
+        },
+    )
+
+
+def enqueue_all(calls: Iterable[tuple]) -> int:
+    """Send each ``(task, args, queue)`` over one connection; stop at the first broker failure.
+
+    Returns how many were sent. ``queue`` None means the task's route (``CELERY_TASK_ROUTES``)."""
+    global _unavailable_until
+    calls = list(calls)
+    if not calls:
+        return 0
+    app = calls[0][0].app
+    sent = 0
     try:
-        if app.conf.task_always_eager:  # tasks run inline (tests, debugging): no broker to reach
-            task.delay(*args)
-            return True
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=CONNECT_TIMEOUT)
-            task.apply_async(args, connection=conn, retry=False)
-        return True
+        if app.conf.task_always_eager:  # tasks run inline (tests, debugging): no broker, no queues
+            for task, args, _queue in calls:
+                task.delay(*args)
+                sent += 1
+            return sent
+        if time.monotonic() < _unavailable_until:
+            logger.warning("broker unavailable a moment ago; %s left for the sweep", calls[0][0].name)
+            return 0
+        with publish_connection(app) as conn:
+            for task, args, queue in calls:
+                options = {"queue": queue} if queue else {}
+                task.apply_async(args, connection=conn, retry=False, **options)
+                sent += 1
     except (BrokerError, RedisError, OSError):
-        logger.warning("broker unavailable; %s left for the sweep", task.name, exc_info=True)
-        return False
+        _unavailable_until = time.monotonic() + RETRY_AFTER
+        logger.warning(
+            "broker unavailable; %s left for the sweep (%d of %d sent)",
+            calls[sent][0].name,
+            sent,
+            len(calls),
+            exc_info=True,
+        )
+    return sent
 
 
-def enqueue_on_commit(task, *args) -> None:
+def enqueue(task, *args, queue: str | None = None) -> bool:
+    """Send ``task(*args)``; False (and a warning in the log) when the broker cannot be reached."""
+    return enqueue_all([(task, args, queue)]) == 1
+
+
+def enqueue_on_commit(task, *args, queue: str | None = None) -> None:
     """Send the task once the caller's transaction has committed (at once outside a transaction)."""
-    transaction.on_commit(lambda: enqueue(task, *args))
+    transaction.on_commit(lambda: enqueue(task, *args, queue=queue))

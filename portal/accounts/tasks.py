@@ -7,7 +7,7 @@ from .retention import audit_purge
 
 
 @shared_task(
-    name="accounts.purge_audit",
+    name="portal.accounts.tasks.purge_audit",
     acks_late=True,
     soft_time_limit=600,
     time_limit=660,

@@ -24,13 +24,20 @@ from .services import (
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="portal.supervision.tasks.publish_monthly_rankings",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def publish_monthly_rankings() -> int:
     """Month end: freeze last month's rankings (only kinds without a published version)."""
     return len(ranking_publish_month(month=previous_month(timezone.localdate())))
 
 
 @shared_task(
+    name="portal.supervision.tasks.refresh_timings",
     acks_late=True,
     soft_time_limit=600,
     time_limit=660,
@@ -43,6 +50,7 @@ def refresh_timings() -> int:
 
 
 @shared_task(
+    name="portal.supervision.tasks.refresh_stats",
     acks_late=True,
     soft_time_limit=300,
     time_limit=330,
@@ -56,7 +64,7 @@ def refresh_stats() -> int | None:
     return stats_refresh(wait=False)
 
 
-@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+@shared_task(name="portal.supervision.tasks.write_export", acks_late=True, soft_time_limit=1800, time_limit=1900)
 def write_export(job_id: int) -> None:
     if not export_job_claim(job_id=job_id):
         return  # another worker has it, or it is finished: a re-sent message does nothing
@@ -78,7 +86,7 @@ def write_export(job_id: int) -> None:
         export_job_finish(job=job, name=f"{job.token}.xlsx", content=File(handle))
 
 
-@shared_task(acks_late=True)
+@shared_task(name="portal.supervision.tasks.resend_waiting_exports", acks_late=True)
 def resend_waiting_exports() -> int:
     """Every few minutes: send again the export jobs whose message never reached a worker."""
     from portal.tasking import enqueue
@@ -88,7 +96,7 @@ def resend_waiting_exports() -> int:
 
 
 @shared_task(
-    name="supervision.expire_exports",
+    name="portal.supervision.tasks.expire_exports",
     acks_late=True,
     soft_time_limit=300,
     time_limit=330,

@@ -1,3 +1,5 @@
+from unittest import mock
+
 from portal import celery_app
 from portal.notifications.tasks import deliver_batch
 from portal.tasking import enqueue
@@ -17,3 +19,26 @@ def test_it_gives_up_on_an_unreachable_broker_instead_of_retrying_forever(caplog
 
 def test_it_runs_the_task_inline_when_tasks_are_eager(db):
     assert enqueue(deliver_batch, []) is True
+
+
+def test_after_a_failure_it_skips_the_broker_for_a_moment_so_a_request_pays_once(caplog):
+    from portal import tasking
+
+    old = celery_app.conf.task_always_eager, celery_app.conf.broker_url
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = False, "redis://127.0.0.1:1/0"
+    celery_app._pool = None
+    tasking.broker_state_reset()
+    try:
+        assert enqueue(deliver_batch, [1]) is False
+        with mock.patch.object(tasking, "publish_connection") as connect:
+            assert enqueue(deliver_batch, [2]) is False
+        assert not connect.called  # no second wait on the same dead broker
+        tasking.broker_state_reset()
+        with mock.patch.object(tasking, "publish_connection", side_effect=OSError("refused")) as connect:
+            assert enqueue(deliver_batch, [3]) is False
+        assert connect.called  # once the moment has passed it tries again
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = old
+        celery_app._pool = None
+        tasking.broker_state_reset()
+    assert "broker unavailable a moment ago" in caplog.text

@@ -27,6 +27,14 @@ class Command(BaseCommand):
                     f"sent {last['counts']}, late {last['late']}, errors {last['errors']}"
                 )
             )
+        unfinished = status.get("unfinished_sweeps", [])
+        if unfinished:
+            self.stdout.write(self.style.WARNING(f"unfinished sweeps: {status['unfinished_sweeps_total']}"))
+        for run in unfinished:
+            state = "abandoned (killed before it finished)" if run["abandoned"] else "running"
+            style = self.style.WARNING if run["abandoned"] else self.style.NOTICE
+            line = f"  #{run['pk']} started {run['started_at']} ({run['minutes_ago']} min ago): {state}"
+            self.stdout.write(style(line))
         self.stdout.write("due but not sent:")
         for kind, n in status["due_unsent"].items():
             self.stdout.write(f"  {kind:<15} {n}")

