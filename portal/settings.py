@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "portal.notifications",
     "issues",
     "projects",
-    "portal.supervision",
+    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -1,10 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from portal.supervision.forms import SupervisionFilterForm
-from portal.supervision.metrics import METRICS
-from portal.supervision.selectors import Scope, dashboard_for, drill_requests, supervised_requests
-from portal.supervision.services import stats_refresh, timings_refresh
+from supervision.forms import SupervisionFilterForm
+from supervision.metrics import METRICS
+from supervision.selectors import Scope, dashboard_for, drill_requests, supervised_requests
+from supervision.services import stats_refresh, timings_refresh
 
 from .conftest import LATER, MARCH
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import portal.supervision.models
+import supervision.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             name='BigScreenToken',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=portal.supervision.models.new_token, editable=False, max_length=64, unique=True, verbose_name='token')),
+                ('token', models.CharField(default=supervision.models.new_token, editable=False, max_length=64, unique=True, verbose_name='token')),
                 ('label', models.CharField(blank=True, max_length=100, verbose_name='label')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Writing'), ('done', 'Ready'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
                 ('total', models.PositiveIntegerField(default=0, verbose_name='rows')),
                 ('done', models.PositiveIntegerField(default=0, verbose_name='rows written')),
-                ('file', models.FileField(blank=True, max_length=200, upload_to=portal.supervision.models.export_path, verbose_name='file')),
+                ('file', models.FileField(blank=True, max_length=200, upload_to=supervision.models.export_path, verbose_name='file')),
                 ('error', models.TextField(blank=True, verbose_name='error')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import get_resolver, reverse
 
-from portal.supervision import services
-from portal.supervision.models import ExportJob
+from supervision import services
+from supervision.models import ExportJob
 
 ROLES = ["anonymous", "alice", "bob", "carol", "dave", "dora", "dan"]
 SUPERVISORS = {"dave", "dora", "dan"}
@@ -63,7 +63,7 @@ CASES = {
 
 
 def test_every_supervision_url_is_in_the_matrix():
-    names = {p.name for p in get_resolver("portal.supervision.urls").url_patterns}
+    names = {p.name for p in get_resolver("supervision.urls").url_patterns}
     assert names == set(CASES)
 
 

@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from portal.supervision.services import stats_refresh, timings_refresh
+from supervision.services import stats_refresh, timings_refresh
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ import json
 from django.core.management.base import BaseCommand
 
 TARGETS = {
-    "dashboard": "portal.supervision.benchmarks.dashboard",
-    "ranking": "portal.supervision.benchmarks.ranking",
+    "dashboard": "supervision.benchmarks.dashboard",
+    "ranking": "supervision.benchmarks.ranking",
     "queues": "issues.benchmarks.queues",
     "sweep": "issues.benchmarks.sweep",
 }

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from issues import services as s
 from issues.models import Category
-from portal.supervision.models import CommonIssue
+from supervision.models import CommonIssue
 
 from .conftest import MARCH, SHANGHAI
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from portal.accounts.models import AuditEvent
-from portal.supervision import exports, services
-from portal.supervision.models import CommonIssue, ExportJob, RankingEntry, RankingSnapshot, ReturnVisit
-from portal.supervision.ranking import ranking_rows
+from supervision import exports, services
+from supervision.models import CommonIssue, ExportJob, RankingEntry, RankingSnapshot, ReturnVisit
+from supervision.ranking import ranking_rows
 
 from .conftest import MARCH
 
@@ -42,7 +42,7 @@ def test_a_large_export_runs_in_the_background_for_its_creator_only(
     month, client, dave, dora, monkeypatch, at_later, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(exports, "SYNC_LIMIT", 2)
-    from portal.supervision import views
+    from supervision import views
 
     monkeypatch.setattr(views, "SYNC_LIMIT", 2)
     client.force_login(dave)
@@ -60,7 +60,7 @@ def test_a_large_export_runs_in_the_background_for_its_creator_only(
 
 
 def test_an_export_whose_message_was_lost_is_sent_again_and_written_once(month, dave, monkeypatch):
-    from portal.supervision import tasks
+    from supervision import tasks
 
     job = ExportJob.objects.create(
         created_by=dave,
@@ -110,7 +110,7 @@ def test_a_republish_is_a_new_audited_version_with_a_reason(month, dave, client,
 def test_the_beat_task_publishes_last_month_once(month, settings):
     import time_machine
 
-    from portal.supervision.tasks import publish_monthly_rankings
+    from supervision.tasks import publish_monthly_rankings
 
     with time_machine.travel("2025-04-01 00:10 +0800", tick=False):
         assert publish_monthly_rankings() == 3

@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SupervisionConfig(AppConfig):
-    name = "portal.supervision"
+    name = "supervision"
     label = "supervision"
     verbose_name = _("Supervision")

@@ -8,11 +8,11 @@ from django.urls import reverse
 
 from issues import services as s
 from issues.models import Card
-from portal.supervision.forms import SupervisionFilterForm
-from portal.supervision.metrics import METRICS
-from portal.supervision.models import DailyStat, MonthlyStat, StatRefresh
-from portal.supervision.selectors import Scope, dashboard_for, drill_requests, supervised_requests
-from portal.supervision.services import stat_days_mark, stats_refresh, timings_refresh
+from supervision.forms import SupervisionFilterForm
+from supervision.metrics import METRICS
+from supervision.models import DailyStat, MonthlyStat, StatRefresh
+from supervision.selectors import Scope, dashboard_for, drill_requests, supervised_requests
+from supervision.services import stat_days_mark, stats_refresh, timings_refresh
 
 from .conftest import LATER, MARCH
 
