@@ -1,4 +1,7 @@
-"""Celery tasks of supervision: a few lines each around a service."""
+"""Celery tasks of supervision: a few lines each around a service.
+
+Each task is named explicitly with the dotted path it had when the app lived
+under portal/, so messages already queued and the beat schedule still find it."""
 
 import logging
 
@@ -23,13 +26,20 @@ from .services import (
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="portal.supervision.tasks.publish_monthly_rankings",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def publish_monthly_rankings() -> int:
     """Month end: freeze last month's rankings (only kinds without a published version)."""
     return len(ranking_publish_month(month=previous_month(timezone.localdate())))
 
 
 @shared_task(
+    name="portal.supervision.tasks.refresh_timings",
     acks_late=True,
     soft_time_limit=600,
     time_limit=660,
@@ -42,6 +52,7 @@ def refresh_timings() -> int:
 
 
 @shared_task(
+    name="portal.supervision.tasks.refresh_stats",
     acks_late=True,
     soft_time_limit=300,
     time_limit=330,
@@ -55,7 +66,7 @@ def refresh_stats() -> int | None:
     return stats_refresh(wait=False)
 
 
-@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+@shared_task(name="portal.supervision.tasks.write_export", acks_late=True, soft_time_limit=1800, time_limit=1900)
 def write_export(job_id: int) -> None:
     if not export_job_claim(job_id=job_id):
         return  # another worker has it, or it is finished: a re-sent message does nothing
@@ -77,7 +88,7 @@ def write_export(job_id: int) -> None:
         export_job_finish(job=job, name=f"{job.token}.xlsx", content=File(handle))
 
 
-@shared_task(acks_late=True)
+@shared_task(name="portal.supervision.tasks.resend_waiting_exports", acks_late=True)
 def resend_waiting_exports() -> int:
     """Every few minutes: send again the export jobs whose message never reached a worker."""
     from portal.tasking import enqueue
