@@ -8,6 +8,10 @@ class IssuesConfig(AppConfig):
     verbose_name = _("Requests")
 
     def ready(self) -> None:
+        from portal.notifications.selectors import status_source_add
+
         from .categories import ensure_categories
+        from .reminders import reminders_status
 
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="issues.ensure_categories")
+        status_source_add(reminders_status)

@@ -9,30 +9,18 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.tasking import enqueue
-
 from .channels import EXTERNAL_CHANNELS
 from .delivery import quiet_until
 from .models import Delivery, Notification
+from .tasks import enqueue_now
 
 logger = logging.getLogger(__name__)
-
-ENQUEUE_CHUNK = 50
 
 
 def channels_for(user) -> list[str]:
     channels = ["email"] if user.email else []
     channels += [c for c in (user.notify_channels or []) if c in EXTERNAL_CHANNELS]
     return channels
-
-
-def enqueue_now(delivery_ids: list[int]) -> None:
-    """Hand deliveries to Celery in small batches; if the broker is down they wait for the sweep."""
-    from .tasks import deliver_batch
-
-    for start in range(0, len(delivery_ids), ENQUEUE_CHUNK):
-        if not enqueue(deliver_batch, delivery_ids[start : start + ENQUEUE_CHUNK]):
-            return
 
 
 def enqueue_delivery(delivery_ids: list[int]) -> None:

@@ -1,8 +1,11 @@
 from celery import shared_task
 from django.utils import timezone
 
+from portal.tasking import enqueue
+
 from .delivery import deliveries_due, delivery_send
-from .services import enqueue_now
+
+ENQUEUE_CHUNK = 50
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
@@ -23,3 +26,10 @@ def sweep_deliveries() -> int:
     ids = deliveries_due(timezone.now())
     enqueue_now(ids)
     return len(ids)
+
+
+def enqueue_now(delivery_ids: list[int]) -> None:
+    """Hand deliveries to Celery in small batches; if the broker is down they wait for the sweep."""
+    for start in range(0, len(delivery_ids), ENQUEUE_CHUNK):
+        if not enqueue(deliver_batch, delivery_ids[start : start + ENQUEUE_CHUNK]):
+            return
