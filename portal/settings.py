@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "issues",
     "projects",
     "supervision",
+    "seeds",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,7 @@
-"""Load the demo city (Weifang): regions, departments, enterprises, people, pairings, projects."""
+"""Load the demo city (Weifang): regions, departments, enterprises, people, pairings, projects.
+
+``seed_demo --logins`` only prints the demo logins (no database access): ``run_portal`` shows them
+in its banner that way, without importing the demo data."""
 
 import importlib.util
 import time
@@ -12,7 +15,13 @@ from seeds import loader
 class Command(BaseCommand):
     help = "Load the demo city of Weifang and print the demo logins. Safe to run again: nothing is duplicated."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--logins", action="store_true", help="Only print the demo logins; load nothing.")
+
     def handle(self, *args, **options):
+        if options["logins"]:
+            self.print_login_table()
+            return
         started = time.monotonic()
         tally = loader.load()
         width = max(len(label) for label in tally.total) + 2
@@ -36,10 +45,13 @@ class Command(BaseCommand):
         self.print_logins()
 
     def print_logins(self):
+        self.stdout.write(self.style.SUCCESS(f"Open {seeds.DEMO_URL} and sign in with one of these accounts:"))
+        self.print_login_table()
+
+    def print_login_table(self):
         rows = [("角色 / role", "用户名 / username", "密码 / password"), *seeds.DEMO_LOGINS]
         widths = [max(_width(row[i]) for row in rows) for i in range(3)]
         rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-        self.stdout.write(self.style.SUCCESS(f"Open {seeds.DEMO_URL} and sign in with one of these accounts:"))
         self.stdout.write(rule)
         for i, row in enumerate(rows):
             cells = [f" {value}{' ' * (widths[n] - _width(value))} " for n, value in enumerate(row)]
