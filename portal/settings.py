@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "projects",
     "supervision",
     "seeds",
+    "bench",
 ]
 
 MIDDLEWARE = [

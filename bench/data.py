@@ -17,20 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from portal.accounts.models import User
-from portal.notifications.models import Notification
-from portal.orgs.factories import make_credit_code
-from portal.orgs.models import (
-    Department,
-    DepartmentMembership,
-    Enterprise,
-    EnterpriseMembership,
-    Pairing,
-    Region,
-    SupervisorScope,
-)
-
-from .models import (
+from issues.models import (
     Card,
     Category,
     CloseReason,
@@ -42,6 +29,18 @@ from .models import (
     Source,
     Status,
     Verdict,
+)
+from portal.accounts.models import User
+from portal.notifications.models import Notification
+from portal.orgs.factories import make_credit_code
+from portal.orgs.models import (
+    Department,
+    DepartmentMembership,
+    Enterprise,
+    EnterpriseMembership,
+    Pairing,
+    Region,
+    SupervisorScope,
 )
 
 BATCH = 5_000

@@ -1,6 +1,6 @@
 """Benchmarks of supervision: the dashboard through the Django test client and the monthly ranking.
 
-The data set comes from ``issues.benchdata`` (one synthetic city, three years of requests). Each
+The data set comes from ``bench.data`` (one synthetic city, three years of requests). Each
 target prints JSON lines: {"target", "page", "median_ms", "p95_ms", "queries", ...}.
 """
 
@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.models import User
+from supervision.models import UnitKind
+from supervision.ranking import previous_month, ranking_rows
 
-from .models import UnitKind
-from .ranking import previous_month, ranking_rows
+from . import data
 
 
 class _Counter:
@@ -52,15 +53,13 @@ def _line(stdout, **fields) -> dict:
 
 
 def _ensure(n: int, stdout):
-    from issues import benchdata
-
-    benchdata.ensure(n, 0, reuse=True, stdout=stdout)
-    return benchdata
+    data.ensure(n, 0, reuse=True, stdout=stdout)
+    return data
 
 
 def _received(user, params) -> int:
-    from .forms import SupervisionFilterForm
-    from .selectors import Scope, dashboard_for, supervised_requests
+    from supervision.forms import SupervisionFilterForm
+    from supervision.selectors import Scope, dashboard_for, supervised_requests
 
     filters, _notes = SupervisionFilterForm(params, user=user).filters()
     scope = Scope.of(user)
@@ -70,8 +69,8 @@ def _received(user, params) -> int:
 
 def _stats(stdout, total: int) -> None:
     """Build the aggregate tables if they are missing, then time one incremental refresh (the beat task)."""
-    from .models import DailyStat, MonthlyStat, StatRefresh
-    from .services import stats_refresh
+    from supervision.models import DailyStat, MonthlyStat, StatRefresh
+    from supervision.services import stats_refresh
 
     if not StatRefresh.objects.filter(as_of__isnull=False).exists():
         started = time.perf_counter()
@@ -101,8 +100,8 @@ def _stats(stdout, total: int) -> None:
 
 
 def dashboard(stdout, n: int = 1_000_000, runs: int = 30) -> list[dict]:
-    benchdata = _ensure(n, stdout)
-    total = benchdata.bench_requests().count()
+    dataset = _ensure(n, stdout)
+    total = dataset.bench_requests().count()
     _stats(stdout, total)
     city = User.objects.get(username="bench-supervisor-0")
     district = User.objects.get(username="bench-supervisor-1")
@@ -143,8 +142,8 @@ def dashboard(stdout, n: int = 1_000_000, runs: int = 30) -> list[dict]:
 
 
 def ranking(stdout, n: int = 1_000_000, runs: int = 10) -> list[dict]:
-    benchdata = _ensure(n, stdout)
-    total = benchdata.bench_requests().count()
+    dataset = _ensure(n, stdout)
+    total = dataset.bench_requests().count()
     month = previous_month(timezone.localdate())
     results = []
     for kind in UnitKind.values:

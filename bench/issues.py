@@ -6,7 +6,9 @@ from pathlib import Path
 
 from django.db import connection, models
 
-from . import benchdata, reminders
+from issues import reminders
+
+from . import data
 
 
 def _reset_peak_rss() -> None:
@@ -40,7 +42,7 @@ class _QueryCounter:
 
 def sweep(stdout, n: int = 1_000_000, due: int = 20_000, reuse: bool = True) -> dict:
     """Ensure ``n`` synthetic requests with ``due`` stages due, run one reminder sweep, print the figure."""
-    anchor = benchdata.ensure(n, due, reuse=reuse, stdout=stdout)
+    anchor = data.ensure(n, due, reuse=reuse, stdout=stdout)
     expected = sum(reminders.due_counts(anchor).values())
     _reset_peak_rss()
     counter = _QueryCounter()
@@ -50,7 +52,7 @@ def sweep(stdout, n: int = 1_000_000, due: int = 20_000, reuse: bool = True) -> 
     seconds = time.perf_counter() - started
     result = {
         "target": "sweep",
-        "requests": benchdata.bench_requests().count(),
+        "requests": data.bench_requests().count(),
         "due": expected,
         "sent": sum(run.counts.values()),
         "errors": run.errors,
@@ -72,9 +74,9 @@ def _ensure_queue_data(stdout) -> None:
     request that has a lead department (bulk, once)."""
     from django.db import transaction
 
-    from .models import Dispatch, DispatchStatus, Status, current_due_expression
+    from issues.models import Dispatch, DispatchStatus, Status, current_due_expression
 
-    requests = benchdata.bench_requests()
+    requests = data.bench_requests()
     requests.filter(
         current_due_at__isnull=True, status__in=(Status.SUBMITTED, Status.IN_PROGRESS, Status.INFO_NEEDED)
     ).update(current_due_at=current_due_expression())
@@ -88,7 +90,7 @@ def _ensure_queue_data(stdout) -> None:
     made = 0
     for pk, dept, status, commissioner, assigned, due, answered in missing.values_list(
         "pk", "lead_department_id", "status", "commissioner_id", "assigned_at", "answer_due_at", "answered_at"
-    ).iterator(chunk_size=benchdata.BATCH):
+    ).iterator(chunk_size=data.BATCH):
         batch.append(
             Dispatch(
                 request_id=pk,
@@ -101,7 +103,7 @@ def _ensure_queue_data(stdout) -> None:
                 answered_at=answered,
             )
         )
-        if len(batch) == benchdata.BATCH:
+        if len(batch) == data.BATCH:
             with transaction.atomic():
                 Dispatch.objects.bulk_create(batch)
             made += len(batch)
@@ -145,23 +147,22 @@ def queues(stdout, n: int = 200_000, runs: int = 30) -> list[dict]:
     from django.test.utils import setup_test_environment
     from django.urls import reverse
 
+    from issues.models import Dispatch, DispatchStatus
     from portal.accounts.models import User
     from portal.orgs.models import DepartmentMembership
-
-    from .models import Dispatch, DispatchStatus
 
     try:
         setup_test_environment()
     except RuntimeError:
         pass  # already set up (running under the test runner)
-    benchdata.ensure(max(n, 200_000), 20_000, reuse=True, stdout=stdout)
+    data.ensure(max(n, 200_000), 20_000, reuse=True, stdout=stdout)
     _ensure_queue_data(stdout)
     # the busiest people: the commissioner and the department with the most open work
     commissioner = User.objects.get(username="bench-commissioner-0")
     busiest = (
         Dispatch.objects.filter(
             status__in=(DispatchStatus.PENDING, DispatchStatus.ACCEPTED),
-            request__region__path__startswith=f"/{benchdata.CITY_CODE}/",
+            request__region__path__startswith=f"/{data.CITY_CODE}/",
         )
         .values("department_id")
         .annotate(n=models.Count("pk"))
@@ -195,7 +196,7 @@ def queues(stdout, n: int = 200_000, runs: int = 30) -> list[dict]:
                 "target": "queues",
                 "page": f"{name}:{variant}",
                 **_time_page(client, f"{reverse(url_name)}?{query}", runs),
-                "requests": benchdata.bench_requests().count() if not results else results[0]["requests"],
+                "requests": data.bench_requests().count() if not results else results[0]["requests"],
                 "vendor": connection.vendor,
             }
             results.append(result)

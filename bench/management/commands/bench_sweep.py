@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from issues.benchmarks import sweep
+from bench.issues import sweep
 
 
 class Command(BaseCommand):

@@ -2,16 +2,15 @@
 
 Targets: ``dashboard`` and ``ranking`` (supervision), ``queues`` and ``sweep`` (issues)."""
 
-import importlib
-import json
-
 from django.core.management.base import BaseCommand
 
+from bench import issues, supervision
+
 TARGETS = {
-    "dashboard": "supervision.benchmarks.dashboard",
-    "ranking": "supervision.benchmarks.ranking",
-    "queues": "issues.benchmarks.queues",
-    "sweep": "issues.benchmarks.sweep",
+    "dashboard": supervision.dashboard,
+    "ranking": supervision.ranking,
+    "queues": issues.queues,
+    "sweep": issues.sweep,
 }
 
 
@@ -24,11 +23,5 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=None, help="Timed runs per page.")
 
     def handle(self, *args, target, n, runs, **options):
-        module_name, _, function_name = TARGETS[target].rpartition(".")
-        try:
-            function = getattr(importlib.import_module(module_name), function_name)
-        except (ImportError, AttributeError) as error:
-            self.stdout.write(json.dumps({"target": target, "error": f"unavailable: {error}"}) + "\n")
-            return
         kwargs = {key: value for key, value in (("n", n), ("runs", runs)) if value is not None}
-        function(self.stdout, **kwargs)
+        TARGETS[target](self.stdout, **kwargs)
