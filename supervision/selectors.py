@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from issues.models import OPEN_STATUSES, Card, Category, CloseReason, Request, Status, Verdict
 from issues.selectors import request_visible_to
-from portal.orgs.models import Department, Industry, Region
+from portal.orgs.models import Industry, Region
 from portal.orgs.selectors import region_scope_for
 
 from .forms import Filters
@@ -379,7 +379,3 @@ def tokens_of(user) -> QuerySet[BigScreenToken]:
 
 def active_token(token: str) -> BigScreenToken | None:
     return BigScreenToken.objects.select_related("region").filter(token=token, revoked_at__isnull=True).first()
-
-
-def departments_in(scope: Scope) -> QuerySet[Department]:
-    return Department.objects.filter(region_id__in=list(scope.ids))
