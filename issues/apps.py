@@ -9,12 +9,15 @@ class IssuesConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import health
+        from portal.notifications.selectors import status_source_add
 
         from .categories import ensure_categories
         from .health import check_reminder_sweep
+        from .reminders import reminders_status
 
         health.register("reminder_sweep", check_reminder_sweep)
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="issues.ensure_categories")
+        status_source_add(reminders_status)
         self.audit_rules()
 
     def audit_rules(self) -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from portal.accounts.models import AuditEvent
 from portal.orgs.selectors import region_scope_for
 
 from .filters import EARLIEST_DATE, LATEST_DATE
-from .models import Card, CardKind, RequestEvent
+from .models import Card, RequestEvent
 from .services import TransitionError
 
 
@@ -45,17 +45,6 @@ def month_range(month: date) -> tuple[datetime, datetime]:
     following = (first + timedelta(days=32)).replace(day=1)
     tz = timezone.get_current_timezone()
     return datetime.combine(first, time(), tzinfo=tz), datetime.combine(following, time(), tzinfo=tz)
-
-
-def card_counts(region_ids, month: date) -> dict[int, dict[str, int]]:
-    """Cards in force issued in ``month`` per unit: {unit_id: {"yellow": n, "red": m}} (for rankings)."""
-    start, end = month_range(month)
-    rows = (
-        Card.objects.filter(region_id__in=region_ids, issued_at__gte=start, issued_at__lt=end, revoked_at__isnull=True)
-        .values("unit_id")
-        .annotate(yellow=Count("pk", filter=Q(kind=CardKind.YELLOW)), red=Count("pk", filter=Q(kind=CardKind.RED)))
-    )
-    return {row["unit_id"]: {"yellow": row["yellow"], "red": row["red"]} for row in rows}
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The request categories of DESIGN.md, kept present after every migrate and database flush."""
+"""The request categories (docs/requests.md, "Categories"), kept present after every migrate and database flush."""
 
 CATEGORIES = [
     ("policy", "政策", "Policy"),

@@ -1,4 +1,4 @@
-"""The "133" working-day clock (DESIGN.md section 5).
+"""The "133" working-day clock (docs/requests.md, "The 133 clock").
 
 Pure functions: no models, no database, no "now". The clock is a "working
 clock": every working day contributes its full 24 hours and every

@@ -1,7 +1,6 @@
 """Forms for filing and working requests. They validate input; the services decide what is allowed."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -282,10 +281,6 @@ class ExtensionDecisionForm(BootstrapMixin, forms.Form):
         if data.get("decision") == "reject" and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Give the reason for rejecting the extension."))
         return data
-
-
-def validation_messages(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 # ---------------------------------------------------------------------------------------------

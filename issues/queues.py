@@ -22,7 +22,6 @@ from projects.models import Project
 from .models import OPEN_DISPATCH_STATUSES, Dispatch, DispatchStatus, Request, Status
 
 COMMISSIONER, DEPARTMENT, ENTERPRISE, SUPERVISOR = "commissioner", "department", "enterprise", "supervisor"
-KINDS = (COMMISSIONER, DEPARTMENT, ENTERPRISE, SUPERVISOR)
 
 # tab key → label; "open" is the default of the work queues, "all" the enterprise's default
 TABS = [

@@ -1,6 +1,6 @@
 """The 133 enforcer: a periodic sweep that sends each reminder stage exactly once.
 
-Stages (DESIGN.md §5), each due at a moment stored on the request by ``services.remind_moments``:
+Stages (docs/reminders.md, "Stages"), each due at a moment stored on the request by ``services.remind_moments``:
 
 =============  ==========================  =========================================================
 kind           due when                    what happens

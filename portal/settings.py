@@ -104,7 +104,9 @@ INSTALLED_APPS = [
     "portal.notifications",
     "issues",
     "projects",
-    "portal.supervision",
+    "supervision",
+    "seeds",
+    "bench",
 ]
 
 MIDDLEWARE = [

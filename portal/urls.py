@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("issues.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("cards/", include("issues.card_urls")),
-    path("supervision/", include("portal.supervision.urls")),
+    path("supervision/", include("supervision.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -85,7 +85,7 @@ def load(stdout) -> None:
     with transaction.atomic():
         written = _load(city, categories)
         AuditEvent.objects.create(action=AuditEvent.Action.IMPORT, target=MARKER, detail={"requests": written})
-    from portal.supervision.services import timings_refresh
+    from supervision.services import timings_refresh
 
     timings_refresh()
     stdout.write(f"Request history: {written} requests this year.\n")

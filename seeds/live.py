@@ -15,8 +15,6 @@ from issues.selectors import work_calendar
 from portal.accounts.models import User
 from portal.orgs.models import Department, DepartmentMembership, EnterpriseMembership, Pairing
 
-HOURS = 3600
-
 # (title, category, description, what happens, working hours ago it was filed)
 LIVE = [
     (

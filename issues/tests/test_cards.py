@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from issues import reminders, services
-from issues.cards import card_counts, card_revoke
+from issues.cards import card_revoke
 from issues.clock import SHANGHAI
 from issues.models import Card, CardKind, Category
 from issues.services import TransitionError
@@ -71,13 +71,6 @@ def test_the_card_pages_are_for_supervisors_in_scope(client, card, dan, bob, dor
     assert link in client.get("/cards/", {"kind": "yellow", "month": "2025-10"}).content.decode()
     assert link not in client.get("/cards/", {"month": "2025-11"}).content.decode()
     assert link not in client.get("/cards/", {"kind": "red"}).content.decode()
-
-
-def test_card_counts_per_unit_and_month_leave_out_revoked_cards(card, dora, kuiwen):
-    assert card_counts([kuiwen.pk], date(2025, 10, 1)) == {card.unit_id: {"yellow": 1, "red": 0}}
-    assert card_counts([kuiwen.pk], date(2025, 11, 1)) == {}
-    card_revoke(card_id=card.pk, actor=dora, reason="撤销")
-    assert card_counts([kuiwen.pk], date(2025, 10, 1)) == {}
 
 
 def test_the_request_page_include_shows_cards(card, rf, dora):

@@ -1,4 +1,4 @@
-"""The 133 deadlines as stored on real requests (DESIGN.md section 5), with a frozen clock."""
+"""The 133 deadlines as stored on real requests (docs/requests.md, "The 133 clock"), with a frozen clock."""
 
 import logging
 from datetime import date, datetime

@@ -1,4 +1,4 @@
-"""Every transition of a request, allowed and refused (DESIGN.md section 4)."""
+"""Every transition of a request, allowed and refused (docs/requests.md, "The lifecycle")."""
 
 from datetime import datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""The navigation bar: which work pages each role sees. Entries whose URL does not exist yet are skipped."""
+"""The navigation bar: which work pages each role sees (URL names of the installed apps; a wrong one fails loudly)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,25 +19,12 @@ ROLE_HOMES = [
     (Role.HANDLER, "issues:department_queue"),
     (Role.ENTERPRISE, "issues:my_requests"),
 ]
-ROLE_FALLBACKS = {Role.SUPERVISOR: "issues:supervisor_list"}
 
 
 def role_links(user) -> list[tuple[str, str, str]]:
-    """(role, label, url) for every role the user holds whose work page exists."""
-    links = []
+    """(role, label, url) for every role the user holds."""
     labels = dict(Role.choices)
-    for role, name in ROLE_HOMES:
-        if not user.has_role(role):
-            continue
-        for candidate in (name, ROLE_FALLBACKS.get(role)):
-            if candidate is None:
-                continue
-            try:
-                links.append((role, labels[role], reverse(candidate)))
-                break
-            except NoReverseMatch:
-                continue
-    return links
+    return [(role, labels[role], reverse(name)) for role, name in ROLE_HOMES if user.has_role(role)]
 
 
 class LoginView(auth_views.LoginView):

@@ -1,11 +1,20 @@
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.db.models import Count
 from django.utils import timezone
 
 from .delivery import STUCK_AFTER
 from .models import Delivery, Notification
+
+# Figures other apps add to the status page: each a callable of ``now`` returning a dict. A domain app
+# adds its own in AppConfig.ready() (the reminder sweep's, from issues), so core never imports it.
+STATUS_SOURCES: list[Callable[[datetime], dict]] = []
+
+
+def status_source_add(source: Callable[[datetime], dict]) -> None:
+    if source not in STATUS_SOURCES:
+        STATUS_SOURCES.append(source)
 
 
 def unread_count(user) -> int:
@@ -18,10 +27,8 @@ def delivery_counts() -> dict[str, int]:
 
 
 def notification_status(now=None) -> dict:
-    """Last reminder sweep, stages due but unsent, deliveries by status and those overdue for sending.
-
-    The reminder figures come from the issues app when it is installed (read through the app
-    registry: core does not import domain apps)."""
+    """Deliveries by status and those overdue for sending, plus what the apps added to ``STATUS_SOURCES``
+    (the last reminder sweep and the stages due but unsent, from issues)."""
     now = now or timezone.now()
     status = {
         "now": now.isoformat(),
@@ -38,8 +45,6 @@ def notification_status(now=None) -> dict:
             .values("pk", "channel", "attempts", "last_error")[:10]
         ),
     }
-    if apps.is_installed("issues"):
-        from issues.reminders import reminders_status
-
-        status.update(reminders_status(now))
+    for source in STATUS_SOURCES:
+        status.update(source(now))
     return status

@@ -9,40 +9,18 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.tasking import enqueue_all
-
-from .channels import EXTERNAL_CHANNELS, delivery_queue
+from .channels import EXTERNAL_CHANNELS
 from .delivery import quiet_until
 from .models import Delivery, Notification
+from .tasks import enqueue_now
 
 logger = logging.getLogger(__name__)
-
-# Deliveries per task: with every send bounded by its channel's timeout (10 s by default) a batch
-# ends well inside deliver_batch's time limit.
-ENQUEUE_CHUNK = 20
 
 
 def channels_for(user) -> list[str]:
     channels = ["email"] if user.email else []
     channels += [c for c in (user.notify_channels or []) if c in EXTERNAL_CHANNELS]
     return channels
-
-
-def enqueue_now(delivery_ids: list[int]) -> None:
-    """Hand deliveries to Celery in small batches, on their channel's queue (a slow SMS gateway holds up
-    only SMS); if the broker is down or frozen they wait for the delivery sweep."""
-    from .tasks import deliver_batch
-
-    if not delivery_ids:
-        return
-    by_channel: dict[str, list[int]] = {}
-    for pk, channel in Delivery.objects.filter(pk__in=delivery_ids).order_by("pk").values_list("pk", "channel"):
-        by_channel.setdefault(channel, []).append(pk)
-    enqueue_all(
-        (deliver_batch, (ids[start : start + ENQUEUE_CHUNK],), delivery_queue(channel))
-        for channel, ids in by_channel.items()
-        for start in range(0, len(ids), ENQUEUE_CHUNK)
-    )
 
 
 def enqueue_delivery(delivery_ids: list[int]) -> None:

@@ -1,8 +1,15 @@
 from celery import shared_task
 from django.utils import timezone
 
+from portal.tasking import enqueue_all
+
+from .channels import delivery_queue
 from .delivery import deliveries_due, delivery_send
-from .services import enqueue_now
+from .models import Delivery
+
+# Deliveries per task: with every send bounded by its channel's timeout (10 s by default) a batch
+# ends well inside deliver_batch's time limit.
+ENQUEUE_CHUNK = 20
 
 # Tasks carry explicit names: queued messages and the beat schedule refer to them by name, so they
 # must not change when the code moves. Deliveries go to their channel's queue (``deliver.<channel>``,
@@ -27,3 +34,18 @@ def sweep_deliveries() -> int:
     ids = deliveries_due(timezone.now())
     enqueue_now(ids)
     return len(ids)
+
+
+def enqueue_now(delivery_ids: list[int]) -> None:
+    """Hand deliveries to Celery in small batches, on their channel's queue (a slow SMS gateway holds up
+    only SMS); if the broker is down or frozen they wait for the delivery sweep."""
+    if not delivery_ids:
+        return
+    by_channel: dict[str, list[int]] = {}
+    for pk, channel in Delivery.objects.filter(pk__in=delivery_ids).order_by("pk").values_list("pk", "channel"):
+        by_channel.setdefault(channel, []).append(pk)
+    enqueue_all(
+        (deliver_batch, (ids[start : start + ENQUEUE_CHUNK],), delivery_queue(channel))
+        for channel, ids in by_channel.items()
+        for start in range(0, len(ids), ENQUEUE_CHUNK)
+    )

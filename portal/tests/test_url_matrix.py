@@ -8,7 +8,7 @@ from issues.models import Card, CardKind
 from issues.tests.factories import make_request
 from issues.tests.test_authz import MATRIX as ISSUES_MATRIX
 from portal.notifications.models import Notification
-from portal.supervision.tests.test_matrix import CASES as SUPERVISION_MATRIX
+from supervision.tests.test_matrix import CASES as SUPERVISION_MATRIX
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,6 @@
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
-from ..masking import mask_phone
 from ..navigation import NAV_ITEMS
 
 register = template.Library()
@@ -17,15 +16,7 @@ def nav_links(context):
     for role, label, name in NAV_ITEMS:
         if name in seen or not user.has_role(role):
             continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
-            continue
+        url = reverse(name)
         seen.add(name)
         links.append((label, url, request.path.startswith(url) and url != "/"))
     return links
-
-
-@register.filter
-def masked_phone(value):
-    return mask_phone(value)

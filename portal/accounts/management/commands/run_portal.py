@@ -12,6 +12,7 @@ others are stopped too and the command exits non-zero, so a supervisor
 (systemd, a container runtime) notices and restarts the set.
 """
 
+import io
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 STOP_TIMEOUT_SECONDS = 20
@@ -82,12 +84,14 @@ def worker_groups() -> dict[str, list[str]]:
     }
 
 
-def _demo_logins() -> list[tuple[str, str, str]]:
+def _demo_logins() -> str:
+    """The demo logins as ``seed_demo --logins`` prints them; empty when no demo data is installed."""
+    out = io.StringIO()
     try:
-        from seeds import DEMO_LOGINS
-    except ImportError:
-        return []
-    return list(DEMO_LOGINS)
+        call_command("seed_demo", "--logins", stdout=out)
+    except CommandError:
+        return ""
+    return out.getvalue()
 
 
 class Child:
@@ -251,9 +255,7 @@ class Command(BaseCommand):
         logins = _demo_logins()
         if logins:
             lines.append("  Demo logins:")
-            width = max(len(str(user)) for _, user, _ in logins)
-            for role, user, password in logins:
-                lines.append(f"    {str(user):<{width}}  {password}  {role}")
+            lines += [f"    {line}" for line in logins.splitlines()]
         else:
             lines.append("  Demo logins: see the table in README.md (run `manage.py seed_demo` first).")
         lines += ["", "  Press Ctrl-C to stop.", "=" * 64, ""]

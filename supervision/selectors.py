@@ -1,0 +1,381 @@
+"""Read queries of supervision. Every list, figure and export starts from ``supervised_requests``,
+which starts from ``issues.selectors.request_visible_to`` and narrows it to the supervisor's regions."""
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from issues.models import OPEN_STATUSES, Card, Category, CloseReason, Request, Status, Verdict
+from issues.selectors import request_visible_to
+from portal.orgs.models import Industry, Region
+from portal.orgs.selectors import region_scope_for
+
+from .forms import Filters
+from .metrics import LIVE, METRICS, PREFIX, RECEIVED, STAT_COLUMNS, unprefixed, with_averages, with_rates
+from .models import BigScreenToken, CommonIssue, DailyStat, Grain, MonthlyStat, RankingSnapshot, ReturnVisit
+
+
+class Scope:
+    """A supervisor's regions, read once per page."""
+
+    def __init__(self, regions: list[Region]):
+        self.regions = sorted(regions, key=lambda r: r.path)
+        self.ids = {r.pk for r in self.regions}
+        self.by_id = {r.pk: r for r in self.regions}
+        self.roots = [r for r in self.regions if r.parent_id not in self.ids]
+
+    @classmethod
+    def of(cls, user) -> "Scope":
+        return cls(list(region_scope_for(user).only("pk", "code", "name", "path", "parent_id", "level", "sort_order")))
+
+    @classmethod
+    def of_region(cls, region: Region) -> "Scope":
+        return cls(
+            list(Region.objects.subtree(region).only("pk", "code", "name", "path", "parent_id", "level", "sort_order"))
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.regions)
+
+    def contains(self, region: Region) -> bool:
+        return region.pk in self.ids
+
+    def groups(self, focus: Region | None) -> list[Region]:
+        """The regions the by-region chart shows: the children of the focus (or of the single root)."""
+        if focus is None:
+            if len(self.roots) != 1:
+                return self.roots
+            focus = self.roots[0]
+        children = [r for r in self.regions if r.parent_id == focus.pk]
+        return sorted(children, key=lambda r: (r.sort_order, r.code)) or [focus]
+
+    def group_of(self, region_id: int, groups: list[Region]) -> Region | None:
+        region = self.by_id.get(region_id)
+        if region is None:
+            return None
+        for group in groups:
+            if region.path.startswith(group.path):
+                return group
+        return None
+
+
+def supervised_requests(
+    user, filters: Filters | None = None, *, scope: Scope | None = None, by_period: bool = True
+) -> QuerySet[Request]:
+    """Requests inside the supervisor's regions, narrowed by the filters (period = submission date)."""
+    qs = request_visible_to(user)
+    if scope is not None:
+        qs = qs.filter(region_id__in=list(scope.ids) or [0])
+    else:
+        qs = qs.filter(region__in=region_scope_for(user))
+    if filters is None:
+        return qs
+    if by_period:
+        qs = qs.filter(submitted_at__gte=filters.start_at, submitted_at__lt=filters.end_before)
+    if filters.region is not None:
+        if scope is not None:
+            qs = qs.filter(region_id__in=[r.pk for r in scope.regions if r.path.startswith(filters.region.path)])
+        else:
+            qs = qs.filter(region__path__startswith=filters.region.path)
+    if filters.department is not None:
+        qs = qs.filter(lead_department=filters.department)
+    if filters.category is not None:
+        qs = qs.filter(category=filters.category)
+    if filters.industry:
+        qs = qs.filter(enterprise__industry=filters.industry)
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    return qs
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    figures: dict
+    charts: dict
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _stat_filter(filters: Filters, scope: Scope) -> Q:
+    """The filters as a condition on the aggregate tables' dimensions."""
+    region_ids = [r.pk for r in scope.regions if filters.region is None or r.path.startswith(filters.region.path)]
+    q = Q(region_id__in=region_ids or [0])
+    if filters.department is not None:
+        q &= Q(lead_department_id=filters.department.pk)
+    if filters.category is not None:
+        q &= Q(category_id=filters.category.pk)
+    if filters.industry:
+        q &= Q(industry=filters.industry)
+    if filters.source:
+        q &= Q(source=filters.source)
+    return q
+
+
+def _stat_rows(filters: Filters, scope: Scope, weekly: bool, grain: int) -> list[tuple[QuerySet, object]]:
+    """(rows, trend bucket) pairs that together cover the period exactly once: the whole months inside
+    it from MonthlyStat, the days before and after them from DailyStat (only days for a weekly trend)."""
+    condition = _stat_filter(filters, scope) & Q(grain=grain)
+    first_month = filters.start if filters.start.day == 1 else _next_month(filters.start)
+    months_end = first_month  # the day after the last whole month
+    while not weekly and _next_month(months_end) - timedelta(days=1) <= filters.end:
+        months_end = _next_month(months_end)
+    if months_end == first_month:
+        days = Q(day__gte=filters.start, day__lte=filters.end)
+        return [(DailyStat.objects.filter(condition, days), TruncWeek("day") if weekly else TruncMonth("day"))]
+    days = Q(day__gte=filters.start, day__lt=first_month) | Q(day__gte=months_end, day__lte=filters.end)
+    return [
+        (MonthlyStat.objects.filter(condition, month__gte=first_month, month__lt=months_end), F("month")),
+        (DailyStat.objects.filter(condition, days), TruncMonth("day")),
+    ]
+
+
+def _union(querysets: list[QuerySet]) -> list[dict]:
+    first, *others = querysets
+    return list(first.union(*others, all=True) if others else first)
+
+
+def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime) -> Dashboard:
+    """Every figure and chart of the dashboard.
+
+    The stored figures and the charts are summed from the aggregate tables (as of their last refresh);
+    open and overdue are counted live from ``base``, the requests behind the figures. A fixed number
+    of queries: the figures/trend/category/region cube, the departments, and the live count."""
+    weekly = (filters.end - filters.start).days <= 92
+    # the coarsest grain that keeps every dimension the filters and the chart need
+    cube_grain = Grain.FILTERS if filters.department is None else Grain.FULL
+    department_grain = Grain.FULL if (filters.category or filters.industry or filters.source) else Grain.DEPARTMENTS
+    sums = {PREFIX + column: Sum(column) for column in STAT_COLUMNS}
+    cube = _union(
+        [
+            rows.order_by()
+            .annotate(bucket=bucket)
+            .values("bucket", "category_id", "category__name", "region_id")
+            .annotate(**sums)
+            for rows, bucket in _stat_rows(filters, scope, weekly, cube_grain)
+        ]
+    )
+    departments = _union(
+        [
+            rows.filter(lead_department__isnull=False)
+            .order_by()
+            .values("lead_department_id", "lead_department__name")
+            .annotate(received=Sum("received"), resolved=Sum("resolved"))
+            for rows, _bucket in _stat_rows(filters, scope, weekly, department_grain)
+        ]
+    )
+    live_q = {name: METRICS[name].q(now) for name in LIVE}
+    live = (
+        base.filter(reduce(or_, live_q.values()))
+        .order_by()
+        .aggregate(**{PREFIX + name: Count("pk", filter=q) for name, q in live_q.items()})
+    )
+
+    figures = dict.fromkeys(STAT_COLUMNS, 0)
+    figures.update(unprefixed(live))
+    trend, by_category, by_region, names = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0]), {}, {}
+    groups = scope.groups(filters.region)
+    for group in groups:
+        by_region[group.pk] = [0, 0]
+    for row in cube:
+        row = unprefixed(row)
+        for column in STAT_COLUMNS:
+            figures[column] += row[column] or 0
+        if not row["received"] and not row["resolved"]:
+            continue
+        names[row["category_id"]] = row["category__name"]
+        for table, key in ((trend, row["bucket"]), (by_category, row["category_id"])):
+            table[key][0] += row["received"]
+            table[key][1] += row["resolved"]
+        group = scope.group_of(row["region_id"], groups)
+        if group is not None:
+            by_region[group.pk][0] += row["received"]
+            by_region[group.pk][1] += row["resolved"]
+    by_department: dict = {}
+    for row in departments:
+        entry = by_department.setdefault(
+            row["lead_department_id"],
+            {"id": row["lead_department_id"], "name": row["lead_department__name"], "received": 0, "resolved": 0},
+        )
+        entry["received"] += row["received"]
+        entry["resolved"] += row["resolved"]
+    top_departments = sorted(
+        (d for d in by_department.values() if d["received"]), key=lambda d: (-d["received"], d["name"] or "")
+    )[:15]
+
+    def fmt(day):
+        return f"{day:%m-%d}" if weekly else f"{day:%Y-%m}"
+
+    trend_keys = sorted(trend)
+    charts = {
+        "trend": {
+            "labels": [fmt(k) for k in trend_keys],
+            "received": [trend[k][0] for k in trend_keys],
+            "resolved": [trend[k][1] for k in trend_keys],
+            "weekly": weekly,
+        },
+        "category": [
+            {"id": pk, "name": names.get(pk, "?"), "received": v[0], "resolved": v[1]}
+            for pk, v in sorted(by_category.items(), key=lambda kv: -kv[1][0])
+        ],
+        "region": [
+            {"id": g.pk, "name": g.name, "received": by_region[g.pk][0], "resolved": by_region[g.pk][1]} for g in groups
+        ],
+        "department": top_departments,
+    }
+    return Dashboard(figures=with_rates(with_averages(figures)), charts=charts)
+
+
+def drill_requests(base: QuerySet, metric: str, now: datetime) -> QuerySet[Request]:
+    return (
+        base.filter(METRICS[metric].q(now))
+        .select_related("enterprise", "region", "category", "lead_department", "commissioner")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# accountability (追责问责) and return visits (回访)
+
+
+def accountability_q(now: datetime) -> Q:
+    """Missed the answer deadline: answered late, or still open past it."""
+    return Q(answered_on_time=False) | Q(status__in=OPEN_STATUSES, answer_due_at__lt=now)
+
+
+def accountability_requests(base: QuerySet, now: datetime) -> QuerySet[Request]:
+    cards = Card.objects.filter(request=OuterRef("pk"), revoked_at__isnull=True)
+    return (
+        base.filter(accountability_q(now))
+        .select_related("enterprise", "region", "category", "lead_department", "commissioner")
+        .annotate(yellow=Exists(cards.filter(kind="yellow")), red=Exists(cards.filter(kind="red")))
+        .prefetch_related("extensions")
+        .order_by("answer_due_at", "pk")
+    )
+
+
+def lateness(req: Request, now: datetime):
+    """How late the answer was (or is): a timedelta."""
+    end = req.answered_at or now
+    return max(end - req.answer_due_at, end - end)
+
+
+def return_visit_q() -> Q:
+    """Closed without an evaluation, or rejected as dissatisfied at least once before closing."""
+    return Q(status=Status.CLOSED) & (
+        Q(close_reason=CloseReason.NOT_EVALUATED) | Q(reopen_count__gt=0) | Q(verdict=Verdict.DISSATISFIED)
+    )
+
+
+def return_visit_requests(base: QuerySet) -> QuerySet[Request]:
+    return (
+        base.filter(return_visit_q())
+        .select_related("enterprise", "region", "category", "lead_department", "commissioner")
+        .annotate(last_call=Max("return_visits__called_at"), calls=Count("return_visits"))
+        .order_by("-closed_at", "-pk")
+    )
+
+
+def return_visits_of(req: Request) -> QuerySet[ReturnVisit]:
+    return req.return_visits.select_related("supervisor")
+
+
+# ---------------------------------------------------------------------------------------------
+# common requests (共性诉求)
+
+
+def district_of(region_id: int, scope: Scope) -> Region | None:
+    """The district-level (or the scope root's child) ancestor that groups common requests."""
+    region = scope.by_id.get(region_id)
+    if region is None:
+        return None
+    for candidate in scope.regions:
+        if candidate.level != Region.Level.CITY and region.path.startswith(candidate.path):
+            return candidate
+    return region
+
+
+def common_request_groups(user, filters: Filters, scope: Scope, *, minimum: int = 2) -> list[dict]:
+    """Requests of the period grouped by category × industry × district, largest first, with the
+    equally long period before it for the trend."""
+    span = filters.end - filters.start + timedelta(days=1)
+    earlier = replace(filters, start=filters.start - span, end=filters.start - timedelta(days=1))
+
+    def grouped(f: Filters) -> dict[tuple, int]:
+        counts: dict[tuple, int] = defaultdict(int)
+        rows = (
+            supervised_requests(user, f, scope=scope)
+            .filter(RECEIVED)
+            .order_by()
+            .values("category_id", "enterprise__industry", "region_id")
+            .annotate(n=Count("pk"))
+        )
+        for row in rows:
+            district = district_of(row["region_id"], scope)
+            if district is not None:
+                counts[(row["category_id"], row["enterprise__industry"], district.pk)] += row["n"]
+        return counts
+
+    current = grouped(filters)
+    if not current:
+        return []
+    previous = grouped(earlier)
+    categories = {c.pk: c for c in Category.objects.all()}
+    industries = dict(Industry.choices)
+    issues = {
+        (i.category_id, i.industry, i.region_id): i
+        for i in CommonIssue.objects.filter(region_id__in={key[2] for key in current})
+    }
+    result = []
+    for key, n in current.items():
+        if n < minimum:
+            continue
+        category_id, industry, region_id = key
+        result.append(
+            {
+                "category": categories.get(category_id),
+                "industry": industry,
+                "industry_label": industries.get(industry, industry),
+                "region": scope.by_id[region_id],
+                "count": n,
+                "previous": previous.get(key, 0),
+                "trend": n - previous.get(key, 0),
+                "issue": issues.get(key),
+            }
+        )
+    result.sort(key=lambda g: (-g["count"], g["region"].path))
+    return result
+
+
+def standard_answers_for(user) -> QuerySet[CommonIssue]:
+    """Standard answers (快解快答) are for every signed-in user: commissioners reuse them, enterprises read them."""
+    return CommonIssue.objects.select_related("category", "region").order_by("category__sort_order", "-updated_at")
+
+
+# ---------------------------------------------------------------------------------------------
+# rankings and big screen
+
+
+def published_snapshots(kind: str | None = None) -> QuerySet[RankingSnapshot]:
+    qs = RankingSnapshot.objects.filter(published_at__isnull=False)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def latest_published(month: date, kind: str) -> RankingSnapshot | None:
+    return published_snapshots(kind).filter(month=month).order_by("-version").first()
+
+
+def tokens_of(user) -> QuerySet[BigScreenToken]:
+    return BigScreenToken.objects.filter(region__in=region_scope_for(user)).select_related("region", "created_by")
+
+
+def active_token(token: str) -> BigScreenToken | None:
+    return BigScreenToken.objects.select_related("region").filter(token=token, revoked_at__isnull=True).first()
