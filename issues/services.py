@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -20,14 +20,14 @@ from django.utils.translation import gettext as _
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.notifications.services import notify
-from portal.orgs.models import Department, DepartmentMembership, Enterprise, EnterpriseMembership, Pairing
-from portal.orgs.selectors import region_scope_for
+from portal.orgs.models import Department, DepartmentMembership, Enterprise
 from projects.models import Project
 
 from . import clock
+from . import permissions as perms
+from .errors import StaleError, TransitionError
 from .models import (
     OPEN_DISPATCH_STATUSES,
-    OPEN_STATUSES,
     VERDICT_SCORES,
     Attachment,
     Category,
@@ -50,14 +50,6 @@ from .uploads import check_uploads
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
-
-
-class TransitionError(ValidationError):
-    """An action that is not allowed now; the message says why in words the user understands."""
-
-
-class StaleError(TransitionError):
-    """Someone else changed the request after the user loaded it."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,37 +90,6 @@ def _extend(moment: datetime, by: timedelta, policy: Policy, calendar: clock.Wor
 
 # ---------------------------------------------------------------------------------------------
 # who is who for a request
-
-
-def _is_member(user, enterprise_id: int) -> bool:
-    return (
-        user.is_enterprise_user and EnterpriseMembership.objects.filter(user=user, enterprise_id=enterprise_id).exists()
-    )
-
-
-def _is_paired(user, enterprise_id: int) -> bool:
-    return (
-        user.is_commissioner
-        and Pairing.objects.active().filter(commissioner=user, enterprise_id=enterprise_id).exists()
-    )
-
-
-def _is_commissioner_of(user, req: Request) -> bool:
-    """A and B commissioners of the enterprise, and the request's responsible commissioner."""
-    return user.is_commissioner and (req.commissioner_id == user.pk or _is_paired(user, req.enterprise_id))
-
-
-def _handles(user, department_id: int) -> bool:
-    return (
-        user.is_handler
-        and DepartmentMembership.objects.filter(
-            user=user, department_id=department_id, kind=DepartmentMembership.Kind.HANDLER
-        ).exists()
-    )
-
-
-def _supervises(user, req: Request) -> bool:
-    return user.is_supervisor and region_scope_for(user).filter(pk=req.region_id).exists()
 
 
 def _enterprise_users(req: Request):
@@ -184,17 +145,6 @@ def _lock(req_id: int, expected_version: int | None) -> Request:
             _("Someone else has just handled this request; its current state is shown. Check it before acting again.")
         )
     return req
-
-
-def _check_state(req: Request, allowed: Iterable[str]) -> None:
-    if req.status not in allowed:
-        raise TransitionError(
-            _(
-                "This request is now “%(status)s”, so this action is no longer possible; it may already have "
-                "been handled."
-            )
-            % {"status": req.get_status_display()}
-        )
 
 
 def _record(
@@ -285,11 +235,7 @@ def request_submit(
 ) -> Request:
     """An enterprise files a request, or a commissioner files one on its behalf (visit, hotline, phone)."""
     now = now or timezone.now()
-    if source == Source.PORTAL:
-        if not _is_member(actor, enterprise.pk):
-            raise PermissionDenied(_("You do not act for this enterprise."))
-    elif not _is_paired(actor, enterprise.pk):
-        raise PermissionDenied(_("Only a commissioner paired with this enterprise may file on its behalf."))
+    perms.check_may_file(actor, enterprise.pk, on_behalf=source != Source.PORTAL)
     if not category.is_active:
         raise TransitionError(_("This category is no longer in use; choose another."))
     if project is not None and not project_fits(project, enterprise):
@@ -347,9 +293,7 @@ def request_submit(
 @transaction.atomic
 def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: int | None = None) -> Request:
     req = _lock(req_id, expected_version)
-    if not _is_member(actor, req.enterprise_id):
-        raise PermissionDenied
-    _check_state(req, OPEN_STATUSES)
+    perms.check(actor, perms.Action.WITHDRAW, req)
     old, now = req.status, timezone.now()
     req.status = Status.WITHDRAWN
     req.closed_at = now
@@ -371,9 +315,7 @@ def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: 
 def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_version: int | None = None) -> Request:
     """The enterprise answers a question; the paused clocks resume, extended by the time spent waiting."""
     req = _lock(req_id, expected_version)
-    if not _is_member(actor, req.enterprise_id):
-        raise PermissionDenied
-    _check_state(req, [Status.INFO_NEEDED])
+    perms.check(actor, perms.Action.SUPPLY_INFO, req)
     comment = _clean_text(comment, required_message=_("Write the information that was asked for."))
     old, now = req.status, timezone.now()
     policy, calendar = policy_for(req.region), work_calendar()
@@ -416,9 +358,7 @@ def request_evaluate(
 ) -> Request:
     """满意 / 基本满意 close the request; 不满意 needs a reason and reopens it (企业不认可不罢休)."""
     req = _lock(req_id, expected_version)
-    if not _is_member(actor, req.enterprise_id):
-        raise PermissionDenied
-    _check_state(req, [Status.ANSWERED])
+    perms.check(actor, perms.Action.EVALUATE, req)
     if verdict not in Verdict.values:
         raise TransitionError(_("Choose satisfied, basically satisfied or dissatisfied."))
     comment = _clean_text(
@@ -513,11 +453,7 @@ def _stop_assign_clock(req: Request, now: datetime) -> None:
 def request_take_on(*, req_id: int, actor, comment: str = "", expected_version: int | None = None) -> Request:
     """The commissioner handles the request himself and will answer it directly."""
     req = _lock(req_id, expected_version)
-    if not _is_commissioner_of(actor, req):
-        raise PermissionDenied
-    _check_state(req, [Status.SUBMITTED])
-    if req.dispatches.filter(role=Dispatch.Role.LEAD, status__in=OPEN_DISPATCH_STATUSES).exists():
-        raise TransitionError(_("This request has already been dispatched to a department."))
+    perms.check(actor, perms.Action.TAKE_ON, req)
     old, now = req.status, timezone.now()
     req.status = Status.IN_PROGRESS
     req.handled_directly = True
@@ -546,21 +482,14 @@ def request_dispatch(
 ) -> Request:
     """Send the request to one lead department (主办) and any co-handling departments (协办)."""
     req = _lock(req_id, expected_version)
-    if not _is_commissioner_of(actor, req):
-        raise PermissionDenied
-    _check_state(req, [Status.SUBMITTED, Status.IN_PROGRESS])
+    perms.check(actor, perms.Action.DISPATCH, req)
     co = [d for d in co if d.pk != lead.pk]
     if not lead.is_active or any(not d.is_active for d in co):
         raise TransitionError(_("One of the chosen departments no longer receives tasks."))
-    if req.dispatches.filter(role=Dispatch.Role.LEAD, status__in=OPEN_DISPATCH_STATUSES).exists():
-        raise TransitionError(
-            _(
-                "This request has already been dispatched; it can be dispatched again only after "
-                "the lead department returns it."
-            )
-        )
-    if req.handled_directly and req.status == Status.IN_PROGRESS:
-        req.handled_directly = False
+    # the decided rule (docs/requests.md): a request the commissioner took on may still be handed to a
+    # department; the direct handling ends and the dispatch event says so
+    was_taken_on = req.handled_directly
+    req.handled_directly = False
     instruction = _clean_text(instruction, limit=2000)
     old, now = req.status, timezone.now()
     _stop_assign_clock(req, now)
@@ -611,7 +540,7 @@ def request_dispatch(
         old_status=old,
         comment=instruction,
         now=now,
-        data={"lead": lead.name, "co": [d.name for d in co]},
+        data={"lead": lead.name, "co": [d.name for d in co], **({"taken_on_before": True} if was_taken_on else {})},
     )
     notify(
         users=_handlers([lead.pk]),
@@ -640,9 +569,7 @@ def request_dispatch(
 def request_ask_info(*, req_id: int, actor, question: str, expected_version: int | None = None) -> Request:
     """Ask the enterprise for more information (待补充); the clocks pause until it answers."""
     req = _lock(req_id, expected_version)
-    if not (_is_commissioner_of(actor, req) or (req.lead_department_id and _handles(actor, req.lead_department_id))):
-        raise PermissionDenied
-    _check_state(req, [Status.SUBMITTED, Status.IN_PROGRESS])
+    perms.check(actor, perms.Action.ASK_INFO, req)
     question = _clean_text(question, required_message=_("Write the question for the enterprise."), limit=2000)
     old, now = req.status, timezone.now()
     req.status = Status.INFO_NEEDED
@@ -665,10 +592,8 @@ def request_reassign(
 ) -> Request:
     """Hand the request to the other commissioner of the pairing (A ↔ B)."""
     req = _lock(req_id, expected_version)
-    if not (_is_commissioner_of(actor, req) or _supervises(actor, req)):
-        raise PermissionDenied
-    _check_state(req, OPEN_STATUSES)
-    if not _is_paired(commissioner, req.enterprise_id):
+    perms.check(actor, perms.Action.REASSIGN, req)
+    if not perms.is_paired(commissioner, req.enterprise_id):
         raise TransitionError(_("%(name)s is not paired with this enterprise.") % {"name": commissioner})
     if commissioner.pk == req.commissioner_id:
         raise TransitionError(_("%(name)s is already responsible for this request.") % {"name": commissioner})
@@ -698,11 +623,7 @@ def request_answer_directly(
 ) -> Request:
     """The commissioner who took the request on answers it."""
     req = _lock(req_id, expected_version)
-    if not _is_commissioner_of(actor, req):
-        raise PermissionDenied
-    _check_state(req, [Status.IN_PROGRESS])
-    if not req.handled_directly:
-        raise TransitionError(_("This request is being handled by a department; the lead department answers it."))
+    perms.check(actor, perms.Action.ANSWER, req)
     return _answer(req, actor=actor, outcome=outcome, body=body, files=files, dispatch=None)
 
 
@@ -753,26 +674,22 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
 # department actions
 
 
-def _lock_dispatch(dispatch_id: int, actor, expected_version: int | None) -> tuple[Request, Dispatch]:
+def _lock_dispatch(
+    dispatch_id: int, actor, expected_version: int | None, action: perms.Action
+) -> tuple[Request, Dispatch]:
     try:
         request_id = Dispatch.objects.values_list("request_id", flat=True).get(pk=dispatch_id)
     except Dispatch.DoesNotExist:
         raise TransitionError(_("This task does not exist.")) from None
     req = _lock(request_id, None)  # always lock the request first: one lock order, no deadlocks
     dispatch = Dispatch.objects.select_for_update(of=("self",)).select_related("department").get(pk=dispatch_id)
-    if not _handles(actor, dispatch.department_id):
-        raise PermissionDenied
+    verdict = perms.allowed(actor, action, req, task=dispatch)
+    if verdict.refusal == perms.WHO:
+        perms.enforce(verdict)  # not this user's department: refused before anything about the task is said
     if expected_version is not None and dispatch.version != expected_version:
         raise StaleError(_("Someone in your department has just handled this task; its current state is shown."))
+    perms.enforce(verdict)
     return req, dispatch
-
-
-def _check_dispatch_state(dispatch: Dispatch, allowed: Iterable[str]) -> None:
-    if dispatch.status not in allowed:
-        raise TransitionError(
-            _("This task is now “%(status)s”, so this action is no longer possible; it may already have been handled.")
-            % {"status": dispatch.get_status_display()}
-        )
 
 
 def _bump(dispatch: Dispatch, **fields) -> None:
@@ -784,9 +701,7 @@ def _bump(dispatch: Dispatch, **fields) -> None:
 
 @transaction.atomic
 def dispatch_accept(*, dispatch_id: int, actor, expected_version: int | None = None) -> Dispatch:
-    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version)
-    _check_dispatch_state(dispatch, [DispatchStatus.PENDING])
-    _check_state(req, [Status.IN_PROGRESS, Status.INFO_NEEDED])
+    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version, perms.Action.TASK_ACCEPT)
     now = timezone.now()
     _bump(dispatch, status=DispatchStatus.ACCEPTED, accepted_at=now, accepted_by=actor)
     _record(
@@ -804,8 +719,7 @@ def dispatch_accept(*, dispatch_id: int, actor, expected_version: int | None = N
 @transaction.atomic
 def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: int | None = None) -> Dispatch:
     """A misrouted task goes back to the commissioner; the assign clock does not restart."""
-    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version)
-    _check_dispatch_state(dispatch, OPEN_DISPATCH_STATUSES)
+    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version, perms.Action.TASK_RETURN)
     reason = _clean_text(
         reason, required_message=_("Say why the task is returned and who should handle it."), limit=1000
     )
@@ -841,8 +755,7 @@ def dispatch_answer(
     *, dispatch_id: int, actor, outcome: str = "", body: str, files=(), expected_version: int | None = None
 ) -> Dispatch:
     """The lead department answers the request; a co-handling department gives its opinion to the lead."""
-    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version)
-    _check_dispatch_state(dispatch, OPEN_DISPATCH_STATUSES)
+    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version, perms.Action.TASK_ANSWER)
     now = timezone.now()
     if dispatch.role == Dispatch.Role.CO:
         body = _clean_text(body, required_message=_("Write your department's opinion."))
@@ -876,7 +789,6 @@ def dispatch_answer(
             body=body,
         )
         return dispatch
-    _check_state(req, [Status.IN_PROGRESS])
     body = _check_answer(outcome, body)
     _bump(
         dispatch,
@@ -893,11 +805,7 @@ def dispatch_answer(
 
 @transaction.atomic
 def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at: datetime) -> Extension:
-    req, dispatch = _lock_dispatch(dispatch_id, actor, None)
-    if dispatch.role != Dispatch.Role.LEAD:
-        raise TransitionError(_("Only the lead department may ask for an extension."))
-    _check_dispatch_state(dispatch, OPEN_DISPATCH_STATUSES)
-    _check_state(req, [Status.IN_PROGRESS, Status.INFO_NEEDED])
+    req, dispatch = _lock_dispatch(dispatch_id, actor, None, perms.Action.TASK_EXTENSION)
     reason = _clean_text(reason, required_message=_("Give the reason for the extension."), limit=2000)
     if requested_due_at <= req.answer_due_at:
         raise TransitionError(
@@ -906,8 +814,6 @@ def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at:
         )
     if requested_due_at > req.answer_due_at + timedelta(days=90):
         raise TransitionError(_("An extension may not exceed 90 days."))
-    if dispatch.extensions.filter(status=ExtensionStatus.PENDING).exists():
-        raise TransitionError(_("An extension request for this task is already waiting for a decision."))
     extension = Extension.objects.create(
         request=req,
         dispatch=dispatch,
@@ -943,15 +849,15 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     except Extension.DoesNotExist:
         raise TransitionError(_("This extension request does not exist.")) from None
     req = _lock(request_id, None)
-    if not _supervises(actor, req):
-        raise PermissionDenied
     extension = (
         Extension.objects.select_for_update(of=("self",)).select_related("dispatch__department").get(pk=extension_id)
     )
+    verdict = perms.allowed(actor, perms.Action.DECIDE_EXTENSION, req, task=extension.dispatch)
+    if verdict.refusal == perms.WHO:
+        perms.enforce(verdict)
     if extension.status != ExtensionStatus.PENDING:
         raise TransitionError(_("This extension request has already been decided."))
-    if not extension.dispatch.is_open or req.status not in (Status.IN_PROGRESS, Status.INFO_NEEDED):
-        raise TransitionError(_("The task has already been answered or closed; the extension is no longer needed."))
+    perms.enforce(verdict)
     comment = _clean_text(
         comment, limit=1000, required_message=None if approve else _("Give the reason for rejecting the extension.")
     )
@@ -1048,12 +954,12 @@ def visit_record(
         raise PermissionDenied
     if enterprise is None and project is None:
         raise TransitionError(_("Choose the enterprise or the key project you visited."))
-    if enterprise is not None and not _is_paired(actor, enterprise.pk):
+    if enterprise is not None and not perms.is_paired(actor, enterprise.pk):
         raise PermissionDenied(_("You may record visits only to enterprises paired with you."))
     if (
         project is not None
         and not project.commissioners.filter(pk=actor.pk).exists()
-        and not (project.enterprise_id and _is_paired(actor, project.enterprise_id))
+        and not (project.enterprise_id and perms.is_paired(actor, project.enterprise_id))
     ):
         raise PermissionDenied(_("You may record visits only to your own key projects."))
     if visited_on > timezone.localdate():

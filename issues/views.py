@@ -24,7 +24,7 @@ from portal.accounts.audit import audit_record
 from portal.accounts.masking import mask_phone
 from portal.accounts.models import AuditEvent
 from portal.http import back_to
-from portal.orgs.models import Enterprise, EnterpriseMembership, Pairing
+from portal.orgs.models import Enterprise, Pairing
 from portal.orgs.selectors import (
     commissioner_unit,
     department_ids_for_handler,
@@ -35,13 +35,12 @@ from portal.orgs.selectors import (
 from projects.models import Project
 
 from . import exports, filters, forms, queues, services
+from . import permissions as perms
 from .exports import XLSX
 from .models import (
     OPEN_DISPATCH_STATUSES,
-    OPEN_STATUSES,
     Attachment,
     Dispatch,
-    DispatchStatus,
     ExtensionStatus,
     Request,
     Status,
@@ -54,7 +53,6 @@ from .selectors import (
     active_commissioners_of,
     enterprises_visible_to,
     extension_visible_to,
-    pairing_role,
     policies_by_region,
     policy_for,
     request_timeline,
@@ -81,42 +79,12 @@ def _require(flag: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# who the user is for one request
+# the action forms; which ones a user is offered is decided in issues/permissions.py
 
-
-class Standing:
-    """The user's roles on one request, used to decide which action forms to offer."""
-
-    def __init__(self, user, req):
-        self.member = (
-            user.is_enterprise_user
-            and EnterpriseMembership.objects.filter(user=user, enterprise_id=req.enterprise_id).exists()
-        )
-        self.pairing = pairing_role(user, req.enterprise_id) if user.is_commissioner else None
-        self.commissioner = user.is_commissioner and (req.commissioner_id == user.pk or self.pairing is not None)
-        self.departments = (
-            set(department_ids_for_handler(user).values_list("department_id", flat=True)) if user.is_handler else set()
-        )
-        self.supervisor = user.is_supervisor and region_scope_for(user).filter(pk=req.region_id).exists()
-
-    def handles(self, dispatch) -> bool:
-        return dispatch.department_id in self.departments
-
-    def lead_handler(self, req) -> bool:
-        return req.lead_department_id in self.departments
-
-
-# Which standing may use each request action (the services decide the rest).
-REQUEST_ACTIONS = {
-    "withdraw": lambda s, req: s.member,
-    "supply_info": lambda s, req: s.member,
-    "evaluate": lambda s, req: s.member,
-    "take_on": lambda s, req: s.commissioner,
-    "dispatch": lambda s, req: s.commissioner,
-    "ask_info": lambda s, req: s.commissioner or s.lead_handler(req),
-    "reassign": lambda s, req: s.commissioner or s.supervisor,
-    "answer": lambda s, req: s.commissioner,
-}
+A = perms.Action
+# the URL key of each task action (issues:dispatch_<key>)
+TASK_KEYS = {A.TASK_ACCEPT: "accept", A.TASK_ANSWER: "answer", A.TASK_RETURN: "return", A.TASK_EXTENSION: "extension"}
+TASK_ACTIONS = {key: action for action, key in TASK_KEYS.items()}
 
 
 def _reassign_candidates(req):
@@ -207,83 +175,81 @@ def _action(key, text, form, url, bound):
     }
 
 
-def _request_actions(req, standing, dispatches, bound):
-    """The request-level actions this user may take now, given roles and state."""
-    open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in dispatches)
-    offered = {
-        "evaluate": req.status == Status.ANSWERED,
-        "supply_info": req.status == Status.INFO_NEEDED,
-        "withdraw": req.status in OPEN_STATUSES,
-        "dispatch": req.status == Status.SUBMITTED or (req.status == Status.IN_PROGRESS and not open_lead),
-        "take_on": req.status == Status.SUBMITTED and not open_lead,
-        "answer": req.status == Status.IN_PROGRESS and req.handled_directly,
-        "ask_info": req.status in (Status.SUBMITTED, Status.IN_PROGRESS),
-        "reassign": req.status in OPEN_STATUSES and standing.commissioner and bool(_reassign_candidates(req)),
-    }
+def _request_actions(req, case, bound):
+    """The request-level action forms this user may use now (issues/permissions.py decides)."""
     actions = []
-    for key, text in REQUEST_ACTION_TEXT.items():
-        if offered[key] and REQUEST_ACTIONS[key](standing, req):
-            form = bound.get(key) or _request_form(key, req)
-            if key == "answer" and req.handled_directly:
-                text = (_("Answer the enterprise directly"), *text[1:])
-            actions.append(_action(key, text, form, reverse(f"issues:request_{key}", args=[req.pk]), bound))
+    for action in perms.actions_for(case.user, req, case=case):
+        key = str(action)
+        if key not in REQUEST_ACTION_TEXT:
+            continue
+        if action == A.REASSIGN and not _reassign_candidates(req):
+            continue  # allowed, but there is no other commissioner to hand it to
+        text = REQUEST_ACTION_TEXT[key]
+        form = bound.get(key) or _request_form(key, req)
+        if action == A.ANSWER:
+            text = (_("Answer the enterprise directly"), *text[1:])
+        actions.append(_action(key, text, form, reverse(f"issues:request_{key}", args=[req.pk]), bound))
     return actions
 
 
-def _dispatch_actions(req, dispatch, standing, pending_extension, bound):
-    if not standing.handles(dispatch) or not dispatch.is_open:
-        return []
-    offered = {
-        "accept": dispatch.status == DispatchStatus.PENDING and req.status in (Status.IN_PROGRESS, Status.INFO_NEEDED),
-        "answer": dispatch.role == Dispatch.Role.CO or req.status == Status.IN_PROGRESS,
-        "return": True,
-        "extension": dispatch.role == Dispatch.Role.LEAD
-        and not pending_extension
-        and req.status in (Status.IN_PROGRESS, Status.INFO_NEEDED),
-    }
+def _task_text(key, dispatch):
+    text = DISPATCH_ACTION_TEXT[key]
+    if key == "answer" and dispatch.role == Dispatch.Role.CO:
+        text = (_("Give your opinion to the lead department"), _("Send opinion"), *text[2:])
+    return text
+
+
+def _dispatch_actions(case, bound):
+    dispatch = case.task
     actions = []
-    for key, text in DISPATCH_ACTION_TEXT.items():
-        if not offered[key]:
-            continue
-        if key == "answer" and dispatch.role == Dispatch.Role.CO:
-            text = (_("Give your opinion to the lead department"), _("Send opinion"), *text[2:])
+    for action in perms.task_actions_for(case.user, dispatch, case=case):
+        key = TASK_KEYS[action]
         form = bound.get(f"{key}-{dispatch.pk}") or _dispatch_form(key, dispatch)
-        actions.append(_action(key, text, form, reverse(f"issues:dispatch_{key}", args=[dispatch.pk]), bound))
+        url = reverse(f"issues:dispatch_{key}", args=[dispatch.pk])
+        actions.append(_action(key, _task_text(key, dispatch), form, url, bound))
     return actions
 
 
 def _detail_context(request, req, bound=None):
     bound = bound or {}
-    standing = Standing(request.user, req)
+    user = request.user
+    relation = perms.Relation(user, req)
     dispatches = list(req.dispatches.select_related("department", "accepted_by", "answered_by", "request"))
+    by_pk = {d.pk: d for d in dispatches}
     extensions = list(req.extensions.select_related("dispatch__department", "requested_by", "decided_by"))
     pending = {x.dispatch_id for x in extensions if x.status == ExtensionStatus.PENDING}
+    open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in dispatches)
     events = list(request_timeline(req))
-    dispatch_panels = [
-        {"dispatch": d, "actions": _dispatch_actions(req, d, standing, d.pk in pending, bound)} for d in dispatches
-    ]
+
+    def case(task=None):
+        return perms.Case(
+            user, req, task=task, relation=relation, open_lead=open_lead, pending_extension=task and task.pk in pending
+        )
+
+    dispatch_panels = [{"dispatch": d, "actions": _dispatch_actions(case(d), bound)} for d in dispatches]
     extension_rows = [
         {
             "extension": x,
             "form": (bound.get(f"decide-{x.pk}") or forms.ExtensionDecisionForm(auto_id=f"decide-{x.pk}-%s"))
-            if standing.supervisor and x.status == ExtensionStatus.PENDING
+            if x.status == ExtensionStatus.PENDING
+            and perms.judge(case(by_pk.get(x.dispatch_id, x.dispatch)), A.DECIDE_EXTENSION).ok
             else None,
         }
         for x in extensions
     ]
     return {
         "req": req,
-        "standing": standing,
+        "relation": relation,
         "dispatch_panels": dispatch_panels,
         "my_dispatch_panels": [p for p in dispatch_panels if p["actions"]],
-        "actions": _request_actions(req, standing, dispatches, bound),
+        "actions": _request_actions(req, case(), bound),
         "events": events,
         "submitted_files": [a for e in events if e.action == "submit" for a in e.attachments.all()],
         "answers": [e for e in events if e.action in ("answer", "opinion")],
         "evaluations": list(req.evaluations.select_related("author")),
         "extension_rows": extension_rows,
         "commissioners": active_commissioners_of(req.enterprise_id),
-        "may_see_contact_card": standing.member or standing.commissioner or standing.supervisor,
+        "may_see_contact_card": perms.may_see_contact_card(relation),
         "policy": policy_for(req.region),
         "extended": any(x.status == ExtensionStatus.APPROVED for x in extensions),
     }
@@ -353,7 +319,9 @@ def _in_row(request) -> bool:
 
 def _request_action(request, pk, key, run, success):
     req = access_request(request.user, pk)
-    _require(REQUEST_ACTIONS[key](Standing(request.user, req), req))
+    # a user with no standing for the action gets 403; one who may act but not now gets the form and
+    # the service's message (the state may change between loading the page and posting)
+    _require(perms.allowed(request.user, perms.Action(key), req).refusal != perms.WHO)
     detail = reverse("issues:request_detail", args=[req.pk])
     in_row = _in_row(request)
     if request.method == "GET":
@@ -524,11 +492,10 @@ def request_answer(request, pk):
 def _dispatch_action(request, pk, key, run, success):
     dispatch = access_dispatch(request.user, pk)
     req = access_request(request.user, dispatch.request_id)
-    _require(Standing(request.user, req).handles(dispatch))
+    dispatch.request = req
+    _require(perms.allowed(request.user, TASK_ACTIONS[key], req, task=dispatch).refusal != perms.WHO)
     detail = reverse("issues:request_detail", args=[req.pk])
-    text = DISPATCH_ACTION_TEXT[key]
-    if key == "answer" and dispatch.role == Dispatch.Role.CO:
-        text = (_("Give your opinion to the lead department"), _("Send opinion"), *text[2:])
+    text = _task_text(key, dispatch)
     in_row = _in_row(request)
     if request.method == "GET":
         if not request.htmx:
@@ -707,7 +674,8 @@ def attachment_download(request, token):
 @require_GET
 def contact_card(request, pk):
     user = request.user
-    enterprise, member, paired, supervises = _contact_card_enterprise(user, pk)
+    enterprise, standing = _contact_card_enterprise(user, pk)
+    member, paired = standing.member, standing.paired
     cards = [
         {
             "pairing": p,
@@ -718,7 +686,7 @@ def contact_card(request, pk):
         for p in pairings_of(enterprise)
     ]
     visits = []
-    if paired or supervises:
+    if standing.sees_visits:
         visits = list(
             enterprise.visits.select_related("commissioner", "project")
             .prefetch_related("photos")
@@ -733,7 +701,7 @@ def contact_card(request, pk):
             "member": member,
             "paired": paired,
             "visits": visits,
-            "show_visits": paired or supervises,
+            "show_visits": standing.sees_visits,
         },
     )
 
@@ -764,36 +732,23 @@ LIST_URLS = {
 }
 
 
-def _quick_actions(kind, row, user) -> list[str]:
-    """Which quick actions a row offers (the action views and services check again)."""
+QUICK_REQUEST_ACTIONS = (A.DISPATCH, A.TAKE_ON, A.ANSWER, A.ASK_INFO)
+QUICK_TASK_ACTIONS = (A.TASK_ACCEPT, A.TASK_ANSWER, A.TASK_RETURN)
+
+
+def _quick_actions(kind, row, user, departments) -> list[str]:
+    """Which quick actions a row offers, from the rules of issues/permissions.py with what the row already
+    holds: the pairing annotation and the live dispatches (commissioner rows), the handler's departments
+    (department rows). No query per row."""
     if kind == queues.COMMISSIONER:
-        req = row
-        if not (req.pairing or req.commissioner_id == user.pk):
-            return []
-        open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in req.live_dispatches)
-        actions = []
-        if req.status == Status.SUBMITTED or (
-            req.status == Status.IN_PROGRESS and not open_lead and not req.handled_directly
-        ):
-            actions.append("dispatch")
-        if req.status == Status.SUBMITTED and not open_lead:
-            actions.append("take_on")
-        if req.status == Status.IN_PROGRESS and req.handled_directly:
-            actions.append("answer")
-        if req.status in (Status.SUBMITTED, Status.IN_PROGRESS):
-            actions.append("ask_info")
-        return actions
+        relation = perms.Relation(user, row, pairing=row.pairing)
+        open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in row.live_dispatches)
+        case = perms.Case(user, row, relation=relation, open_lead=open_lead)
+        return [str(a) for a in perms.actions_for(user, row, case=case, among=QUICK_REQUEST_ACTIONS)]
     if kind == queues.DEPARTMENT:
-        d = row
-        if not d.is_open:
-            return []
-        actions = []
-        if d.status == DispatchStatus.PENDING and d.request.status in (Status.IN_PROGRESS, Status.INFO_NEEDED):
-            actions.append("accept")
-        if d.role == Dispatch.Role.CO or d.request.status == Status.IN_PROGRESS:
-            actions.append("answer")
-        actions.append("return")
-        return actions
+        relation = perms.Relation(user, row.request, departments=departments)
+        case = perms.Case(user, row.request, task=row, relation=relation, pending_extension=False)
+        return [TASK_KEYS[a] for a in perms.task_actions_for(user, row, case=case, among=QUICK_TASK_ACTIONS)]
     return []
 
 
@@ -828,6 +783,11 @@ def _decorate(kind, rows, user, policies, now) -> None:
     time, the actions, the links, the badges and the labels (each badge and label once per page, not
     once per row)."""
     urls = _row_url_patterns()
+    departments = (
+        frozenset(department_ids_for_handler(user).values_list("department_id", flat=True))
+        if kind == queues.DEPARTMENT
+        else frozenset()
+    )
     status_labels = _choice_labels(Request, "status")
     dispatch_labels = _choice_labels(Dispatch, "status")
     source_labels = _choice_labels(Request, "source")
@@ -853,7 +813,7 @@ def _decorate(kind, rows, user, policies, now) -> None:
         )
         row.paused = req.status == Status.INFO_NEEDED
         row.lead_hours = policies.get(req.region_id, DEFAULT_POLICY).reminder_lead_hours
-        row.quick = _quick_actions(kind, row, user)
+        row.quick = _quick_actions(kind, row, user, departments)
         row.dispatchable = kind == queues.COMMISSIONER and "dispatch" in row.quick
         row.overdue = bool(row.due and row.due < now and not row.paused)
         row.status_html = badge(row)
@@ -1111,19 +1071,17 @@ def enterprise_suggest(request):
 
 def _contact_card_enterprise(user, pk):
     enterprise = get_object_or_404(Enterprise.objects.select_related("region"), pk=pk)
-    member = user.is_enterprise_user and EnterpriseMembership.objects.filter(user=user, enterprise=enterprise).exists()
-    paired = user.is_commissioner and Pairing.objects.active().filter(commissioner=user, enterprise=enterprise).exists()
-    supervises = user.is_supervisor and region_scope_for(user).filter(pk=enterprise.region_id).exists()
-    if not (member or paired or supervises):
+    standing = perms.contact_card_standing(user, enterprise)
+    if not standing.may_see:
         raise Http404
-    return enterprise, member, paired, supervises
+    return enterprise, standing
 
 
 @login_required
 @require_GET
 def contact_card_qr(request, pk):
     """A QR code (SVG) that opens "file a request" for this enterprise, for the printed card."""
-    enterprise, *_roles = _contact_card_enterprise(request.user, pk)
+    enterprise, _standing = _contact_card_enterprise(request.user, pk)
     target = request.build_absolute_uri(f"{reverse('issues:request_create')}?enterprise={enterprise.pk}")
     image = qrcode.make(target, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     response = HttpResponse(image.to_string(encoding="unicode"), content_type="image/svg+xml")
