@@ -114,15 +114,11 @@ class CloseReason(models.TextChoices):
 
 
 class RequestQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(status__in=OPEN_STATUSES)
-
     def overdue(self, now=None):
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=Status.SUBMITTED, assign_due_at__lt=now)
-            | Q(status__in=(Status.SUBMITTED, Status.IN_PROGRESS, Status.INFO_NEEDED), answer_due_at__lt=now)
-        )
+        """Past the deadline of a running clock: the one definition is ``issues.deadlines.overdue_q``."""
+        from .deadlines import overdue_q
+
+        return self.filter(overdue_q(now or timezone.now()))
 
 
 class Request(models.Model):

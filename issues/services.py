@@ -23,8 +23,9 @@ from portal.notifications.services import notify
 from portal.orgs.models import Department, DepartmentMembership, Enterprise
 from projects.models import Project
 
-from . import clock
+from . import deadlines
 from . import permissions as perms
+from .deadlines import policy_for, work_calendar
 from .errors import StaleError, TransitionError
 from .models import (
     OPEN_DISPATCH_STATUSES,
@@ -45,7 +46,7 @@ from .models import (
     Verdict,
     Visit,
 )
-from .selectors import Policy, active_commissioners_of, policy_for, work_calendar
+from .selectors import active_commissioners_of
 from .uploads import check_uploads
 
 logger = logging.getLogger(__name__)
@@ -53,43 +54,7 @@ User = get_user_model()
 
 
 # ---------------------------------------------------------------------------------------------
-# deadlines
-
-
-def deadlines_for(start: datetime, policy: Policy, calendar: clock.WorkCalendar) -> tuple[datetime, datetime]:
-    assign = clock.add_days(start, policy.assign_days, working=policy.working_days, calendar=calendar)
-    answer = clock.add_days(start, policy.answer_days, working=policy.working_days, calendar=calendar)
-    return assign, answer
-
-
-def remind_moments(req: Request, policy: Policy, calendar: clock.WorkCalendar) -> None:
-    """Set when the reminder stages fall due from the request's current deadlines (see issues/reminders.py):
-    the dispatch and answer reminders the policy's lead time before each deadline (working hours when
-    the policy counts working days), the evaluation reminder some days after the answer."""
-    lead = -policy.reminder_lead_hours
-    req.assign_remind_at = clock.add_hours(req.assign_due_at, lead, working=policy.working_days, calendar=calendar)
-    req.answer_remind_at = clock.add_hours(req.answer_due_at, lead, working=policy.working_days, calendar=calendar)
-    req.evaluate_remind_at = (
-        clock.add_days(req.answered_at, policy.evaluation_reminder_days, working=policy.working_days, calendar=calendar)
-        if req.answered_at
-        else None
-    )
-
-
-def _paused(start: datetime, end: datetime, policy: Policy, calendar: clock.WorkCalendar) -> timedelta:
-    if policy.working_days:
-        return clock.working_time_between(start, end, calendar)
-    return end - start
-
-
-def _extend(moment: datetime, by: timedelta, policy: Policy, calendar: clock.WorkCalendar) -> datetime:
-    if policy.working_days:
-        return clock.add_working_time(moment, by, calendar)
-    return moment + by
-
-
-# ---------------------------------------------------------------------------------------------
-# who is who for a request
+# who hears about it
 
 
 def _enterprise_users(req: Request):
@@ -244,7 +209,6 @@ def request_submit(
     description = _clean_text(description, required_message=_("Describe the problem."))
     policy = policy_for(enterprise.region)
     calendar = work_calendar()
-    assign_due, answer_due = deadlines_for(now, policy, calendar)
     commissioners = active_commissioners_of(enterprise.pk)
     req = Request(
         enterprise=enterprise,
@@ -258,11 +222,8 @@ def request_submit(
         created_by=actor,
         commissioner=commissioners[0] if commissioners else None,
         submitted_at=now,
-        assign_due_at=assign_due,
-        answer_due_at=answer_due,
-        original_answer_due_at=answer_due,
     )
-    remind_moments(req, policy, calendar)
+    deadlines.start_clocks(req, now, policy, calendar)
     req.save(force_insert=True)
     event = RequestEvent.objects.create(
         request=req,
@@ -271,7 +232,7 @@ def request_submit(
         from_status="",
         to_status=req.status,
         created_at=now,
-        data={"assign_due_at": assign_due.isoformat(), "answer_due_at": answer_due.isoformat()},
+        data={"assign_due_at": req.assign_due_at.isoformat(), "answer_due_at": req.answer_due_at.isoformat()},
     )
     _attach(files, req=req, event=event, actor=actor)
     if calendar.fallback_years:
@@ -319,11 +280,7 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
     comment = _clean_text(comment, required_message=_("Write the information that was asked for."))
     old, now = req.status, timezone.now()
     policy, calendar = policy_for(req.region), work_calendar()
-    paused = _paused(req.info_needed_since, now, policy, calendar)
-    req.answer_due_at = _extend(req.answer_due_at, paused, policy, calendar)
-    req.original_answer_due_at = _extend(req.original_answer_due_at, paused, policy, calendar)
-    if req.assigned_at is None:
-        req.assign_due_at = _extend(req.assign_due_at, paused, policy, calendar)
+    paused = deadlines.resume_after_pause(req, now, policy, calendar)
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(answer_due_at=req.answer_due_at)
     # Back to the commissioner's queue unless someone is working on it (a live lead task, or taken on).
     working = (
@@ -332,7 +289,6 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
     )
     req.status = Status.IN_PROGRESS if working else Status.SUBMITTED
     req.info_needed_since = None
-    remind_moments(req, policy, calendar)
     event = _record(
         req,
         actor=actor,
@@ -390,11 +346,8 @@ def request_evaluate(
         policy, calendar = policy_for(req.region), work_calendar()
         req.status = Status.IN_PROGRESS
         req.reopen_count += 1
-        req.answer_due_at = clock.add_days(now, policy.answer_days, working=policy.working_days, calendar=calendar)
-        req.answered_at = None
-        req.answered_on_time = None
+        deadlines.restart_answer_clock(req, now, policy, calendar)
         req.outcome = ""
-        remind_moments(req, policy, calendar)
         lead = req.dispatches.filter(role=Dispatch.Role.LEAD, status=DispatchStatus.ANSWERED).last()
         if lead is not None:
             Dispatch.objects.filter(pk=lead.pk).update(
@@ -443,12 +396,6 @@ def request_evaluate(
 # commissioner actions
 
 
-def _stop_assign_clock(req: Request, now: datetime) -> None:
-    if req.assigned_at is None:
-        req.assigned_at = now
-        req.assigned_on_time = now <= req.assign_due_at
-
-
 @transaction.atomic
 def request_take_on(*, req_id: int, actor, comment: str = "", expected_version: int | None = None) -> Request:
     """The commissioner handles the request himself and will answer it directly."""
@@ -459,7 +406,7 @@ def request_take_on(*, req_id: int, actor, comment: str = "", expected_version: 
     req.handled_directly = True
     req.commissioner = actor
     req.lead_department = None
-    _stop_assign_clock(req, now)
+    deadlines.stop_assign_clock(req, now)
     _record(req, actor=actor, action="take_on", old_status=old, comment=_clean_text(comment, limit=2000), now=now)
     notify(
         users=_enterprise_users(req),
@@ -492,7 +439,7 @@ def request_dispatch(
     req.handled_directly = False
     instruction = _clean_text(instruction, limit=2000)
     old, now = req.status, timezone.now()
-    _stop_assign_clock(req, now)
+    deadlines.stop_assign_clock(req, now)
     req.status = Status.IN_PROGRESS
     req.lead_department = lead
     if req.commissioner_id is None:
@@ -644,10 +591,8 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
     body = _check_answer(outcome, body)
     old, now = req.status, timezone.now()
     req.status = Status.ANSWERED
-    req.answered_at = now
-    req.answered_on_time = now <= req.answer_due_at
+    deadlines.stop_answer_clock(req, now, policy_for(req.region), work_calendar())
     req.outcome = outcome
-    remind_moments(req, policy_for(req.region), work_calendar())
     event = _record(
         req,
         actor=actor,
@@ -866,8 +811,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     extension.decided_by, extension.decided_at, extension.decision_comment = actor, now, comment
     extension.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     if approve:
-        req.answer_due_at = extension.requested_due_at
-        remind_moments(req, policy_for(req.region), work_calendar())
+        deadlines.move_answer_deadline(req, extension.requested_due_at, policy_for(req.region), work_calendar())
         Dispatch.objects.filter(request=req, status__in=OPEN_DISPATCH_STATUSES).update(
             answer_due_at=extension.requested_due_at, version=F("version") + 1
         )
@@ -913,9 +857,7 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
     req = Request.objects.select_for_update(of=("self",)).select_related("region").filter(pk=req_id).first()
     if req is None or req.status != Status.ANSWERED:
         return False
-    policy = policy_for(req.region)
-    due = clock.add_days(req.answered_at, policy.auto_close_days, working=policy.working_days, calendar=work_calendar())
-    if now < due:
+    if now < deadlines.auto_close_at(req, policy_for(req.region), work_calendar()):
         return False
     old = req.status
     req.status = Status.CLOSED

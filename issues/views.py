@@ -34,7 +34,7 @@ from portal.orgs.selectors import (
 )
 from projects.models import Project
 
-from . import exports, filters, forms, queues, services
+from . import deadlines, exports, filters, forms, queues, services
 from . import permissions as perms
 from .exports import XLSX
 from .models import (
@@ -806,16 +806,16 @@ def _decorate(kind, rows, user, policies, now) -> None:
 
     for row in rows:
         req = row.request if kind == queues.DEPARTMENT else row
-        row.due = (
-            row.answer_due_at
-            if kind == queues.DEPARTMENT and row.is_open
-            else (None if kind == queues.DEPARTMENT else req.current_due_at)
-        )
+        if kind == queues.DEPARTMENT:
+            row.due = row.answer_due_at if row.is_open else None
+            row.overdue = deadlines.task_is_overdue(row, now)
+        else:
+            row.due = deadlines.running_deadline(req)
+            row.overdue = deadlines.is_overdue(req, now)
         row.paused = req.status == Status.INFO_NEEDED
         row.lead_hours = policies.get(req.region_id, DEFAULT_POLICY).reminder_lead_hours
         row.quick = _quick_actions(kind, row, user, departments)
         row.dispatchable = kind == queues.COMMISSIONER and "dispatch" in row.quick
-        row.overdue = bool(row.due and row.due < now and not row.paused)
         row.status_html = badge(row)
         row.due_html = due_badge(row, now)
         row.detail_url = url("detail", req.pk)
