@@ -36,6 +36,7 @@ from .models import (
     Dispatch,
     DispatchStatus,
     Evaluation,
+    EventAction,
     Extension,
     ExtensionStatus,
     Outcome,
@@ -228,7 +229,7 @@ def request_submit(
     event = RequestEvent.objects.create(
         request=req,
         actor=actor,
-        action="submit",
+        action=EventAction.SUBMIT,
         from_status="",
         to_status=req.status,
         created_at=now,
@@ -262,7 +263,9 @@ def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: 
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(
         status=DispatchStatus.CANCELLED, version=F("version") + 1
     )
-    _record(req, actor=actor, action="withdraw", old_status=old, comment=_clean_text(reason, limit=1000), now=now)
+    _record(
+        req, actor=actor, action=EventAction.WITHDRAW, old_status=old, comment=_clean_text(reason, limit=1000), now=now
+    )
     notify(
         users=[*_commissioners(req), *_handlers(d.department_id for d in open_dispatches)],
         kind="request_withdrawn",
@@ -292,7 +295,7 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
     event = _record(
         req,
         actor=actor,
-        action="supply_info",
+        action=EventAction.SUPPLY_INFO,
         old_status=old,
         comment=comment,
         now=now,
@@ -356,14 +359,14 @@ def request_evaluate(
                 answer_due_at=req.answer_due_at,
                 version=F("version") + 1,
             )
-        action = "reopen"
+        action = EventAction.REOPEN
     else:
         req.status = Status.CLOSED
         req.closed_at = now
         req.close_reason = CloseReason.EVALUATED
         _cancel_open_dispatches(req)
         lead = None
-        action = "evaluate"
+        action = EventAction.EVALUATE
     _record(
         req,
         actor=actor,
@@ -407,7 +410,9 @@ def request_take_on(*, req_id: int, actor, comment: str = "", expected_version: 
     req.commissioner = actor
     req.lead_department = None
     deadlines.stop_assign_clock(req, now)
-    _record(req, actor=actor, action="take_on", old_status=old, comment=_clean_text(comment, limit=2000), now=now)
+    _record(
+        req, actor=actor, action=EventAction.TAKE_ON, old_status=old, comment=_clean_text(comment, limit=2000), now=now
+    )
     notify(
         users=_enterprise_users(req),
         kind="request_taken_on",
@@ -483,7 +488,7 @@ def request_dispatch(
     _record(
         req,
         actor=actor,
-        action="dispatch",
+        action=EventAction.DISPATCH,
         old_status=old,
         comment=instruction,
         now=now,
@@ -521,7 +526,7 @@ def request_ask_info(*, req_id: int, actor, question: str, expected_version: int
     old, now = req.status, timezone.now()
     req.status = Status.INFO_NEEDED
     req.info_needed_since = now
-    _record(req, actor=actor, action="ask_info", old_status=old, comment=question, now=now)
+    _record(req, actor=actor, action=EventAction.ASK_INFO, old_status=old, comment=question, now=now)
     notify(
         users=_enterprise_users(req),
         kind="info_needed",
@@ -550,7 +555,7 @@ def request_reassign(
     _record(
         req,
         actor=actor,
-        action="reassign",
+        action=EventAction.REASSIGN,
         old_status=old,
         comment=_clean_text(comment, limit=1000),
         data={"from": str(previous or ""), "to": str(commissioner)},
@@ -596,7 +601,7 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
     event = _record(
         req,
         actor=actor,
-        action="answer",
+        action=EventAction.ANSWER,
         old_status=old,
         comment=body,
         dispatch=dispatch,
@@ -652,7 +657,7 @@ def dispatch_accept(*, dispatch_id: int, actor, expected_version: int | None = N
     _record(
         req,
         actor=actor,
-        action="accept",
+        action=EventAction.ACCEPT,
         old_status=req.status,
         dispatch=dispatch,
         now=now,
@@ -677,7 +682,7 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
     _record(
         req,
         actor=actor,
-        action="return",
+        action=EventAction.RETURN,
         old_status=old,
         comment=reason,
         dispatch=dispatch,
@@ -715,7 +720,7 @@ def dispatch_answer(
         event = _record(
             req,
             actor=actor,
-            action="opinion",
+            action=EventAction.OPINION,
             old_status=req.status,
             comment=body,
             dispatch=dispatch,
@@ -770,7 +775,7 @@ def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at:
     _record(
         req,
         actor=actor,
-        action="extension_request",
+        action=EventAction.EXTENSION_REQUEST,
         old_status=req.status,
         comment=reason,
         dispatch=dispatch,
@@ -818,7 +823,7 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     _record(
         req,
         actor=actor,
-        action="extension_approved" if approve else "extension_rejected",
+        action=EventAction.EXTENSION_APPROVED if approve else EventAction.EXTENSION_REJECTED,
         old_status=req.status,
         comment=comment,
         dispatch=extension.dispatch,
@@ -864,7 +869,7 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
     req.closed_at = now
     req.close_reason = CloseReason.NOT_EVALUATED
     _cancel_open_dispatches(req)
-    _record(req, actor=None, action="close_unevaluated", old_status=old, now=now)
+    _record(req, actor=None, action=EventAction.CLOSE_UNEVALUATED, old_status=old, now=now)
     notify(
         users=_commissioners(req),
         kind="request_closed_unevaluated",
