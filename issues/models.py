@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.orgs.models import Department, Enterprise, Region
@@ -114,15 +114,11 @@ class CloseReason(models.TextChoices):
 
 
 class RequestQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(status__in=OPEN_STATUSES)
-
     def overdue(self, now=None):
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=Status.SUBMITTED, assign_due_at__lt=now)
-            | Q(status__in=(Status.SUBMITTED, Status.IN_PROGRESS, Status.INFO_NEEDED), answer_due_at__lt=now)
-        )
+        """Past the deadline of a running clock: the one definition is ``issues.deadlines.overdue_q``."""
+        from .deadlines import overdue_q
+
+        return self.filter(overdue_q(now or timezone.now()))
 
 
 class Request(models.Model):
@@ -333,6 +329,32 @@ class Dispatch(models.Model):
         return self.status in OPEN_DISPATCH_STATUSES
 
 
+class EventAction(models.TextChoices):
+    """What a timeline entry records; the labels are the timeline's words."""
+
+    SUBMIT = "submit", pgettext_lazy("timeline", "Filed")
+    WITHDRAW = "withdraw", pgettext_lazy("timeline", "Withdrawn")
+    SUPPLY_INFO = "supply_info", pgettext_lazy("timeline", "Information supplied")
+    ASK_INFO = "ask_info", pgettext_lazy("timeline", "Information asked for")
+    TAKE_ON = "take_on", pgettext_lazy("timeline", "Taken on by the commissioner")
+    DISPATCH = "dispatch", pgettext_lazy("timeline", "Dispatched")
+    REASSIGN = "reassign", pgettext_lazy("timeline", "Handed over")
+    ACCEPT = "accept", pgettext_lazy("timeline", "Accepted by the department")
+    RETURN = "return", pgettext_lazy("timeline", "Returned by the department")
+    OPINION = "opinion", pgettext_lazy("timeline", "Co-handling opinion")
+    ANSWER = "answer", pgettext_lazy("timeline", "Answered")
+    REOPEN = "reopen", pgettext_lazy("timeline", "Dissatisfied: reopened")
+    EVALUATE = "evaluate", pgettext_lazy("timeline", "Evaluated")
+    EXTENSION_REQUEST = "extension_request", pgettext_lazy("timeline", "Extension requested")
+    EXTENSION_APPROVED = "extension_approved", pgettext_lazy("timeline", "Extension approved")
+    EXTENSION_REJECTED = "extension_rejected", pgettext_lazy("timeline", "Extension rejected")
+    CLOSE_UNEVALUATED = "close_unevaluated", pgettext_lazy("timeline", "Closed without evaluation")
+    YELLOW_CARD = "yellow_card", pgettext_lazy("timeline", "Yellow card: dispatch deadline missed")
+    RED_CARD = "red_card", pgettext_lazy("timeline", "Red card: answer deadline missed")
+    YELLOW_CARD_REVOKED = "yellow_card_revoked", pgettext_lazy("timeline", "Yellow card revoked")
+    RED_CARD_REVOKED = "red_card_revoked", pgettext_lazy("timeline", "Red card revoked")
+
+
 class RequestEvent(models.Model):
     """Immutable timeline entry: who did what, when, from which state to which."""
 
@@ -348,7 +370,7 @@ class RequestEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    action = models.CharField(_("action"), max_length=30)
+    action = models.CharField(_("action"), max_length=30, choices=EventAction.choices)
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     comment = models.TextField(_("comment"), blank=True)

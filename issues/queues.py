@@ -19,6 +19,7 @@ from portal.orgs.selectors import (
 )
 from projects.models import Project
 
+from .deadlines import overdue_q, task_overdue_q
 from .models import OPEN_DISPATCH_STATUSES, Dispatch, DispatchStatus, Request, Status
 
 COMMISSIONER, DEPARTMENT, ENTERPRISE, SUPERVISOR = "commissioner", "department", "enterprise", "supervisor"
@@ -126,16 +127,18 @@ def tab_condition(spec: ListSpec, tab: str, now: datetime) -> Q:
         if tab == "open":
             return Q(status__in=OPEN_DISPATCH_STATUSES)
         if tab == "overdue":
-            return Q(status__in=OPEN_DISPATCH_STATUSES, answer_due_at__lt=now)
+            return task_overdue_q(now)
         if tab == "all":
             return ~Q(status=DispatchStatus.CANCELLED)
         return Q(request__status=tab) & ~Q(status=DispatchStatus.CANCELLED)
     # current_due_at is set exactly while a request is open (Request.save keeps it so), which lets "open"
-    # and "overdue" walk the current_due_at index in urgency order and stop after one page
+    # and "overdue" walk the current_due_at index in urgency order and stop after one page; an overdue
+    # request always has current_due_at < now (it is the earlier of its deadlines), and overdue_q leaves
+    # out the paused (待补充) and the returned ones whose dispatch clock has stopped
     if tab == "open":
         return Q(current_due_at__isnull=False)
     if tab == "overdue":
-        return Q(current_due_at__lt=now)
+        return Q(current_due_at__lt=now) & overdue_q(now)
     if tab == "all":
         return Q()
     return Q(status=tab)

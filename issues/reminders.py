@@ -1,6 +1,7 @@
 """The 133 enforcer: a periodic sweep that sends each reminder stage exactly once.
 
-Stages (docs/reminders.md, "Stages"), each due at a moment stored on the request by ``services.remind_moments``:
+Stages (docs/reminders.md, "Stages"), each due at a moment stored on the request whenever its deadlines
+are set (issues/deadlines.py):
 
 =============  ==========================  =========================================================
 kind           due when                    what happens
@@ -42,6 +43,7 @@ from django.utils.translation import gettext as _
 from portal.notifications.services import enqueue_now, notify_new_bulk
 from portal.orgs.models import Department, DepartmentMembership, EnterpriseMembership, Pairing, Region, SupervisorScope
 
+from .deadlines import answer_clock_q, answer_clock_runs, assign_clock_q, assign_clock_runs
 from .models import Card, CardKind, Reminder, ReminderKind, Request, RequestEvent, Status, SweepRun
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,8 @@ SWEEP_SOFT_TIME_LIMIT = 600
 SWEEP_TIME_LIMIT = 660
 UNFINISHED_SHOWN = 20
 
-ANSWER_CLOCK_RUNNING = (Status.SUBMITTED, Status.IN_PROGRESS)  # 待补充 pauses the answer clock
+# a stage is due only while its clock runs (issues/deadlines.py): 待补充 pauses the answer clock, and the
+# dispatch clock stops for good at the first dispatch or take-on
 
 
 @dataclass(frozen=True)
@@ -67,41 +70,33 @@ class Stage:
     deadline_field: str  # the deadline the stage is about (a "near" stage is superseded once it passed)
 
 
-def _assign_running(req: Request) -> bool:
-    return req.status == Status.SUBMITTED and req.assigned_at is None
-
-
-def _answer_running(req: Request) -> bool:
-    return req.status in ANSWER_CLOCK_RUNNING
-
-
 STAGES = {
     ReminderKind.ASSIGN_NEAR: Stage(
         ReminderKind.ASSIGN_NEAR,
         "assign_remind_at",
-        Q(status=Status.SUBMITTED, assigned_at__isnull=True),
-        _assign_running,
+        assign_clock_q(),
+        assign_clock_runs,
         "assign_due_at",
     ),
     ReminderKind.ASSIGN_MISSED: Stage(
         ReminderKind.ASSIGN_MISSED,
         "assign_due_at",
-        Q(status=Status.SUBMITTED, assigned_at__isnull=True),
-        _assign_running,
+        assign_clock_q(),
+        assign_clock_runs,
         "assign_due_at",
     ),
     ReminderKind.ANSWER_NEAR: Stage(
         ReminderKind.ANSWER_NEAR,
         "answer_remind_at",
-        Q(status__in=ANSWER_CLOCK_RUNNING),
-        _answer_running,
+        answer_clock_q(),
+        answer_clock_runs,
         "answer_due_at",
     ),
     ReminderKind.ANSWER_MISSED: Stage(
         ReminderKind.ANSWER_MISSED,
         "answer_due_at",
-        Q(status__in=ANSWER_CLOCK_RUNNING),
-        _answer_running,
+        answer_clock_q(),
+        answer_clock_runs,
         "answer_due_at",
     ),
     ReminderKind.EVALUATE: Stage(

@@ -1,12 +1,11 @@
-"""Read queries for requests: what a user may see, the policy that applies, the working calendar."""
+"""Read queries for requests: what a user may see. The policy and the working calendar are in issues/deadlines.py."""
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from portal.orgs.models import Enterprise, Pairing, Region
+from portal.orgs.models import Enterprise, Pairing
 from portal.orgs.selectors import (
     department_ids_for_handler,
     enterprise_ids_for_commissioner,
@@ -16,59 +15,8 @@ from portal.orgs.selectors import (
 from projects.models import Project
 
 from .clock import WorkCalendar
-from .models import Dispatch, Extension, HolidayOverride, Request, SlaPolicy
-
-
-@dataclass(frozen=True)
-class Policy:
-    assign_days: int = 1
-    answer_days: int = 3
-    working_days: bool = True
-    reminder_lead_hours: int = 4
-    evaluation_reminder_days: int = 2
-    auto_close_days: int = 7
-
-    @classmethod
-    def from_model(cls, policy: SlaPolicy) -> "Policy":
-        return cls(
-            assign_days=policy.assign_days,
-            answer_days=policy.answer_days,
-            working_days=policy.working_days,
-            reminder_lead_hours=policy.reminder_lead_hours,
-            evaluation_reminder_days=policy.evaluation_reminder_days,
-            auto_close_days=policy.auto_close_days,
-        )
-
-
-DEFAULT_POLICY = Policy()
-
-
-def policy_for(region: Region) -> Policy:
-    """The policy of the nearest region up the tree that has one; the built-in 1/3 otherwise."""
-    codes = [code for code in region.path.split("/") if code]
-    policies = {p.region.code: p for p in SlaPolicy.objects.filter(region__code__in=codes).select_related("region")}
-    for code in reversed(codes):
-        if code in policies:
-            return Policy.from_model(policies[code])
-    return DEFAULT_POLICY
-
-
-def policies_by_region() -> dict[int, Policy]:
-    """Policy per region id for every region, in two queries (for sweeps and queues)."""
-    regions = list(Region.objects.only("pk", "code", "path"))
-    by_code = {p.region.code: Policy.from_model(p) for p in SlaPolicy.objects.select_related("region")}
-    result = {}
-    for region in regions:
-        policy = DEFAULT_POLICY
-        for code in [c for c in region.path.split("/") if c]:
-            policy = by_code.get(code, policy)
-        result[region.pk] = policy
-    return result
-
-
-def work_calendar() -> WorkCalendar:
-    """The PRC calendar with the administrators' overrides applied."""
-    return WorkCalendar(dict(HolidayOverride.objects.values_list("date", "is_working_day")))
+from .deadlines import DEFAULT_POLICY, Policy, policies_by_region, policy_for, work_calendar  # noqa: F401 (the policy lives in deadlines.py)
+from .models import Dispatch, Extension, HolidayOverride, Request
 
 
 def calendar_missing_years(today) -> list[int]:

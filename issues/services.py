@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -20,14 +20,15 @@ from django.utils.translation import gettext as _
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.notifications.services import notify
-from portal.orgs.models import Department, DepartmentMembership, Enterprise, EnterpriseMembership, Pairing
-from portal.orgs.selectors import region_scope_for
+from portal.orgs.models import Department, DepartmentMembership, Enterprise
 from projects.models import Project
 
-from . import clock
+from . import deadlines
+from . import permissions as perms
+from .deadlines import policy_for, work_calendar
+from .errors import StaleError, TransitionError
 from .models import (
     OPEN_DISPATCH_STATUSES,
-    OPEN_STATUSES,
     VERDICT_SCORES,
     Attachment,
     Category,
@@ -35,6 +36,7 @@ from .models import (
     Dispatch,
     DispatchStatus,
     Evaluation,
+    EventAction,
     Extension,
     ExtensionStatus,
     Outcome,
@@ -45,90 +47,15 @@ from .models import (
     Verdict,
     Visit,
 )
-from .selectors import Policy, active_commissioners_of, policy_for, work_calendar
+from .selectors import active_commissioners_of
 from .uploads import check_uploads, download_name
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
 
-class TransitionError(ValidationError):
-    """An action that is not allowed now; the message says why in words the user understands."""
-
-
-class StaleError(TransitionError):
-    """Someone else changed the request after the user loaded it."""
-
-
 # ---------------------------------------------------------------------------------------------
-# deadlines
-
-
-def deadlines_for(start: datetime, policy: Policy, calendar: clock.WorkCalendar) -> tuple[datetime, datetime]:
-    assign = clock.add_days(start, policy.assign_days, working=policy.working_days, calendar=calendar)
-    answer = clock.add_days(start, policy.answer_days, working=policy.working_days, calendar=calendar)
-    return assign, answer
-
-
-def remind_moments(req: Request, policy: Policy, calendar: clock.WorkCalendar) -> None:
-    """Set when the reminder stages fall due from the request's current deadlines (see issues/reminders.py):
-    the dispatch and answer reminders the policy's lead time before each deadline (working hours when
-    the policy counts working days), the evaluation reminder some days after the answer."""
-    lead = -policy.reminder_lead_hours
-    req.assign_remind_at = clock.add_hours(req.assign_due_at, lead, working=policy.working_days, calendar=calendar)
-    req.answer_remind_at = clock.add_hours(req.answer_due_at, lead, working=policy.working_days, calendar=calendar)
-    req.evaluate_remind_at = (
-        clock.add_days(req.answered_at, policy.evaluation_reminder_days, working=policy.working_days, calendar=calendar)
-        if req.answered_at
-        else None
-    )
-
-
-def _paused(start: datetime, end: datetime, policy: Policy, calendar: clock.WorkCalendar) -> timedelta:
-    if policy.working_days:
-        return clock.working_time_between(start, end, calendar)
-    return end - start
-
-
-def _extend(moment: datetime, by: timedelta, policy: Policy, calendar: clock.WorkCalendar) -> datetime:
-    if policy.working_days:
-        return clock.add_working_time(moment, by, calendar)
-    return moment + by
-
-
-# ---------------------------------------------------------------------------------------------
-# who is who for a request
-
-
-def _is_member(user, enterprise_id: int) -> bool:
-    return (
-        user.is_enterprise_user and EnterpriseMembership.objects.filter(user=user, enterprise_id=enterprise_id).exists()
-    )
-
-
-def _is_paired(user, enterprise_id: int) -> bool:
-    return (
-        user.is_commissioner
-        and Pairing.objects.active().filter(commissioner=user, enterprise_id=enterprise_id).exists()
-    )
-
-
-def _is_commissioner_of(user, req: Request) -> bool:
-    """A and B commissioners of the enterprise, and the request's responsible commissioner."""
-    return user.is_commissioner and (req.commissioner_id == user.pk or _is_paired(user, req.enterprise_id))
-
-
-def _handles(user, department_id: int) -> bool:
-    return (
-        user.is_handler
-        and DepartmentMembership.objects.filter(
-            user=user, department_id=department_id, kind=DepartmentMembership.Kind.HANDLER
-        ).exists()
-    )
-
-
-def _supervises(user, req: Request) -> bool:
-    return user.is_supervisor and region_scope_for(user).filter(pk=req.region_id).exists()
+# who hears about it
 
 
 def _enterprise_users(req: Request):
@@ -184,17 +111,6 @@ def _lock(req_id: int, expected_version: int | None) -> Request:
             _("Someone else has just handled this request; its current state is shown. Check it before acting again.")
         )
     return req
-
-
-def _check_state(req: Request, allowed: Iterable[str]) -> None:
-    if req.status not in allowed:
-        raise TransitionError(
-            _(
-                "This request is now “%(status)s”, so this action is no longer possible; it may already have "
-                "been handled."
-            )
-            % {"status": req.get_status_display()}
-        )
 
 
 def _record(
@@ -285,11 +201,7 @@ def request_submit(
 ) -> Request:
     """An enterprise files a request, or a commissioner files one on its behalf (visit, hotline, phone)."""
     now = now or timezone.now()
-    if source == Source.PORTAL:
-        if not _is_member(actor, enterprise.pk):
-            raise PermissionDenied(_("You do not act for this enterprise."))
-    elif not _is_paired(actor, enterprise.pk):
-        raise PermissionDenied(_("Only a commissioner paired with this enterprise may file on its behalf."))
+    perms.check_may_file(actor, enterprise.pk, on_behalf=source != Source.PORTAL)
     if not category.is_active:
         raise TransitionError(_("This category is no longer in use; choose another."))
     if project is not None and not project_fits(project, enterprise):
@@ -298,7 +210,6 @@ def request_submit(
     description = _clean_text(description, required_message=_("Describe the problem."))
     policy = policy_for(enterprise.region)
     calendar = work_calendar()
-    assign_due, answer_due = deadlines_for(now, policy, calendar)
     commissioners = active_commissioners_of(enterprise.pk)
     req = Request(
         enterprise=enterprise,
@@ -312,20 +223,17 @@ def request_submit(
         created_by=actor,
         commissioner=commissioners[0] if commissioners else None,
         submitted_at=now,
-        assign_due_at=assign_due,
-        answer_due_at=answer_due,
-        original_answer_due_at=answer_due,
     )
-    remind_moments(req, policy, calendar)
+    deadlines.start_clocks(req, now, policy, calendar)
     req.save(force_insert=True)
     event = RequestEvent.objects.create(
         request=req,
         actor=actor,
-        action="submit",
+        action=EventAction.SUBMIT,
         from_status="",
         to_status=req.status,
         created_at=now,
-        data={"assign_due_at": assign_due.isoformat(), "answer_due_at": answer_due.isoformat()},
+        data={"assign_due_at": req.assign_due_at.isoformat(), "answer_due_at": req.answer_due_at.isoformat()},
     )
     _attach(files, req=req, event=event, actor=actor)
     if calendar.fallback_years:
@@ -347,9 +255,7 @@ def request_submit(
 @transaction.atomic
 def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: int | None = None) -> Request:
     req = _lock(req_id, expected_version)
-    if not _is_member(actor, req.enterprise_id):
-        raise PermissionDenied
-    _check_state(req, OPEN_STATUSES)
+    perms.check(actor, perms.Action.WITHDRAW, req)
     old, now = req.status, timezone.now()
     req.status = Status.WITHDRAWN
     req.closed_at = now
@@ -357,7 +263,9 @@ def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: 
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(
         status=DispatchStatus.CANCELLED, version=F("version") + 1
     )
-    _record(req, actor=actor, action="withdraw", old_status=old, comment=_clean_text(reason, limit=1000), now=now)
+    _record(
+        req, actor=actor, action=EventAction.WITHDRAW, old_status=old, comment=_clean_text(reason, limit=1000), now=now
+    )
     notify(
         users=[*_commissioners(req), *_handlers(d.department_id for d in open_dispatches)],
         kind="request_withdrawn",
@@ -371,17 +279,11 @@ def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: 
 def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_version: int | None = None) -> Request:
     """The enterprise answers a question; the paused clocks resume, extended by the time spent waiting."""
     req = _lock(req_id, expected_version)
-    if not _is_member(actor, req.enterprise_id):
-        raise PermissionDenied
-    _check_state(req, [Status.INFO_NEEDED])
+    perms.check(actor, perms.Action.SUPPLY_INFO, req)
     comment = _clean_text(comment, required_message=_("Write the information that was asked for."))
     old, now = req.status, timezone.now()
     policy, calendar = policy_for(req.region), work_calendar()
-    paused = _paused(req.info_needed_since, now, policy, calendar)
-    req.answer_due_at = _extend(req.answer_due_at, paused, policy, calendar)
-    req.original_answer_due_at = _extend(req.original_answer_due_at, paused, policy, calendar)
-    if req.assigned_at is None:
-        req.assign_due_at = _extend(req.assign_due_at, paused, policy, calendar)
+    paused = deadlines.resume_after_pause(req, now, policy, calendar)
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(answer_due_at=req.answer_due_at)
     # Back to the commissioner's queue unless someone is working on it (a live lead task, or taken on).
     working = (
@@ -390,11 +292,10 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
     )
     req.status = Status.IN_PROGRESS if working else Status.SUBMITTED
     req.info_needed_since = None
-    remind_moments(req, policy, calendar)
     event = _record(
         req,
         actor=actor,
-        action="supply_info",
+        action=EventAction.SUPPLY_INFO,
         old_status=old,
         comment=comment,
         now=now,
@@ -416,9 +317,7 @@ def request_evaluate(
 ) -> Request:
     """满意 / 基本满意 close the request; 不满意 needs a reason and reopens it (企业不认可不罢休)."""
     req = _lock(req_id, expected_version)
-    if not _is_member(actor, req.enterprise_id):
-        raise PermissionDenied
-    _check_state(req, [Status.ANSWERED])
+    perms.check(actor, perms.Action.EVALUATE, req)
     if verdict not in Verdict.values:
         raise TransitionError(_("Choose satisfied, basically satisfied or dissatisfied."))
     comment = _clean_text(
@@ -450,11 +349,8 @@ def request_evaluate(
         policy, calendar = policy_for(req.region), work_calendar()
         req.status = Status.IN_PROGRESS
         req.reopen_count += 1
-        req.answer_due_at = clock.add_days(now, policy.answer_days, working=policy.working_days, calendar=calendar)
-        req.answered_at = None
-        req.answered_on_time = None
+        deadlines.restart_answer_clock(req, now, policy, calendar)
         req.outcome = ""
-        remind_moments(req, policy, calendar)
         lead = req.dispatches.filter(role=Dispatch.Role.LEAD, status=DispatchStatus.ANSWERED).last()
         if lead is not None:
             Dispatch.objects.filter(pk=lead.pk).update(
@@ -463,14 +359,14 @@ def request_evaluate(
                 answer_due_at=req.answer_due_at,
                 version=F("version") + 1,
             )
-        action = "reopen"
+        action = EventAction.REOPEN
     else:
         req.status = Status.CLOSED
         req.closed_at = now
         req.close_reason = CloseReason.EVALUATED
         _cancel_open_dispatches(req)
         lead = None
-        action = "evaluate"
+        action = EventAction.EVALUATE
     _record(
         req,
         actor=actor,
@@ -503,28 +399,20 @@ def request_evaluate(
 # commissioner actions
 
 
-def _stop_assign_clock(req: Request, now: datetime) -> None:
-    if req.assigned_at is None:
-        req.assigned_at = now
-        req.assigned_on_time = now <= req.assign_due_at
-
-
 @transaction.atomic
 def request_take_on(*, req_id: int, actor, comment: str = "", expected_version: int | None = None) -> Request:
     """The commissioner handles the request himself and will answer it directly."""
     req = _lock(req_id, expected_version)
-    if not _is_commissioner_of(actor, req):
-        raise PermissionDenied
-    _check_state(req, [Status.SUBMITTED])
-    if req.dispatches.filter(role=Dispatch.Role.LEAD, status__in=OPEN_DISPATCH_STATUSES).exists():
-        raise TransitionError(_("This request has already been dispatched to a department."))
+    perms.check(actor, perms.Action.TAKE_ON, req)
     old, now = req.status, timezone.now()
     req.status = Status.IN_PROGRESS
     req.handled_directly = True
     req.commissioner = actor
     req.lead_department = None
-    _stop_assign_clock(req, now)
-    _record(req, actor=actor, action="take_on", old_status=old, comment=_clean_text(comment, limit=2000), now=now)
+    deadlines.stop_assign_clock(req, now)
+    _record(
+        req, actor=actor, action=EventAction.TAKE_ON, old_status=old, comment=_clean_text(comment, limit=2000), now=now
+    )
     notify(
         users=_enterprise_users(req),
         kind="request_taken_on",
@@ -546,24 +434,17 @@ def request_dispatch(
 ) -> Request:
     """Send the request to one lead department (主办) and any co-handling departments (协办)."""
     req = _lock(req_id, expected_version)
-    if not _is_commissioner_of(actor, req):
-        raise PermissionDenied
-    _check_state(req, [Status.SUBMITTED, Status.IN_PROGRESS])
+    perms.check(actor, perms.Action.DISPATCH, req)
     co = [d for d in co if d.pk != lead.pk]
     if not lead.is_active or any(not d.is_active for d in co):
         raise TransitionError(_("One of the chosen departments no longer receives tasks."))
-    if req.dispatches.filter(role=Dispatch.Role.LEAD, status__in=OPEN_DISPATCH_STATUSES).exists():
-        raise TransitionError(
-            _(
-                "This request has already been dispatched; it can be dispatched again only after "
-                "the lead department returns it."
-            )
-        )
-    if req.handled_directly and req.status == Status.IN_PROGRESS:
-        req.handled_directly = False
+    # the decided rule (docs/requests.md): a request the commissioner took on may still be handed to a
+    # department; the direct handling ends and the dispatch event says so
+    was_taken_on = req.handled_directly
+    req.handled_directly = False
     instruction = _clean_text(instruction, limit=2000)
     old, now = req.status, timezone.now()
-    _stop_assign_clock(req, now)
+    deadlines.stop_assign_clock(req, now)
     req.status = Status.IN_PROGRESS
     req.lead_department = lead
     if req.commissioner_id is None:
@@ -607,11 +488,11 @@ def request_dispatch(
     _record(
         req,
         actor=actor,
-        action="dispatch",
+        action=EventAction.DISPATCH,
         old_status=old,
         comment=instruction,
         now=now,
-        data={"lead": lead.name, "co": [d.name for d in co]},
+        data={"lead": lead.name, "co": [d.name for d in co], **({"taken_on_before": True} if was_taken_on else {})},
     )
     notify(
         users=_handlers([lead.pk]),
@@ -640,14 +521,12 @@ def request_dispatch(
 def request_ask_info(*, req_id: int, actor, question: str, expected_version: int | None = None) -> Request:
     """Ask the enterprise for more information (待补充); the clocks pause until it answers."""
     req = _lock(req_id, expected_version)
-    if not (_is_commissioner_of(actor, req) or (req.lead_department_id and _handles(actor, req.lead_department_id))):
-        raise PermissionDenied
-    _check_state(req, [Status.SUBMITTED, Status.IN_PROGRESS])
+    perms.check(actor, perms.Action.ASK_INFO, req)
     question = _clean_text(question, required_message=_("Write the question for the enterprise."), limit=2000)
     old, now = req.status, timezone.now()
     req.status = Status.INFO_NEEDED
     req.info_needed_since = now
-    _record(req, actor=actor, action="ask_info", old_status=old, comment=question, now=now)
+    _record(req, actor=actor, action=EventAction.ASK_INFO, old_status=old, comment=question, now=now)
     notify(
         users=_enterprise_users(req),
         kind="info_needed",
@@ -665,10 +544,8 @@ def request_reassign(
 ) -> Request:
     """Hand the request to the other commissioner of the pairing (A ↔ B)."""
     req = _lock(req_id, expected_version)
-    if not (_is_commissioner_of(actor, req) or _supervises(actor, req)):
-        raise PermissionDenied
-    _check_state(req, OPEN_STATUSES)
-    if not _is_paired(commissioner, req.enterprise_id):
+    perms.check(actor, perms.Action.REASSIGN, req)
+    if not perms.is_paired(commissioner, req.enterprise_id):
         raise TransitionError(_("%(name)s is not paired with this enterprise.") % {"name": commissioner})
     if commissioner.pk == req.commissioner_id:
         raise TransitionError(_("%(name)s is already responsible for this request.") % {"name": commissioner})
@@ -678,7 +555,7 @@ def request_reassign(
     _record(
         req,
         actor=actor,
-        action="reassign",
+        action=EventAction.REASSIGN,
         old_status=old,
         comment=_clean_text(comment, limit=1000),
         data={"from": str(previous or ""), "to": str(commissioner)},
@@ -698,11 +575,7 @@ def request_answer_directly(
 ) -> Request:
     """The commissioner who took the request on answers it."""
     req = _lock(req_id, expected_version)
-    if not _is_commissioner_of(actor, req):
-        raise PermissionDenied
-    _check_state(req, [Status.IN_PROGRESS])
-    if not req.handled_directly:
-        raise TransitionError(_("This request is being handled by a department; the lead department answers it."))
+    perms.check(actor, perms.Action.ANSWER, req)
     return _answer(req, actor=actor, outcome=outcome, body=body, files=files, dispatch=None)
 
 
@@ -723,14 +596,12 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
     body = _check_answer(outcome, body)
     old, now = req.status, timezone.now()
     req.status = Status.ANSWERED
-    req.answered_at = now
-    req.answered_on_time = now <= req.answer_due_at
+    deadlines.stop_answer_clock(req, now, policy_for(req.region), work_calendar())
     req.outcome = outcome
-    remind_moments(req, policy_for(req.region), work_calendar())
     event = _record(
         req,
         actor=actor,
-        action="answer",
+        action=EventAction.ANSWER,
         old_status=old,
         comment=body,
         dispatch=dispatch,
@@ -753,26 +624,22 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
 # department actions
 
 
-def _lock_dispatch(dispatch_id: int, actor, expected_version: int | None) -> tuple[Request, Dispatch]:
+def _lock_dispatch(
+    dispatch_id: int, actor, expected_version: int | None, action: perms.Action
+) -> tuple[Request, Dispatch]:
     try:
         request_id = Dispatch.objects.values_list("request_id", flat=True).get(pk=dispatch_id)
     except Dispatch.DoesNotExist:
         raise TransitionError(_("This task does not exist.")) from None
     req = _lock(request_id, None)  # always lock the request first: one lock order, no deadlocks
     dispatch = Dispatch.objects.select_for_update(of=("self",)).select_related("department").get(pk=dispatch_id)
-    if not _handles(actor, dispatch.department_id):
-        raise PermissionDenied
+    verdict = perms.allowed(actor, action, req, task=dispatch)
+    if verdict.refusal == perms.WHO:
+        perms.enforce(verdict)  # not this user's department: refused before anything about the task is said
     if expected_version is not None and dispatch.version != expected_version:
         raise StaleError(_("Someone in your department has just handled this task; its current state is shown."))
+    perms.enforce(verdict)
     return req, dispatch
-
-
-def _check_dispatch_state(dispatch: Dispatch, allowed: Iterable[str]) -> None:
-    if dispatch.status not in allowed:
-        raise TransitionError(
-            _("This task is now “%(status)s”, so this action is no longer possible; it may already have been handled.")
-            % {"status": dispatch.get_status_display()}
-        )
 
 
 def _bump(dispatch: Dispatch, **fields) -> None:
@@ -784,15 +651,13 @@ def _bump(dispatch: Dispatch, **fields) -> None:
 
 @transaction.atomic
 def dispatch_accept(*, dispatch_id: int, actor, expected_version: int | None = None) -> Dispatch:
-    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version)
-    _check_dispatch_state(dispatch, [DispatchStatus.PENDING])
-    _check_state(req, [Status.IN_PROGRESS, Status.INFO_NEEDED])
+    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version, perms.Action.TASK_ACCEPT)
     now = timezone.now()
     _bump(dispatch, status=DispatchStatus.ACCEPTED, accepted_at=now, accepted_by=actor)
     _record(
         req,
         actor=actor,
-        action="accept",
+        action=EventAction.ACCEPT,
         old_status=req.status,
         dispatch=dispatch,
         now=now,
@@ -804,8 +669,7 @@ def dispatch_accept(*, dispatch_id: int, actor, expected_version: int | None = N
 @transaction.atomic
 def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: int | None = None) -> Dispatch:
     """A misrouted task goes back to the commissioner; the assign clock does not restart."""
-    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version)
-    _check_dispatch_state(dispatch, OPEN_DISPATCH_STATUSES)
+    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version, perms.Action.TASK_RETURN)
     reason = _clean_text(
         reason, required_message=_("Say why the task is returned and who should handle it."), limit=1000
     )
@@ -818,7 +682,7 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
     _record(
         req,
         actor=actor,
-        action="return",
+        action=EventAction.RETURN,
         old_status=old,
         comment=reason,
         dispatch=dispatch,
@@ -841,8 +705,7 @@ def dispatch_answer(
     *, dispatch_id: int, actor, outcome: str = "", body: str, files=(), expected_version: int | None = None
 ) -> Dispatch:
     """The lead department answers the request; a co-handling department gives its opinion to the lead."""
-    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version)
-    _check_dispatch_state(dispatch, OPEN_DISPATCH_STATUSES)
+    req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version, perms.Action.TASK_ANSWER)
     now = timezone.now()
     if dispatch.role == Dispatch.Role.CO:
         body = _clean_text(body, required_message=_("Write your department's opinion."))
@@ -857,7 +720,7 @@ def dispatch_answer(
         event = _record(
             req,
             actor=actor,
-            action="opinion",
+            action=EventAction.OPINION,
             old_status=req.status,
             comment=body,
             dispatch=dispatch,
@@ -876,7 +739,6 @@ def dispatch_answer(
             body=body,
         )
         return dispatch
-    _check_state(req, [Status.IN_PROGRESS])
     body = _check_answer(outcome, body)
     _bump(
         dispatch,
@@ -893,11 +755,7 @@ def dispatch_answer(
 
 @transaction.atomic
 def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at: datetime) -> Extension:
-    req, dispatch = _lock_dispatch(dispatch_id, actor, None)
-    if dispatch.role != Dispatch.Role.LEAD:
-        raise TransitionError(_("Only the lead department may ask for an extension."))
-    _check_dispatch_state(dispatch, OPEN_DISPATCH_STATUSES)
-    _check_state(req, [Status.IN_PROGRESS, Status.INFO_NEEDED])
+    req, dispatch = _lock_dispatch(dispatch_id, actor, None, perms.Action.TASK_EXTENSION)
     reason = _clean_text(reason, required_message=_("Give the reason for the extension."), limit=2000)
     if requested_due_at <= req.answer_due_at:
         raise TransitionError(
@@ -906,8 +764,6 @@ def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at:
         )
     if requested_due_at > req.answer_due_at + timedelta(days=90):
         raise TransitionError(_("An extension may not exceed 90 days."))
-    if dispatch.extensions.filter(status=ExtensionStatus.PENDING).exists():
-        raise TransitionError(_("An extension request for this task is already waiting for a decision."))
     extension = Extension.objects.create(
         request=req,
         dispatch=dispatch,
@@ -919,7 +775,7 @@ def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at:
     _record(
         req,
         actor=actor,
-        action="extension_request",
+        action=EventAction.EXTENSION_REQUEST,
         old_status=req.status,
         comment=reason,
         dispatch=dispatch,
@@ -943,15 +799,15 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     except Extension.DoesNotExist:
         raise TransitionError(_("This extension request does not exist.")) from None
     req = _lock(request_id, None)
-    if not _supervises(actor, req):
-        raise PermissionDenied
     extension = (
         Extension.objects.select_for_update(of=("self",)).select_related("dispatch__department").get(pk=extension_id)
     )
+    verdict = perms.allowed(actor, perms.Action.DECIDE_EXTENSION, req, task=extension.dispatch)
+    if verdict.refusal == perms.WHO:
+        perms.enforce(verdict)
     if extension.status != ExtensionStatus.PENDING:
         raise TransitionError(_("This extension request has already been decided."))
-    if not extension.dispatch.is_open or req.status not in (Status.IN_PROGRESS, Status.INFO_NEEDED):
-        raise TransitionError(_("The task has already been answered or closed; the extension is no longer needed."))
+    perms.enforce(verdict)
     comment = _clean_text(
         comment, limit=1000, required_message=None if approve else _("Give the reason for rejecting the extension.")
     )
@@ -960,15 +816,14 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
     extension.decided_by, extension.decided_at, extension.decision_comment = actor, now, comment
     extension.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     if approve:
-        req.answer_due_at = extension.requested_due_at
-        remind_moments(req, policy_for(req.region), work_calendar())
+        deadlines.move_answer_deadline(req, extension.requested_due_at, policy_for(req.region), work_calendar())
         Dispatch.objects.filter(request=req, status__in=OPEN_DISPATCH_STATUSES).update(
             answer_due_at=extension.requested_due_at, version=F("version") + 1
         )
     _record(
         req,
         actor=actor,
-        action="extension_approved" if approve else "extension_rejected",
+        action=EventAction.EXTENSION_APPROVED if approve else EventAction.EXTENSION_REJECTED,
         old_status=req.status,
         comment=comment,
         dispatch=extension.dispatch,
@@ -1007,16 +862,14 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
     req = Request.objects.select_for_update(of=("self",)).select_related("region").filter(pk=req_id).first()
     if req is None or req.status != Status.ANSWERED:
         return False
-    policy = policy_for(req.region)
-    due = clock.add_days(req.answered_at, policy.auto_close_days, working=policy.working_days, calendar=work_calendar())
-    if now < due:
+    if now < deadlines.auto_close_at(req, policy_for(req.region), work_calendar()):
         return False
     old = req.status
     req.status = Status.CLOSED
     req.closed_at = now
     req.close_reason = CloseReason.NOT_EVALUATED
     _cancel_open_dispatches(req)
-    _record(req, actor=None, action="close_unevaluated", old_status=old, now=now)
+    _record(req, actor=None, action=EventAction.CLOSE_UNEVALUATED, old_status=old, now=now)
     notify(
         users=_commissioners(req),
         kind="request_closed_unevaluated",
@@ -1048,12 +901,12 @@ def visit_record(
         raise PermissionDenied
     if enterprise is None and project is None:
         raise TransitionError(_("Choose the enterprise or the key project you visited."))
-    if enterprise is not None and not _is_paired(actor, enterprise.pk):
+    if enterprise is not None and not perms.is_paired(actor, enterprise.pk):
         raise PermissionDenied(_("You may record visits only to enterprises paired with you."))
     if (
         project is not None
         and not project.commissioners.filter(pk=actor.pk).exists()
-        and not (project.enterprise_id and _is_paired(actor, project.enterprise_id))
+        and not (project.enterprise_id and perms.is_paired(actor, project.enterprise_id))
     ):
         raise PermissionDenied(_("You may record visits only to your own key projects."))
     if visited_on > timezone.localdate():

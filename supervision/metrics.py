@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from issues.deadlines import overdue_q
 from issues.models import OPEN_STATUSES, Card, CardKind, CloseReason, Outcome, Request, Status
 
 RECEIVED = ~Q(status=Status.WITHDRAWN)
@@ -20,10 +21,6 @@ RECEIVED = ~Q(status=Status.WITHDRAWN)
 
 def _card(kind: str) -> Q:
     return Q(Exists(Card.objects.filter(request=OuterRef("pk"), kind=kind, revoked_at__isnull=True)))
-
-
-def _overdue(now: datetime) -> Q:
-    return Q(status=Status.SUBMITTED, assign_due_at__lt=now) | Q(status__in=OPEN_STATUSES, answer_due_at__lt=now)
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,7 @@ METRICS: dict[str, Metric] = {
         _("Reopened"), lambda now: RECEIVED & Q(reopen_count__gt=0), _("Rejected as dissatisfied at least once.")
     ),
     "open": Metric(_("Open"), lambda now: Q(status__in=OPEN_STATUSES)),
-    "overdue": Metric(_("Overdue"), lambda now: _overdue(now), _("Open past the dispatch or the answer deadline.")),
+    "overdue": Metric(_("Overdue"), lambda now: overdue_q(now), _("Open past the dispatch or the answer deadline.")),
     "yellow_cards": Metric(
         _("Yellow cards"),
         lambda now: RECEIVED & _card(CardKind.YELLOW),

@@ -10,7 +10,8 @@ from operator import or_
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from issues.models import OPEN_STATUSES, Card, Category, CloseReason, Request, Status, Verdict
+from issues.deadlines import answer_overdue_q
+from issues.models import Card, Category, CloseReason, Request, Status, Verdict
 from issues.selectors import request_visible_to
 from portal.orgs.models import Industry, Region
 from portal.orgs.selectors import region_scope_for
@@ -245,8 +246,9 @@ def drill_requests(base: QuerySet, metric: str, now: datetime) -> QuerySet[Reque
 
 
 def accountability_q(now: datetime) -> Q:
-    """Missed the answer deadline: answered late, or still open past it."""
-    return Q(answered_on_time=False) | Q(status__in=OPEN_STATUSES, answer_due_at__lt=now)
+    """Missed the answer deadline: answered late, or past it with the answer clock running (not while
+    paused in 待补充: issues/deadlines.py)."""
+    return Q(answered_on_time=False) | answer_overdue_q(now)
 
 
 def accountability_requests(base: QuerySet, now: datetime) -> QuerySet[Request]:

@@ -19,7 +19,6 @@ from issues.selectors import work_calendar
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.orgs.models import Region
-from portal.orgs.selectors import region_scope_for
 
 from .metrics import PREFIX, STAT_COLUMNS, stored_expressions, unprefixed
 from .models import (
@@ -39,14 +38,10 @@ from .models import (
     StatRefresh,
     UnitKind,
 )
+from .permissions import check_supervises, may_publish_ranking
 from .ranking import ranking_rows
 
 logger = logging.getLogger(__name__)
-
-
-def _check_supervises(user, region: Region) -> None:
-    if not (user.is_authenticated and user.is_supervisor and region_scope_for(user).filter(pk=region.pk).exists()):
-        raise PermissionDenied
 
 
 # ---------------------------------------------------------------------------------------------
@@ -59,9 +54,7 @@ def ranking_publish(*, month: date, kind: str, actor=None, reason: str = "", htt
     month = month.replace(day=1)
     if kind not in UnitKind.values:
         raise ValidationError(_("Unknown kind of unit."))
-    if actor is not None and not (
-        actor.is_supervisor and region_scope_for(actor).filter(level=Region.Level.CITY).exists()
-    ):
+    if actor is not None and not may_publish_ranking(actor):
         raise PermissionDenied
     last = RankingSnapshot.objects.select_for_update().filter(month=month, kind=kind).order_by("-version").first()
     reason = (reason or "").strip()
@@ -169,7 +162,7 @@ def _save_timings(batch: list[RequestTiming]) -> int:
 
 @transaction.atomic
 def token_create(*, actor, region: Region, label: str = "", http_request=None) -> BigScreenToken:
-    _check_supervises(actor, region)
+    check_supervises(actor, region)
     token = BigScreenToken.objects.create(region=region, label=label.strip()[:100], created_by=actor)
     audit_record(
         action=AuditEvent.Action.OTHER,
@@ -186,7 +179,7 @@ def token_revoke(*, actor, token_id: int, http_request=None) -> BigScreenToken:
     token = BigScreenToken.objects.select_for_update(of=("self",)).select_related("region").filter(pk=token_id).first()
     if token is None:
         raise PermissionDenied
-    _check_supervises(actor, token.region)
+    check_supervises(actor, token.region)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -209,7 +202,7 @@ def common_issue_mark(
     *, actor, category: Category, industry: str, region: Region, title: str, standard_answer: str
 ) -> CommonIssue:
     """Mark a group of common requests as a policy issue with a standard answer (快解快答)."""
-    _check_supervises(actor, region)
+    check_supervises(actor, region)
     title, standard_answer = title.strip(), standard_answer.strip()
     if not title or not standard_answer:
         raise ValidationError(_("Give the policy issue a title and a standard answer."))
@@ -224,7 +217,7 @@ def common_issue_mark(
 
 @transaction.atomic
 def return_visit_record(*, actor, req: Request, outcome: str, note: str = "") -> ReturnVisit:
-    _check_supervises(actor, req.region)
+    check_supervises(actor, req.region)
     if outcome not in ReturnVisit.Outcome.values:
         raise ValidationError(_("Choose the outcome of the call."))
     return ReturnVisit.objects.create(request=req, supervisor=actor, outcome=outcome, note=note.strip()[:2000])

@@ -5,9 +5,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
-from ..models import DispatchStatus, ExtensionStatus, Outcome, Status
+from ..models import DispatchStatus, EventAction, ExtensionStatus, Outcome, Status
 
 register = template.Library()
 
@@ -32,29 +31,7 @@ EXTENSION_STYLES = {
     ExtensionStatus.REJECTED: "text-bg-danger",
 }
 
-EVENT_LABELS = {
-    "submit": pgettext_lazy("timeline", "Filed"),
-    "withdraw": pgettext_lazy("timeline", "Withdrawn"),
-    "supply_info": pgettext_lazy("timeline", "Information supplied"),
-    "ask_info": pgettext_lazy("timeline", "Information asked for"),
-    "take_on": pgettext_lazy("timeline", "Taken on by the commissioner"),
-    "dispatch": pgettext_lazy("timeline", "Dispatched"),
-    "reassign": pgettext_lazy("timeline", "Handed over"),
-    "accept": pgettext_lazy("timeline", "Accepted by the department"),
-    "return": pgettext_lazy("timeline", "Returned by the department"),
-    "opinion": pgettext_lazy("timeline", "Co-handling opinion"),
-    "answer": pgettext_lazy("timeline", "Answered"),
-    "reopen": pgettext_lazy("timeline", "Dissatisfied: reopened"),
-    "evaluate": pgettext_lazy("timeline", "Evaluated"),
-    "extension_request": pgettext_lazy("timeline", "Extension requested"),
-    "extension_approved": pgettext_lazy("timeline", "Extension approved"),
-    "extension_rejected": pgettext_lazy("timeline", "Extension rejected"),
-    "close_unevaluated": pgettext_lazy("timeline", "Closed without evaluation"),
-    "yellow_card": pgettext_lazy("timeline", "Yellow card: dispatch deadline missed"),
-    "red_card": pgettext_lazy("timeline", "Red card: answer deadline missed"),
-    "yellow_card_revoked": pgettext_lazy("timeline", "Yellow card revoked"),
-    "red_card_revoked": pgettext_lazy("timeline", "Red card revoked"),
-}
+EVENT_LABELS = dict(EventAction.choices)  # the timeline's words live with the choices (issues/models.py)
 
 
 def _badge(style: str, text: str, title: str = ""):

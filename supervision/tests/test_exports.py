@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 from openpyxl import load_workbook
-from supervision.exports import KINDS
-from supervision.services import stats_refresh
 
 from issues.models import Request
 from portal.accounts.models import AuditEvent
+from supervision.exports import KINDS
+from supervision.services import stats_refresh
 
 from .conftest import MARCH
 

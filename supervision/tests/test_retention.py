@@ -9,10 +9,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import translation
-from supervision.models import ExportJob
 
 from portal import celery_app
 from supervision import tasks
+from supervision.models import ExportJob
 
 from .conftest import SHANGHAI
 

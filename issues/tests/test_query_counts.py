@@ -1,0 +1,95 @@
+"""Exact query counts: a work list costs the same at 10 rows as at 50, and the main services and one
+reminder sweep cost a fixed number of queries. A change of these numbers is a change of behaviour: say
+in the comment what the new query is for. (SAVEPOINT / RELEASE pairs of nested atomic blocks count too.)"""
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from issues import reminders, services
+from issues.clock import SHANGHAI
+from issues.models import Card, Outcome, Verdict
+from portal.orgs.models import Pairing
+
+from .factories import dispatched, lead_dispatch, make_request
+
+pytestmark = pytest.mark.django_db
+
+# every page: session, user, the bell's unread count, and the session save (savepoint, update, release)
+PAGE = 6
+LISTS = {
+    # + the commissioner's paired enterprises and key projects (visibility ids), tab counts (one aggregate),
+    # policies (regions, SLA policies), the page of rows, their live dispatches and those dispatches'
+    # departments (prefetch), the filter choices (categories, regions) and the bulk-dispatch departments
+    ("bob", "queue"): PAGE + 11,
+    # + the handler's departments (visibility ids), tab counts, policies (2), the handler's departments
+    # again (for the row actions), the page of tasks with request / enterprise / category / department,
+    # the filter choices (categories, regions, departments)
+    ("carol", "department_queue"): PAGE + 9,
+    # + the scope's region paths and ids (visibility), the paths again (filter choices), tab counts,
+    # policies (2), the page, its live dispatches and their departments, the filter choices (3)
+    ("dave", "supervisor_list"): PAGE + 11,
+    # + the member's enterprises (visibility ids), tab counts, policies (2), the page, the category choices
+    ("alice", "my_requests"): PAGE + 6,
+}
+
+
+@pytest.mark.parametrize("who, name", list(LISTS))
+@pytest.mark.parametrize("rows", [10, 50])
+def test_a_work_list_costs_the_same_at_any_length(
+    client, acme, alice, bob, carol, dave, hr_bureau, request, who, name, rows, django_assert_num_queries
+):
+    for i in range(rows):
+        dispatched(make_request(acme, alice, title=f"诉求{i}"), bob, hr_bureau)
+    client.force_login(request.getfixturevalue(who))
+    client.get(reverse(f"issues:{name}"), {"size": 50})  # the first request of a session stores its language
+    with django_assert_num_queries(LISTS[who, name]):
+        response = client.get(reverse(f"issues:{name}"), {"size": 50})
+    assert len(response.context["page"]) == rows
+
+
+@pytest.fixture
+def paired(bob, bert):
+    Pairing.objects.update(starts_on=date(2020, 1, 1))
+
+
+def test_it_pins_the_main_services(acme, alice, bob, carol, hr_bureau, paired, django_assert_num_queries):
+    make_request(acme, alice)  # warms the category cache of the factory
+    # category, savepoint, alice acts for acme, SLA policy, holiday overrides, the A/B pairings, insert the
+    # request, insert its event, savepoint + notification (bob) + release, release
+    with django_assert_num_queries(12):
+        req = make_request(acme, alice)
+    # savepoint, lock the request, no live lead task (rule), open co-handler tasks, savepoint + insert the
+    # task + release, update the request, insert the event, lead handlers, savepoint + notification +
+    # release, enterprise users, savepoint + notification + release, release
+    with django_assert_num_queries(18):
+        services.request_dispatch(req_id=req.pk, actor=bob, lead=hr_bureau)
+    task = lead_dispatch(req)
+    # savepoint, the task's request id, lock the request, lock the task, carol's departments (rule),
+    # update the task, SLA policy, holiday overrides (evaluation reminder), update the request, insert
+    # the event, enterprise users, the A/B pairings, savepoint + notification + release, release
+    with django_assert_num_queries(16):
+        services.dispatch_answer(dispatch_id=task.pk, actor=carol, outcome=Outcome.RESOLVED, body="已解决")
+    # savepoint, lock the request, alice acts for acme (rule), savepoint + insert the evaluation + release,
+    # cancel open tasks, update the request, insert the event, the A/B pairings, lead handlers, savepoint +
+    # notification + release, release
+    with django_assert_num_queries(15):
+        services.request_evaluate(req_id=req.pk, actor=alice, verdict=Verdict.SATISFIED)
+
+
+@pytest.mark.parametrize("late", [5, 20])
+def test_it_pins_one_sweep(acme, alice, bob, paired, late, django_assert_num_queries):
+    with time_machine.travel(datetime(2025, 11, 14, 16, tzinfo=SHANGHAI), tick=False):
+        for i in range(late):
+            make_request(acme, alice, title=f"迟{i}")
+    # insert the sweep run; the directory (region paths, supervisor scopes); per stage with requests due
+    # (dispatch near, dispatch missed): the due ids, the batch's recipients (requests, pairings, units,
+    # members, departments — preloaded once, then only the request rows), then a savepoint, the locked
+    # requests, the reminders already sent, insert reminders, (missed: cards already issued, insert
+    # cards, insert events), insert notifications, release, and the next page of due ids; the other
+    # three stages find nothing due (one query each); finally update the sweep run
+    with django_assert_num_queries(31):
+        reminders.sweep(now=datetime(2025, 11, 17, 17, tzinfo=SHANGHAI))
+    assert Card.objects.count() == late

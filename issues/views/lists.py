@@ -1,0 +1,249 @@
+"""The work lists: one component for the commissioner queue, the department queue, an enterprise's
+requests and the supervisors' list; bulk dispatch, the Excel export and the enterprise search."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from portal.accounts.audit import audit_record
+from portal.accounts.models import AuditEvent
+from portal.http import back_to
+from portal.orgs.selectors import (
+    enterprise_ids_for_commissioner,
+)
+
+from .. import exports, filters, forms, queues, services
+from ..exports import XLSX
+from ..selectors import (
+    enterprises_visible_to,
+    policies_by_region,
+)
+from .common import _require
+from .rows import _decorate
+
+LIST_TITLES = {
+    queues.COMMISSIONER: (
+        _l("My queue"),
+        _l(
+            "Open requests of the enterprises and projects paired with you, most "
+            "urgent first: the dispatch deadline while awaiting dispatch, the "
+            "answer deadline after."
+        ),
+    ),
+    queues.DEPARTMENT: (_l("Department queue"), _l("Tasks dispatched to your departments, most urgent first.")),
+    queues.ENTERPRISE: (_l("My requests"), _l("Everything your enterprise has filed, with its state and deadlines.")),
+    queues.SUPERVISOR: (_l("Requests in your region"), _l("Every request filed in the regions you supervise.")),
+}
+
+
+LIST_URLS = {
+    queues.COMMISSIONER: "issues:queue",
+    queues.DEPARTMENT: "issues:department_queue",
+    queues.ENTERPRISE: "issues:my_requests",
+    queues.SUPERVISOR: "issues:supervisor_list",
+}
+
+
+def _list_page(request, kind):
+    user = request.user
+    spec = queues.SPECS[kind]
+    now = timezone.now()
+    data = request.GET if request.GET else None
+    filterset = filters.FILTERS[kind](data, queryset=queues.ROWS[kind](user), user=user, now=now)
+    base = filterset.qs
+    tab = filterset.cleaned("tab", spec.default_tab)
+    sort = filterset.cleaned("sort", spec.default_sort)
+    size = int(filterset.cleaned("size", queues.DEFAULT_PAGE_SIZE))
+    counts = queues.tab_counts(spec, base, now)
+    rows = queues.with_relations(spec, queues.ordered(spec, base.filter(queues.tab_condition(spec, tab, now)), sort))
+    paginator = Paginator(rows, size)
+    paginator.count = counts[tab]  # the tab's count is already known: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
+    _decorate(kind, page.object_list, user, policies_by_region(), now)
+    ignored = [
+        str(filterset.form.fields[name].label) for name in filterset.form.errors if name in filterset.form.fields
+    ]
+    page_asked = request.GET.get("page", "")
+    title, intro = LIST_TITLES[kind]
+    context = {
+        "kind": kind,
+        "filter": filterset,
+        "page": page,
+        "now": now,
+        "tab": tab,
+        "sort": sort,
+        "size": size,
+        "tabs": [(key, label, counts[key]) for key, label in queues.TABS],
+        "ignored": ignored,
+        "page_adjusted": bool(page_asked) and page_asked != str(page.number),
+        "list_url": reverse(LIST_URLS[kind]),
+        "title": title,
+        "intro": intro,
+        "bulk_form": forms.BulkDispatchForm(auto_id="bulk-%s") if kind == queues.COMMISSIONER else None,
+        "bulk_departments": forms.department_choices() if kind == queues.COMMISSIONER else (),
+        "filtered": bool(data),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    return render(request, "issues/list.html#rows" if partial else "issues/list.html", context)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def queue(request):
+    _require(request.user.is_commissioner)
+    return _list_page(request, queues.COMMISSIONER)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def department_queue(request):
+    _require(request.user.is_handler)
+    return _list_page(request, queues.DEPARTMENT)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def my_requests(request):
+    _require(request.user.is_enterprise_user)
+    return _list_page(request, queues.ENTERPRISE)
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def supervisor_list(request):
+    _require(request.user.is_supervisor)
+    return _list_page(request, queues.SUPERVISOR)
+
+
+@login_required
+@require_http_methods(["POST"])
+def bulk_dispatch(request):
+    """Dispatch the selected requests to one lead department, one service call per request; each row's
+    outcome is reported."""
+    _require(request.user.is_commissioner)
+    back = back_to(request, "issues:queue")
+    form = forms.BulkDispatchForm(request.POST)
+    chosen = forms.parse_selection(request.POST.getlist("ids"))
+    if not chosen:
+        messages.error(request, _("Tick the requests to dispatch first."))
+        return redirect(back)
+    if not form.is_valid():
+        messages.error(request, _("Choose the lead department for the selected requests."))
+        return redirect(back)
+    mine = queues.commissioner_rows(request.user).in_bulk([pk for pk, _v in chosen])
+    done, failed = [], []
+    for pk, version in chosen:
+        req = mine.get(pk)
+        if req is None:
+            failed.append(_("#%(pk)s: not in your queue.") % {"pk": pk})
+            continue
+        try:
+            services.request_dispatch(
+                req_id=pk,
+                actor=request.user,
+                lead=form.cleaned_data["lead"],
+                co=[],
+                instruction=form.cleaned_data["instruction"],
+                expected_version=version,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            reason = " ".join(error.messages) if isinstance(error, ValidationError) else _("not allowed for you.")
+            failed.append(
+                _("%(ref)s %(title)s: %(reason)s") % {"ref": req.reference, "title": req.title, "reason": reason}
+            )
+        else:
+            done.append(f"{req.reference} {req.title}")
+    if done:
+        messages.success(
+            request,
+            _("Dispatched to %(dept)s: %(list)s") % {"dept": form.cleaned_data["lead"].name, "list": "；".join(done)},
+        )
+    for line in failed:
+        messages.error(request, _("Not dispatched: %(line)s") % {"line": line})
+    return redirect(back)
+
+
+EXPORT_COLUMNS = [
+    _l("Reference"),
+    _l("Title"),
+    _l("Enterprise"),
+    _l("Contact person"),
+    _l("Contact phone"),
+    _l("Region"),
+    _l("Category"),
+    _l("Source"),
+    _l("State"),
+    _l("Filed"),
+    _l("Current deadline"),
+    _l("Lead department"),
+]
+
+
+@login_required
+@require_http_methods(["POST"])
+def request_export(request):
+    """The selected rows as an Excel workbook (台账); contact phones in full only for the enterprise's
+    own commissioners. Every export is audited."""
+    user = request.user
+    kind = queues.SUPERVISOR if request.POST.get("list") == queues.SUPERVISOR else queues.COMMISSIONER
+    _require(user.is_supervisor if kind == queues.SUPERVISOR else user.is_commissioner)
+    chosen = [pk for pk, _v in forms.parse_selection(request.POST.getlist("ids"))]
+    if not chosen:
+        messages.error(request, _("Tick the requests to export first."))
+        return redirect(back_to(request, LIST_URLS[kind]))
+    rows = list(
+        queues.ROWS[kind](user)
+        .filter(pk__in=chosen)
+        .select_related("enterprise", "region", "category", "lead_department")
+        .order_by("pk")
+    )
+    if not rows:
+        messages.error(request, _("None of the selected requests is in your list any more; nothing was exported."))
+        return redirect(back_to(request, LIST_URLS[kind]))
+    paired = (
+        set(enterprise_ids_for_commissioner(user).values_list("enterprise_id", flat=True))
+        if user.is_commissioner
+        else set()
+    )
+    workbook = exports.requests_workbook(rows, [str(c) for c in EXPORT_COLUMNS], paired)
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        actor=user,
+        request=request,
+        target="requests",
+        detail={"list": kind, "count": len(rows), "ids": [r.pk for r in rows][:500]},
+    )
+    response = HttpResponse(workbook, content_type=XLSX)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.xlsx"'
+    return response
+
+
+@vary_on_headers("HX-Request")
+@login_required
+@require_GET
+def enterprise_suggest(request):
+    """Enterprises the user may see whose name contains the typed text, as <option>s for a datalist."""
+    text = (request.GET.get("enterprise") or request.GET.get("q") or "").strip()[:100]
+    matches = []
+    if text:
+        matches = list(
+            enterprises_visible_to(request.user)
+            .filter(name__icontains=text)
+            .order_by("name")
+            .values_list("name", flat=True)[:20]
+        )
+    return render(request, "issues/list.html#enterprise_options", {"matches": matches})

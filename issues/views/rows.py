@@ -1,0 +1,173 @@
+"""Row rendering of the work lists: the values a row shows, its quick actions (from issues/permissions.py),
+and the fresh row an htmx quick action answers with."""
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.orgs.selectors import (
+    department_ids_for_handler,
+)
+
+from .. import deadlines, queues
+from .. import permissions as perms
+from ..models import (
+    Dispatch,
+    Request,
+    Status,
+)
+from ..selectors import (
+    DEFAULT_POLICY,
+    policies_by_region,
+)
+from ..templatetags.issues_tags import due_badge, status_badge
+
+A = perms.Action
+
+
+# the URL key of each task action (issues:dispatch_<key>)
+TASK_KEYS = {A.TASK_ACCEPT: "accept", A.TASK_ANSWER: "answer", A.TASK_RETURN: "return", A.TASK_EXTENSION: "extension"}
+
+
+TASK_ACTIONS = {key: action for action, key in TASK_KEYS.items()}
+
+
+QUICK_REQUEST_ACTIONS = (A.DISPATCH, A.TAKE_ON, A.ANSWER, A.ASK_INFO)
+
+
+QUICK_TASK_ACTIONS = (A.TASK_ACCEPT, A.TASK_ANSWER, A.TASK_RETURN)
+
+
+def _quick_actions(kind, row, user, departments) -> list[str]:
+    """Which quick actions a row offers, from the rules of issues/permissions.py with what the row already
+    holds: the pairing annotation and the live dispatches (commissioner rows), the handler's departments
+    (department rows). No query per row."""
+    if kind == queues.COMMISSIONER:
+        relation = perms.Relation(user, row, pairing=row.pairing)
+        open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in row.live_dispatches)
+        case = perms.Case(user, row, relation=relation, open_lead=open_lead)
+        return [str(a) for a in perms.actions_for(user, row, case=case, among=QUICK_REQUEST_ACTIONS)]
+    if kind == queues.DEPARTMENT:
+        relation = perms.Relation(user, row.request, departments=departments)
+        case = perms.Case(user, row.request, task=row, relation=relation, pending_extension=False)
+        return [TASK_KEYS[a] for a in perms.task_actions_for(user, row, case=case, among=QUICK_TASK_ACTIONS)]
+    return []
+
+
+# the row links, reversed once per page with a placeholder id (a reverse() per link and row adds up at
+# 50-100 rows); the pk converter of these URLs is <int:pk>
+_PK_PLACEHOLDER = 987654321
+
+
+ROW_URLS = {
+    "detail": "issues:request_detail",
+    "dispatch": "issues:request_dispatch",
+    "take_on": "issues:request_take_on",
+    "answer": "issues:request_answer",
+    "ask_info": "issues:request_ask_info",
+    "dispatch_accept": "issues:dispatch_accept",
+    "dispatch_answer": "issues:dispatch_answer",
+    "dispatch_return": "issues:dispatch_return",
+}
+
+
+def _row_url_patterns() -> dict[str, tuple[str, str]]:
+    return {
+        key: tuple(reverse(name, args=[_PK_PLACEHOLDER]).split(str(_PK_PLACEHOLDER), 1))
+        for key, name in ROW_URLS.items()
+    }
+
+
+def _choice_labels(model, field: str) -> dict[str, str]:
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+def _decorate(kind, rows, user, policies, now) -> None:
+    """Per-row values the template shows, computed in one pass: the running deadline, the reminder lead
+    time, the actions, the links, the badges and the labels (each badge and label once per page, not
+    once per row)."""
+    urls = _row_url_patterns()
+    departments = (
+        frozenset(department_ids_for_handler(user).values_list("department_id", flat=True))
+        if kind == queues.DEPARTMENT
+        else frozenset()
+    )
+    status_labels = _choice_labels(Request, "status")
+    dispatch_labels = _choice_labels(Dispatch, "status")
+    source_labels = _choice_labels(Request, "source")
+    role_labels = _choice_labels(Dispatch, "role")
+    badges = {}
+
+    def url(key, pk):
+        head, tail = urls[key]
+        return f"{head}{pk}{tail}"
+
+    def badge(obj):
+        key = (type(obj), obj.status)
+        if key not in badges:
+            badges[key] = status_badge(obj)
+        return badges[key]
+
+    for row in rows:
+        req = row.request if kind == queues.DEPARTMENT else row
+        if kind == queues.DEPARTMENT:
+            row.due = row.answer_due_at if row.is_open else None
+            row.overdue = deadlines.task_is_overdue(row, now)
+        else:
+            row.due = deadlines.running_deadline(req)
+            row.overdue = deadlines.is_overdue(req, now)
+        row.paused = req.status == Status.INFO_NEEDED
+        row.lead_hours = policies.get(req.region_id, DEFAULT_POLICY).reminder_lead_hours
+        row.quick = _quick_actions(kind, row, user, departments)
+        row.dispatchable = kind == queues.COMMISSIONER and "dispatch" in row.quick
+        row.status_html = badge(row)
+        row.due_html = due_badge(row, now)
+        row.detail_url = url("detail", req.pk)
+        if kind == queues.DEPARTMENT:
+            row.due_text = _minute(row.answer_due_at)
+            row.role_label = role_labels.get(row.role, row.role)
+            row.request_status_label = status_labels.get(req.status, req.status)
+            row.action_urls = {key: url(f"dispatch_{key}", row.pk) for key in row.quick}
+            continue
+        row.due_text = _minute(row.due)
+        row.submitted_text = timezone.localtime(row.submitted_at).strftime("%m-%d %H:%M")
+        row.source_label = source_labels.get(row.source, row.source)
+        row.action_urls = {key: url(key, row.pk) for key in row.quick}
+        for d in getattr(row, "live_dispatches", ()):
+            d.status_label = dispatch_labels.get(d.status, d.status)
+
+
+def _minute(moment) -> str:
+    """The ``date:"Y-m-d H:i"`` of a template, without the template machinery."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _fresh_row(request, kind, pk, now):
+    spec = queues.SPECS[kind]
+    rows = list(queues.with_relations(spec, queues.ROWS[kind](request.user).filter(pk=pk)))
+    _decorate(kind, rows, request.user, policies_by_region(), now)
+    return rows[0] if rows else None
+
+
+def _row_response(request, kind, pk, notice, level):
+    """The fresh row after a quick action (or a refused, stale one), replacing the old row; the modal closes."""
+    now = timezone.now()
+    context = {
+        "kind": kind,
+        "row": _fresh_row(request, kind, pk, now),
+        "row_pk": pk,
+        "now": now,
+        "notice": notice,
+        "notice_level": level,
+    }
+    response = render(request, "issues/list.html#row", context)
+    response["HX-Trigger"] = "closeModal"
+    return response
+
+
+def _row_modal(request, action, kind, pk, req, invalid=False):
+    response = render(request, "issues/list.html#row_modal", {"action": action, "kind": kind, "row_pk": pk, "req": req})
+    if invalid:
+        response["HX-Retarget"] = "#portal-modal-content"
+        response["HX-Reswap"] = "innerHTML"
+    return response
