@@ -113,14 +113,6 @@ class CloseReason(models.TextChoices):
     NOT_EVALUATED = "not_evaluated", _("Not evaluated")
 
 
-class RequestQuerySet(models.QuerySet):
-    def overdue(self, now=None):
-        """Past the deadline of a running clock: the one definition is ``issues.deadlines.overdue_q``."""
-        from .deadlines import overdue_q
-
-        return self.filter(overdue_q(now or timezone.now()))
-
-
 class Request(models.Model):
     """What an enterprise asks for (诉求), with its 133 deadlines stored for indexed reporting."""
 
@@ -186,8 +178,6 @@ class Request(models.Model):
     current_due_at = models.DateTimeField(_("current deadline"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = RequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("request")

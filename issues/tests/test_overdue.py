@@ -61,7 +61,7 @@ def everywhere(client, bob, now) -> tuple[dict[str, set[int]], int]:
         "tab": {row.pk for row in tab.context["page"]},
         "badge": {row.pk for row in listed.context["page"] if row.overdue},
         "predicate": {r.pk for r in Request.objects.all() if deadlines.is_overdue(r, now)},
-        "queryset": set(Request.objects.overdue(now).values_list("pk", flat=True)),
+        "queryset": set(Request.objects.filter(deadlines.overdue_q(now)).values_list("pk", flat=True)),
         "dashboard": set(Request.objects.filter(METRICS["overdue"].q(now)).values_list("pk", flat=True)),
     }, count
 

@@ -27,7 +27,7 @@ def test_dora_exports_common_requests_from_the_list_and_from_the_confirmation_pa
     assert download.value.suggested_filename.startswith("common-")
     assert download.value.failure() is None
     page.goto(f"{live_server.url}/supervision/export/common/?{march}")  # a link followed or typed: only asks
-    expect(page.locator("h1")).to_contain_text("Common requests")
+    expect(page.locator("h1")).to_contain_text("共性诉求")
     with page.expect_download() as again:
         page.locator("#export-confirm").click()
     assert again.value.suggested_filename.endswith(".xlsx")
