@@ -132,6 +132,11 @@ class Request(models.Model):
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), max_length=5000)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PORTAL)
+    # A request that came in as another system's work order (the 12345 hotline): its number there, unique per
+    # source, and who called.
+    work_order_number = models.CharField(_("work-order number"), max_length=40, blank=True)
+    caller_name = models.CharField(_("caller"), max_length=50, blank=True)
+    caller_mobile = models.CharField(_("caller's mobile"), max_length=20, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
@@ -209,6 +214,12 @@ class Request(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),
+            # the same work order filed twice (a retry, a second import) is the same request
+            models.UniqueConstraint(
+                fields=["source", "work_order_number"],
+                condition=~Q(work_order_number=""),
+                name="req_unique_work_order",
+            ),
         ]
 
     def __str__(self) -> str:
