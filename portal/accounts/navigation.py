@@ -8,6 +8,7 @@ NAV_ITEMS = [
     # (role, label, url name)
     (Role.ENTERPRISE, _("My requests"), "issues:my_requests"),
     (Role.ENTERPRISE, _("File a request"), "issues:request_create"),
+    (Role.ENTERPRISE, _("Colleagues"), "onboarding:members"),
     (Role.COMMISSIONER, _("My queue"), "issues:queue"),
     (Role.COMMISSIONER, _("Visits"), "issues:visit_list"),
     (Role.COMMISSIONER, _("Registration applications"), "onboarding:application_list"),

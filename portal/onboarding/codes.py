@@ -86,6 +86,14 @@ def code_send(*, purpose: str, phone: str, request, deliver: bool = True) -> Non
     logger.info("%s code for %s (delivered: %s)", purpose, mask_phone(phone), deliver)
 
 
+def record_send(*, purpose: str, phone: str, request) -> None:
+    """Count a message that carries no code (an invitation link) against the same limits."""
+    now = timezone.now()
+    PhoneCode.objects.create(
+        purpose=purpose, recipient=phone, client_ip=client_ip(request), created_at=now, expires_at=now
+    )
+
+
 @transaction.atomic
 def code_use(*, purpose: str, phone: str, code: str) -> bool:
     """Use the newest valid code of ``phone`` for ``purpose``; True once for the right code, False otherwise."""

@@ -89,3 +89,20 @@ class ResetCodeForm(PasswordPairMixin, forms.Form):
     password2 = forms.CharField(
         label=_("New password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
+
+
+class InviteForm(forms.Form):
+    phone = forms.CharField(label=_("Colleague's mobile number"), max_length=11, validators=[phone_validator])
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        check_phone_free(phone)
+        return phone
+
+
+class AcceptForm(PasswordPairMixin, forms.Form):
+    real_name = forms.CharField(label=_("Your name"), max_length=50)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )

@@ -18,6 +18,7 @@ class PhoneCode(models.Model):
         REGISTER = "register", _("Registration")
         RESET = "reset", _("Password reset")
         RESET_EMAIL = "reset_email", _("Password reset link by e-mail")
+        INVITE = "invite", _("Invitation")
 
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
     recipient = models.CharField(_("mobile or e-mail"), max_length=254)
@@ -101,3 +102,35 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_name} · {self.contact_name}"
+
+
+class Invitation(models.Model):
+    """A member asks a colleague to join the enterprise: an SMS carries a one-time link (only its hash is kept)."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    phone = models.CharField(_("mobile phone"), max_length=11, validators=[phone_validator])
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["enterprise", "created_at"], name="invitation_enterprise_time")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} ← {self.phone}"

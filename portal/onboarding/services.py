@@ -4,9 +4,13 @@ Each decision runs in one transaction (account, membership and, when proposed, t
 together or not at all), writes an audit event and tells the applicant after the commit.
 """
 
+import hashlib
 import logging
+import secrets
+from datetime import timedelta
 
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -21,7 +25,7 @@ from portal.notifications.services import notify
 from portal.orgs.models import Enterprise, EnterpriseMembership
 
 from . import codes
-from .models import Application, PhoneCode
+from .models import Application, Invitation, PhoneCode
 from .selectors import application_reviewers, may_decide
 
 logger = logging.getLogger(__name__)
@@ -125,7 +129,9 @@ def application_approve(*, actor, application_id: int, request=None) -> Applicat
         password=app.password_hash,
     )
     user.save()
-    EnterpriseMembership.objects.create(user=user, enterprise=enterprise)
+    # Whoever brings a new enterprise in manages its members until the administrator names another.
+    first = not enterprise.memberships.filter(is_manager=True).exists() and app.kind == Application.Kind.PROPOSE
+    EnterpriseMembership.objects.create(user=user, enterprise=enterprise, is_manager=first)
     app.status = Application.Status.APPROVED
     app.enterprise, app.user = enterprise, user
     app.decided_by, app.decided_at = actor, timezone.now()
@@ -245,3 +251,135 @@ def password_reset_by_code(*, phone: str, code: str, password: str, request) -> 
         return False
     password_reset_complete(user=user, password=password, request=request, channel="sms")
     return True
+
+
+# --- Colleagues: invitations and removal ----------------------------------------------------------
+
+INVITATION_TTL = timedelta(days=7)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def access_membership(user, enterprise_id: int) -> EnterpriseMembership:
+    """The user's own membership of the enterprise, or PermissionDenied."""
+    membership = EnterpriseMembership.objects.filter(user=user, enterprise_id=enterprise_id, user__is_active=True)
+    membership = membership.select_related("enterprise").first()
+    if membership is None:
+        raise PermissionDenied
+    return membership
+
+
+def invitation_send(*, actor, enterprise_id: int, phone: str, request) -> Invitation:
+    """A member invites a colleague by mobile; the SMS carries a link that works once, for seven days."""
+    membership = access_membership(actor, enterprise_id)
+    check_phone_free(phone)
+    codes.check_send_allowed(phone=phone, address=codes.client_ip(request), now=timezone.now())
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            enterprise=membership.enterprise,
+            phone=phone,
+            token_hash=_token_hash(token),
+            invited_by=actor,
+            expires_at=timezone.now() + INVITATION_TTL,
+        )
+        codes.record_send(purpose=PhoneCode.Purpose.INVITE, phone=phone, request=request)
+        audit_record(
+            action=AuditEvent.Action.REGISTRATION,
+            actor=actor,
+            request=request,
+            target=str(invitation),
+            target_type="onboarding.invitation",
+            target_id=str(invitation.pk),
+            detail={"step": "invited", "enterprise": membership.enterprise_id},
+        )
+    link = request.build_absolute_uri(reverse("onboarding:invitation_accept", args=[token]))
+    _tell_applicant(
+        phone,
+        _("%(name)s invites you to act for %(enterprise)s on the portal. Open %(link)s within seven days.")
+        % {"name": actor.display_name, "enterprise": membership.enterprise.name, "link": link},
+    )
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The open invitation a link names, or None when it is unknown, used or expired."""
+    return (
+        Invitation.objects.filter(
+            token_hash=_token_hash(token or ""), accepted_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("enterprise", "invited_by")
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, real_name: str, password: str, request) -> User:
+    """Create the colleague's account and membership, once."""
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        raise ValidationError(_("This invitation has been used or has expired. Ask your colleague for a new one."))
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation has been used or has expired. Ask your colleague for a new one."))
+    check_phone_free(invitation.phone)
+    user = User(username=invitation.phone, phone=invitation.phone, real_name=real_name, is_enterprise_user=True)
+    user.set_password(password)
+    user.save()
+    EnterpriseMembership.objects.create(user=user, enterprise=invitation.enterprise)
+    invitation.accepted_at, invitation.user = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "user"])
+    audit_record(
+        action=AuditEvent.Action.REGISTRATION,
+        actor=None,
+        request=request,
+        username=user.username,
+        target=str(invitation),
+        target_type="onboarding.invitation",
+        target_id=str(invitation.pk),
+        detail={"step": "invitation_accepted", "enterprise": invitation.enterprise_id, "user": user.pk},
+    )
+    return user
+
+
+def sessions_end(user) -> int:
+    """Sign the user out everywhere at once: delete every live session that belongs to them."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def member_remove(*, actor, membership_id: int, request=None) -> EnterpriseMembership:
+    """The managing member removes a colleague who left: the membership goes, and an account that acted for
+    nothing else is deactivated and signed out at once."""
+    membership = (
+        EnterpriseMembership.objects.select_for_update().select_related("user", "enterprise").get(pk=membership_id)
+    )
+    mine = access_membership(actor, membership.enterprise_id)
+    if not mine.is_manager:
+        raise PermissionDenied
+    if membership.user_id == actor.pk:
+        raise ValidationError(_("You cannot remove yourself; ask the administrator to name another managing member."))
+    user = membership.user
+    membership.delete()
+    acts_elsewhere = EnterpriseMembership.objects.filter(user=user).exists() or bool(user.roles - {"enterprise"})
+    if not acts_elsewhere:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    ended = sessions_end(user)
+    audit_record(
+        action=AuditEvent.Action.MEMBER_REMOVED,
+        actor=actor,
+        request=request,
+        target=f"{user.username} @ {membership.enterprise}",
+        target_type="accounts.user",
+        target_id=str(user.pk),
+        detail={"enterprise": membership.enterprise_id, "deactivated": not acts_elsewhere, "sessions_ended": ended},
+    )
+    return membership

@@ -13,4 +13,7 @@ urlpatterns = [
     path("password-reset/sent/", views.reset_sent, name="reset_sent"),
     path("password-reset/code/", views.reset_code, name="reset_code"),
     path("password-reset/email/<uidb64>/<token>/", views.reset_email, name="reset_email"),
+    path("enterprise/members/", views.members, name="members"),
+    path("enterprise/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("join/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

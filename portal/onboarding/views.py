@@ -14,10 +14,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.models import User
-from portal.orgs.models import Region
+from portal.orgs.models import EnterpriseMembership, Region
 
 from . import codes, services
-from .forms import CodeForm, DecisionForm, RegistrationForm, ResetCodeForm, ResetRequestForm
+from .forms import (
+    AcceptForm,
+    CodeForm,
+    DecisionForm,
+    InviteForm,
+    RegistrationForm,
+    ResetCodeForm,
+    ResetRequestForm,
+)
 from .models import PhoneCode
 from .selectors import application_queue_for, application_visible_to, may_decide
 from .tokens import enterprise_from_token
@@ -175,3 +183,71 @@ def reset_email(request, uidb64, token):
         messages.success(request, _("Your password has been changed. Sign in with the new one."))
         return redirect("accounts:login")
     return render(request, "onboarding/reset_email.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request):
+    """The colleagues of each enterprise the user acts for: invite one, or (managing member) remove one."""
+    mine = list(
+        EnterpriseMembership.objects.filter(user=request.user).select_related("enterprise").order_by("enterprise__name")
+    )
+    if not mine:
+        raise PermissionDenied
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_send(
+                actor=request.user,
+                enterprise_id=int(request.POST.get("enterprise") or mine[0].enterprise_id),
+                phone=form.cleaned_data["phone"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error("phone", exc)
+        else:
+            messages.success(request, _("Invitation sent by SMS."))
+            return redirect("onboarding:members")
+    colleagues = {
+        m.enterprise_id: list(
+            m.enterprise.memberships.filter(user__is_active=True).select_related("user").order_by("-is_manager", "pk")
+        )
+        for m in mine
+    }
+    sections = [(m, colleagues[m.enterprise_id]) for m in mine]
+    return render(request, "onboarding/members.html", {"sections": sections, "form": form})
+
+
+@login_required
+@require_http_methods(["POST"])
+def member_remove(request, pk):
+    membership = get_object_or_404(EnterpriseMembership, pk=pk)
+    try:
+        services.member_remove(actor=request.user, membership_id=membership.pk, request=request)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("Removed: that account can no longer act for the enterprise."))
+    return redirect("onboarding:members")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "onboarding/invitation.html", {"invalid": True}, status=400)
+    form = AcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(
+                token=token,
+                real_name=form.cleaned_data["real_name"],
+                password=form.cleaned_data["password1"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your account is ready. Sign in with your mobile number."))
+            return redirect("accounts:login")
+    return render(request, "onboarding/invitation.html", {"form": form, "invitation": invitation})

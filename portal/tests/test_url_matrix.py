@@ -37,6 +37,8 @@ MATRIX = {
     "cards:revoke": ("post", "card", expect(404, dave=302, dora=302)),
     "onboarding:application_list": ("get", None, expect(403, bob=200, admin_user=200)),
     "onboarding:application_detail": ("get", "application", expect(404, bob=200, admin_user=200)),
+    "onboarding:members": ("get", None, expect(403, alice=200)),
+    "onboarding:member_remove": ("post", "membership", expect(403)),  # alice is no managing member
 }
 # Reached without logging in, or served by Django itself.
 PUBLIC = {
@@ -52,6 +54,7 @@ PUBLIC = {
     "onboarding:reset_sent",
     "onboarding:reset_code",
     "onboarding:reset_email",
+    "onboarding:invitation_accept",
 }
 
 
@@ -88,7 +91,8 @@ def objects(alice, bob, acme, commerce_bureau):
         phone="13700000077",
         enterprise=acme,
     )
-    return {"alice_note": note.pk, "card": card.pk, "application": application.pk}
+    membership = alice.enterprise_memberships.get()
+    return {"alice_note": note.pk, "card": card.pk, "application": application.pk, "membership": membership.pk}
 
 
 @pytest.mark.parametrize("role", ROLES)
