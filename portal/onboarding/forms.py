@@ -3,7 +3,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import phone_validator
+from portal.accounts.models import User, phone_validator
 from portal.orgs.models import EnterpriseSize, Industry, Region
 from portal.orgs.validators import validate_credit_code
 
@@ -11,6 +11,12 @@ from .services import check_no_pending, check_phone_free
 
 
 class PasswordPairMixin:
+    def password_user(self):
+        """The account-to-be the password is checked against (not like its mobile or name)."""
+        data = self.cleaned_data
+        phone = data.get("phone", "")
+        return User(username=phone, phone=phone, real_name=data.get("contact_name") or data.get("real_name", ""))
+
     def clean(self):
         data = super().clean()
         first, second = data.get("password1"), data.get("password2")
@@ -18,7 +24,7 @@ class PasswordPairMixin:
             self.add_error("password2", _("The two passwords differ."))
         elif first:
             try:
-                validate_password(first)
+                validate_password(first, self.password_user())
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return data
