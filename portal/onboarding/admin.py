@@ -11,6 +11,23 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["enterprise_name", "credit_code", "phone", "contact_name"]
     exclude = ["password_hash"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "credit_code",
+        "enterprise_name",
+        "region",
+        "industry",
+        "size",
+        "contact_name",
+        "phone",
+        "enterprise",
+        "user",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "reason",
+    ]
 
     def has_add_permission(self, request):
         return False

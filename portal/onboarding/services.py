@@ -97,7 +97,11 @@ def _tell_applicant(phone: str, text: str) -> None:
 
 
 def _locked_pending(actor, application_id: int) -> Application:
-    app = Application.objects.select_for_update().select_related("enterprise", "region").get(pk=application_id)
+    app = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("enterprise", "region")
+        .get(pk=application_id)
+    )
     if app.status != Application.Status.PENDING:
         raise ValidationError(_("This application has already been decided."), code="decided")
     if not may_decide(actor, app):
@@ -359,7 +363,9 @@ def member_remove(*, actor, membership_id: int, request=None) -> EnterpriseMembe
     """The managing member removes a colleague who left: the membership goes, and an account that acted for
     nothing else is deactivated and signed out at once."""
     membership = (
-        EnterpriseMembership.objects.select_for_update().select_related("user", "enterprise").get(pk=membership_id)
+        EnterpriseMembership.objects.select_for_update(of=("self",))
+        .select_related("user", "enterprise")
+        .get(pk=membership_id)
     )
     mine = access_membership(actor, membership.enterprise_id)
     if not mine.is_manager:

@@ -98,3 +98,12 @@ def test_the_proposer_of_a_new_enterprise_becomes_its_managing_member(client, ku
     client.force_login(admin_user)
     client.post(reverse("onboarding:application_detail", args=[app.pk]), {"decision": "approve"})
     assert EnterpriseMembership.objects.get(user__phone=app.phone).is_manager
+
+
+def test_the_colleagues_page_pins_its_queries(client, alice, acme, django_assert_max_num_queries):
+    for n in range(5):
+        f.member(f.UserFactory(username=f"c{n}", phone=f"137000004{n:02d}", is_enterprise_user=True), acme)
+    client.force_login(alice)
+    with django_assert_max_num_queries(8):  # session, user, memberships, colleagues per enterprise, nav, bell
+        response = client.get(reverse("onboarding:members"))
+    assert response.content.decode().count("1370000040") == 5

@@ -191,3 +191,21 @@ def test_the_contact_cards_qr_code_leads_to_registration_only_without_accounts(c
     response = client.get(globex_target.replace("http://testserver", ""))
     assert response.context["enterprise"] == globex and token
     assert "/register/" not in acme_target and f"enterprise={acme.pk}" in acme_target
+
+
+def test_the_applications_page_pins_its_queries(client, admin_user, kuiwen, django_assert_max_num_queries):
+    for n in range(5):
+        Application.objects.create(
+            kind=Application.Kind.PROPOSE,
+            credit_code=make_credit_code(200 + n),
+            enterprise_name=f"企业{n}",
+            region=kuiwen,
+            industry="it",
+            size="micro",
+            contact_name="张伟",
+            phone=f"137000003{n:02d}",
+        )
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(8):  # session, user, two-factor device, applications, nav, bell
+        response = client.get(reverse("onboarding:application_list"))
+    assert response.content.decode().count("/applications/") >= 5
