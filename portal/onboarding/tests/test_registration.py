@@ -209,3 +209,24 @@ def test_the_applications_page_pins_its_queries(client, admin_user, kuiwen, djan
     with django_assert_max_num_queries(8):  # session, user, two-factor device, applications, nav, bell
         response = client.get(reverse("onboarding:application_list"))
     assert response.content.decode().count("/applications/") >= 5
+
+
+def test_an_approval_that_cannot_complete_creates_nothing(client, kuiwen, admin_user):
+    app = apply(client, kuiwen)
+    User.objects.create_user(username="someone", phone=PHONE)  # the mobile got an account meanwhile
+    client.force_login(admin_user)
+    response = client.post(reverse("onboarding:application_detail", args=[app.pk]), {"decision": "approve"})
+    assert response.status_code == 200 and "已有账号" in response.content.decode()
+    app.refresh_from_db()
+    assert app.status == Application.Status.PENDING
+    assert not Enterprise.objects.filter(credit_code=NEW_CODE).exists()
+    assert not EnterpriseMembership.objects.exists()
+
+
+def test_a_decided_application_cannot_be_decided_again(client, acme, bob):
+    app = apply(client, acme.region, credit_code=acme.credit_code)
+    client.force_login(bob)
+    url = reverse("onboarding:application_detail", args=[app.pk])
+    client.post(url, {"decision": "reject", "reason": "不是本企业员工"})
+    assert client.post(url, {"decision": "approve"}).status_code == 403
+    assert not User.objects.filter(phone=PHONE).exists()
