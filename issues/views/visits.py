@@ -69,6 +69,7 @@ def contact_card(request, pk):
             "paired": paired,
             "visits": visits,
             "show_visits": standing.sees_visits,
+            "qr_registers": not has_accounts(enterprise),
         },
     )
 

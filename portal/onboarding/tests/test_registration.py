@@ -191,6 +191,8 @@ def test_the_contact_cards_qr_code_leads_to_registration_only_without_accounts(c
     response = client.get(globex_target.replace("http://testserver", ""))
     assert response.context["enterprise"] == globex and token
     assert "/register/" not in acme_target and f"enterprise={acme.pk}" in acme_target
+    client.force_login(carl)
+    assert "扫码在平台注册本企业" in client.get(reverse("issues:contact_card", args=[globex.pk])).content.decode()
 
 
 def test_the_applications_page_pins_its_queries(client, admin_user, kuiwen, django_assert_max_num_queries):
