@@ -6,6 +6,7 @@ from portal.accounts import views as account_views
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("portal.accounts.urls")),
+    path("", include("portal.onboarding.urls")),
     path("", include("issues.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("cards/", include("issues.card_urls")),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.accounts.masking import mask_phone
+from portal.onboarding.tokens import has_accounts, registration_path
 from portal.orgs.models import Enterprise
 from portal.orgs.selectors import (
     commissioner_unit,
@@ -68,6 +69,7 @@ def contact_card(request, pk):
             "paired": paired,
             "visits": visits,
             "show_visits": standing.sees_visits,
+            "qr_registers": not has_accounts(enterprise),
         },
     )
 
@@ -83,9 +85,13 @@ def _contact_card_enterprise(user, pk):
 @login_required
 @require_GET
 def contact_card_qr(request, pk):
-    """A QR code (SVG) that opens "file a request" for this enterprise, for the printed card."""
+    """A QR code (SVG) for the printed card: "file a request" for this enterprise, or registration when it
+    has no account yet."""
     enterprise, _standing = _contact_card_enterprise(request.user, pk)
-    target = request.build_absolute_uri(f"{reverse('issues:request_create')}?enterprise={enterprise.pk}")
+    if has_accounts(enterprise):
+        target = request.build_absolute_uri(f"{reverse('issues:request_create')}?enterprise={enterprise.pk}")
+    else:  # nobody can sign in for it yet: the code leads to registration, pre-filled by a signed token
+        target = request.build_absolute_uri(registration_path(enterprise))
     image = qrcode.make(target, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     response = HttpResponse(image.to_string(encoding="unicode"), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"

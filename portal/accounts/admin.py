@@ -59,7 +59,19 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["username", "password"]}),
         (_("Personal info"), {"fields": ["real_name", "phone", "email", "language", "notify_channels"]}),
         (_("Roles"), {"fields": ["is_enterprise_user", "is_commissioner", "is_handler", "is_supervisor"]}),
-        (_("Administration"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Administration"),
+            {
+                "fields": [
+                    "is_active",
+                    "must_change_password",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
+        ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -92,6 +104,11 @@ class UserAdmin(BaseUserAdmin):
             % {"count": reset},
             messages.SUCCESS,
         )
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # the administrator chose this password: its owner replaces it at first sign-in
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
     def get_search_results(self, request, queryset, search_term):
         if request.path.endswith("/autocomplete/"):

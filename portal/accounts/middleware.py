@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
@@ -65,3 +67,37 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """An account an administrator created opens only the change-password page until its owner has chosen a
+    password of their own (plus logout, static files, the language switch, /healthz, and the two-factor
+    pages, so a staff member who must enrol does that first and then changes the password).
+
+    Goes after ``TwoFactorMiddleware``.
+    """
+
+    OPEN_PATH_PREFIXES = ("/i18n/", "/healthz", "/static/")
+    OPEN_URL_NAMES = (
+        "accounts:password_change",
+        "accounts:logout",
+        "accounts:login",
+        "accounts:two_factor",
+        "accounts:two_factor_codes",
+        "accounts:two_factor_verify",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open_paths = None
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.must_change_password or self._is_open(request.path):
+            return self.get_response(request)
+        return redirect("accounts:password_change")
+
+    def _is_open(self, path: str) -> bool:
+        if self._open_paths is None:
+            self._open_paths = {reverse(name) for name in self.OPEN_URL_NAMES}
+        return path in self._open_paths or path.startswith(self.OPEN_PATH_PREFIXES)

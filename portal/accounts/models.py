@@ -32,6 +32,11 @@ class User(AbstractUser):
     notify_channels = models.JSONField(
         _("external channels"), default=list, blank=True, help_text=_("Extra channels: sms, wecom, dingtalk.")
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set for accounts an administrator created: they choose their own password at first sign-in."),
+    )
 
     objects = UserManager()
 
@@ -102,6 +107,9 @@ class AuditEvent(models.Model):
         TWO_FACTOR_CODES_REGENERATED = "two_factor_codes_regenerated", _("Recovery codes regenerated")
         TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
         TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset")
+        REGISTRATION = "registration", _("Registration")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
         OTHER = "other", _("Other")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

@@ -11,5 +11,5 @@ urlpatterns = [
     path("profile/two-factor/", two_factor_views.manage, name="two_factor"),
     path("profile/two-factor/recovery-codes/", two_factor_views.codes, name="two_factor_codes"),
     path("two-factor/", two_factor_views.verify, name="two_factor_verify"),
-    path("password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

@@ -40,6 +40,20 @@ class LoginView(auth_views.LoginView):
         return super().form_valid(form)
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's change-password page; a successful change also lifts "must change password"."""
+
+    success_url = "/"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.user
+        if user.must_change_password:
+            user.must_change_password = False
+            user.save(update_fields=["must_change_password"])
+        return response
+
+
 @login_required
 def home(request):
     links = role_links(request.user)

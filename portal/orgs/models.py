@@ -145,11 +145,19 @@ class EnterpriseMembership(models.Model):
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="memberships"
     )
     title = models.CharField(_("position"), max_length=50, blank=True)
+    is_manager = models.BooleanField(
+        _("managing member"), default=False, help_text=_("May remove members who left; one per enterprise.")
+    )
 
     class Meta:
         verbose_name = _("enterprise membership")
         verbose_name_plural = _("enterprise memberships")
-        constraints = [models.UniqueConstraint(fields=["user", "enterprise"], name="enterprise_membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "enterprise"], name="enterprise_membership_unique"),
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=Q(is_manager=True), name="enterprise_one_managing_member"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.enterprise}"

@@ -8,6 +8,7 @@ from issues.models import Card, CardKind
 from issues.tests.factories import make_request
 from issues.tests.test_authz import MATRIX as ISSUES_MATRIX
 from portal.notifications.models import Notification
+from portal.onboarding.models import Application
 from supervision.tests.test_matrix import CASES as SUPERVISION_MATRIX
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +35,27 @@ MATRIX = {
     "notifications:status": ("get", None, expect(302, admin_user=200)),
     "cards:list": ("get", None, expect(403, dave=200, dora=200, dan=200)),
     "cards:revoke": ("post", "card", expect(404, dave=302, dora=302)),
+    "onboarding:application_list": ("get", None, expect(403, bob=200, admin_user=200)),
+    "onboarding:application_detail": ("get", "application", expect(404, bob=200, admin_user=200)),
+    "onboarding:members": ("get", None, expect(403, alice=200)),
+    "onboarding:member_remove": ("post", "membership", expect(403)),  # alice is no managing member
 }
 # Reached without logging in, or served by Django itself.
-PUBLIC = {"accounts:login", "accounts:logout", "accounts:two_factor_verify", "set_language"}
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:two_factor_verify",
+    "set_language",
+    # Registration and password reset are for people who cannot sign in (yet).
+    "onboarding:register",
+    "onboarding:register_verify",
+    "onboarding:register_done",
+    "onboarding:reset",
+    "onboarding:reset_sent",
+    "onboarding:reset_code",
+    "onboarding:reset_email",
+    "onboarding:invitation_accept",
+}
 
 
 def _names(patterns, prefix=""):
@@ -61,7 +80,19 @@ def objects(alice, bob, acme, commerce_bureau):
     req = make_request(acme, alice)
     note = Notification.objects.create(user=alice, kind="test", title="t", url=f"/requests/{req.pk}/")
     card = Card.objects.create(request=req, unit=commerce_bureau, region=req.region, kind=CardKind.YELLOW)
-    return {"alice_note": note.pk, "card": card.pk}
+    application = Application.objects.create(
+        kind=Application.Kind.JOIN,
+        credit_code=acme.credit_code,
+        enterprise_name=acme.name,
+        region=acme.region,
+        industry=acme.industry,
+        size=acme.size,
+        contact_name="张伟",
+        phone="13700000077",
+        enterprise=acme,
+    )
+    membership = alice.enterprise_memberships.get()
+    return {"alice_note": note.pk, "card": card.pk, "application": application.pk, "membership": membership.pk}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -79,3 +110,17 @@ def test_it_answers_each_role_as_listed(
         assert response.status_code == 302 and "login" in response["Location"], (name, response.status_code)
     else:
         assert response.status_code == expected[role], (name, role, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "onboarding:register",
+        "onboarding:register_done",
+        "onboarding:reset",
+        "onboarding:reset_sent",
+        "onboarding:reset_code",
+    ],
+)
+def test_the_registration_and_reset_pages_open_without_signing_in(client, name):
+    assert client.get(reverse(name)).status_code == 200
