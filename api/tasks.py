@@ -11,12 +11,14 @@ from .webhooks import QUEUE, backoff, webhook_send, webhooks_due
 # periodic queue (portal.celery.route_task).
 
 
-@shared_task(name="api.tasks.deliver_webhook", bind=True, acks_late=True, soft_time_limit=30, time_limit=45)
-def deliver_webhook(self, delivery_id: int) -> str:
+@shared_task(name="api.tasks.deliver_webhook", acks_late=True, soft_time_limit=30, time_limit=45)
+def deliver_webhook(delivery_id: int) -> str:
+    """Send one webhook; on failure Celery tries again after the backoff (30 s, 1 min, 2 min … 6 h), up to
+    MAX_ATTEMPTS; the row stays waiting meanwhile, so the sweep also finds it if the message is lost."""
     outcome = webhook_send(delivery_id=delivery_id)
     if outcome == "retry":
         attempts = WebhookDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 1
-        raise self.retry(countdown=backoff(attempts).total_seconds(), max_retries=None, queue=QUEUE)
+        deliver_webhook.apply_async((delivery_id,), countdown=backoff(attempts).total_seconds(), queue=QUEUE)
     return outcome
 
 
