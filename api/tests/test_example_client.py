@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from issues import services
 from issues.models import Outcome, Request, Source, Status
@@ -17,13 +18,18 @@ SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "examples" / "hotline_cl
 @pytest.mark.django_db(transaction=True)
 def test_the_example_client_files_a_work_order_and_follows_it_to_its_answer(live_server, hotline_key, acme, bob):
     def commissioner_answers():
-        for _ in range(200):
-            req = Request.objects.filter(work_order_number="GD-EXAMPLE-1").first()
-            if req is not None:
-                services.request_take_on(req_id=req.pk, actor=bob)
-                services.request_answer_directly(req_id=req.pk, actor=bob, outcome=Outcome.RESOLVED, body="已接电。")
-                return
-            time.sleep(0.1)
+        try:
+            for _ in range(200):
+                req = Request.objects.filter(work_order_number="GD-EXAMPLE-1").first()
+                if req is not None:
+                    services.request_take_on(req_id=req.pk, actor=bob)
+                    services.request_answer_directly(
+                        req_id=req.pk, actor=bob, outcome=Outcome.RESOLVED, body="已接电。"
+                    )
+                    return
+                time.sleep(0.1)
+        finally:
+            connections.close_all()
 
     worker = threading.Thread(target=commissioner_answers)
     worker.start()
