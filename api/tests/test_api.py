@@ -195,3 +195,18 @@ def test_an_unknown_enterprise_waits_until_a_commissioner_matches_it(api, work_o
     again = api("post", REQUESTS, json=work_order)
     assert again.status_code == 200 and again.json()["service_request_id"] == req.pk
     assert AuditEvent.objects.filter(target_type="api.unmatchedworkorder", actor=bob).exists()
+
+
+def test_the_unmatched_list_reads_a_fixed_number_of_queries(
+    client, bob, kuiwen, hotline, django_assert_max_num_queries
+):
+    for n in range(20):
+        UnmatchedWorkOrder.objects.create(
+            client=hotline, region=kuiwen, work_order_number=f"GD-{n}", enterprise_name="某公司", payload={"title": "t"}
+        )
+    client.force_login(bob)
+    # session, user, two-factor device, the unit of the commissioner, the rows with region and client,
+    # the navigation's badge counts
+    with django_assert_max_num_queries(9):
+        page = client.get(reverse("api:unmatched"))
+    assert page.status_code == 200 and page.content.decode().count('name="credit_code"') == 20
