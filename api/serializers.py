@@ -1,11 +1,15 @@
 """The API's bodies, in and out. Names follow Open311 GeoReport v2 where it has one (service_code,
 service_request_id, status open/closed, requested_datetime, agency_responsible)."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from issues.models import Verdict
 
+RECEIVED_WITHIN_DAYS = 30  # a work order received longer ago would start its 133 clock already overdue
 CHANNELS = [("phone", _("Phone")), ("web", _("Web")), ("app", _("App")), ("wechat", _("WeChat")), ("other", _("Other"))]
 
 
@@ -22,6 +26,18 @@ class WorkOrderIn(serializers.Serializer):
     title = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=5000)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+    def validate_received_at(self, value):
+        now = timezone.now()
+        if value > now + timedelta(minutes=5):
+            raise serializers.ValidationError(_("The time received lies in the future."), code="future")
+        if value < now - timedelta(days=RECEIVED_WITHIN_DAYS):
+            raise serializers.ValidationError(
+                _("The time received is more than %(days)d days ago; file older work orders by hand.")
+                % {"days": RECEIVED_WITHIN_DAYS},
+                code="too_old",
+            )
+        return value
 
     def validate(self, attrs):
         if not attrs.get("credit_code") and not attrs.get("enterprise_name"):

@@ -210,3 +210,39 @@ def test_the_unmatched_list_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(9):
         page = client.get(reverse("api:unmatched"))
     assert page.status_code == 200 and page.content.decode().count('name="credit_code"') == 20
+
+
+def test_it_takes_attachments_checked_by_content(api, work_order, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    picture = SimpleUploadedFile("现场.png", png, content_type="image/png")
+    response = api("post", REQUESTS, data={**work_order, "attachments": [picture]})
+    assert response.status_code == 201, response.json()
+    assert Request.objects.get().attachments.get().content_type == "image/png"
+    work_order["work_order_number"] = "GD-2"
+    fake = SimpleUploadedFile("合同.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    refused = api("post", REQUESTS, data={**work_order, "attachments": [fake]})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "attachments"
+    assert Request.objects.count() == 1  # nothing filed with a bad file
+
+
+def test_it_refuses_a_time_received_in_the_future_or_long_ago(api, work_order):
+    work_order["received_at"] = "2099-01-01T09:00:00+08:00"
+    assert api("post", REQUESTS, json=work_order).json()["errors"][0]["code"] == "future"
+    work_order["received_at"] = "2020-01-01T09:00:00+08:00"
+    assert api("post", REQUESTS, json=work_order).json()["errors"][0]["code"] == "too_old"
+
+
+def test_the_admin_shows_a_new_key_once_and_keeps_only_its_hash(client, admin_user, hotline):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:api_client_changelist"),
+        {"action": "issue_key", "_selected_action": [hotline.pk]},
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    key = shown[0].rsplit("：", 1)[-1].rsplit(": ", 1)[-1].strip()
+    row = ApiKey.objects.get()
+    assert key.startswith(f"wqt_{row.prefix}_") and key not in str(ApiKey.objects.values().get())
+    assert key not in client.get(reverse("admin:api_apikey_change", args=[row.pk])).content.decode()
