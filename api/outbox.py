@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from issues.models import Source
 from portal.tasking import enqueue_all
 
 from .models import Client, WebhookDelivery
@@ -13,6 +14,8 @@ def outbox_write(event) -> None:
     if event.from_status == event.to_status and event.action not in TOLD:
         return
     req = event.request
+    if req.source != Source.HOTLINE:  # only work orders filed through the API have a client to tell
+        return
     clients = list(Client.objects.filter(user_id=req.created_by_id, is_active=True).exclude(webhook_url=""))
     if not clients:
         return
