@@ -210,7 +210,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.action(description=_("Try the selected deliveries again now"))
     def send_again(self, request, queryset):
         ids = list(queryset.exclude(status=WebhookStatus.SENT).values_list("pk", flat=True))
-        WebhookDelivery.objects.filter(pk__in=ids).update(status=WebhookStatus.PENDING, next_attempt_at=timezone.now())
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            status=WebhookStatus.PENDING, next_attempt_at=timezone.now(), attempts=0
+        )
         enqueue_all((deliver_webhook, (pk,), QUEUE) for pk in ids)
 
 

@@ -108,3 +108,20 @@ def test_it_writes_no_outbox_row_for_requests_the_client_did_not_file(alice, acm
     req = make_request(acme, alice)
     services.request_take_on(req_id=req.pk, actor=bob)
     assert not WebhookDelivery.objects.exists()
+
+
+def test_the_delivery_log_shows_each_try_and_sends_a_given_up_one_again(
+    client, admin_user, api, work_order, hotline, receiver
+):
+    hotline.webhook_url = receiver.url
+    hotline.save()
+    api("post", REQUESTS, json=work_order)  # its on_commit never ran: the row waits
+    row = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=row.pk).update(status=WebhookStatus.FAILED, attempts=12, last_error="HTTP 503")
+    client.force_login(admin_user)
+    log = client.get("/admin/api/webhookdelivery/")
+    assert log.status_code == 200 and "HTTP 503" in log.content.decode()
+    receiver.failures = 0
+    client.post("/admin/api/webhookdelivery/", {"action": "send_again", "_selected_action": [row.pk]})
+    row.refresh_from_db()
+    assert (row.status, row.attempts, len(receiver.accepted)) == (WebhookStatus.SENT, 1, 1)
