@@ -58,8 +58,10 @@ def webhook_send(*, delivery_id: int, now: datetime | None = None) -> str:
     )
     if not claimed:
         return "skip"
-    row = WebhookDelivery.objects.select_related("client").get(pk=delivery_id)
-    body = json.dumps({"id": str(row.idempotency_key), **row.payload}, ensure_ascii=False).encode()
+    row = WebhookDelivery.objects.select_related("client", "event__request").get(pk=delivery_id)
+    # the number is read now: the filing event is written a moment before the number is stored on the request
+    payload = {**row.payload, "work_order_number": row.event.request.work_order_number}
+    body = json.dumps({"id": str(row.idempotency_key), **payload}, ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
     http = urllib.request.Request(
         row.client.webhook_url,

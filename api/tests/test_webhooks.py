@@ -81,6 +81,8 @@ def test_it_retries_a_failing_client_then_delivers_each_change_exactly_once(
     assert headers["X-Portal-Signature"] == f"sha256={expected}"
     payload = json.loads(body)
     assert (payload["event"], payload["state"], payload["status"]) == ("answer", "answered", "closed")
+    first = json.loads(receiver.accepted[0][1])
+    assert (first["event"], first["work_order_number"]) == ("submit", "GD20261201-0001")
 
     # the sweep and a late duplicate message change nothing: a delivered row is never sent again
     assert sweep_webhooks() == 0
