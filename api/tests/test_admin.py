@@ -34,3 +34,16 @@ def test_it_refuses_an_address_list_that_is_not_addresses(client, admin_user, ku
     )
     assert response.status_code == 200 and not Client.objects.exists()
     assert "不是 IP 地址或网段" in response.content.decode()
+
+
+def test_a_change_of_a_clients_scope_is_audited(kuiwen, fangzi):
+    from portal.accounts.models import AuditEvent
+
+    from .conftest import make_client
+
+    hotline = make_client("奎文区12345热线", [kuiwen])
+    hotline.regions.add(fangzi)
+    hotline.personal_data = True
+    hotline.save()
+    rows = AuditEvent.objects.filter(action=AuditEvent.Action.ACCESS_CHANGE, target_type__icontains="client")
+    assert rows.count() >= 3  # created, a region added, personal data granted
