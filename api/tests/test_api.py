@@ -186,6 +186,7 @@ def test_an_unknown_enterprise_waits_until_a_commissioner_matches_it(api, work_o
     client.force_login(dan)  # Fangzi's supervisor does not see Kuiwen's list
     assert "GD20261201-0001" not in client.get(reverse("api:unmatched")).content.decode()
     client.force_login(bob)
+    assert reverse("api:unmatched") in client.get(reverse("issues:queue")).content.decode()  # in his navigation
     page = client.get(reverse("api:unmatched"))
     assert "奎文某新办企业" in page.content.decode()
     matched = client.post(reverse("api:unmatched_match", args=[row.pk]), {"credit_code": acme.credit_code})
