@@ -137,6 +137,9 @@ class Request(models.Model):
     work_order_number = models.CharField(_("work-order number"), max_length=40, blank=True)
     caller_name = models.CharField(_("caller"), max_length=50, blank=True)
     caller_mobile = models.CharField(_("caller's mobile"), max_length=20, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=20, blank=True, help_text=_("How the caller reached the hotline.")
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+"
@@ -404,6 +407,8 @@ class Evaluation(models.Model):
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.TextField(_("comment"), max_length=2000, blank=True)
     round = models.PositiveSmallIntegerField(_("round"), default=0)
+    # where the verdict came from: the enterprise on the portal, or the hotline's return visit (回访)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PORTAL)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

@@ -20,7 +20,7 @@ from functools import cached_property
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from portal.orgs.models import DepartmentMembership, EnterpriseMembership, Pairing
+from portal.orgs.models import DepartmentMembership, Enterprise, EnterpriseMembership, Pairing
 from portal.orgs.selectors import region_scope_for
 
 from .errors import TransitionError
@@ -58,6 +58,24 @@ REQUEST_ACTIONS = (
 TASK_ACTIONS = (Action.TASK_ACCEPT, Action.TASK_ANSWER, Action.TASK_RETURN, Action.TASK_EXTENSION)
 
 WHO, STATE = "who", "state"
+
+
+@dataclass(frozen=True)
+class ClientScope:
+    """Another government system (the 12345 hotline) acting through the API with its service account: the
+    regions (with everything inside them) and the actions its administrators granted. The API puts it on the
+    account as ``api_scope`` for one call; the rules below and ``request_visible_to`` read it from there."""
+
+    region_ids: frozenset[int]
+    actions: frozenset[str]  # "file", "read", "evaluate"
+    personal_data: bool = False  # sees callers' mobiles in full
+
+    def may(self, action: str) -> bool:
+        return action in self.actions
+
+
+def client_scope(user) -> ClientScope | None:
+    return getattr(user, "api_scope", None)
 
 
 @dataclass(frozen=True)
@@ -258,6 +276,19 @@ def _member(c: Case) -> bool:
     return c.relation.member
 
 
+def _member_or_filing_client(c: Case) -> bool:
+    """The enterprise, or the system that filed this work order for it (the hotline's 回访 result)."""
+    if c.relation.member:
+        return True
+    scope = client_scope(c.user)
+    return (
+        scope is not None
+        and scope.may("evaluate")
+        and c.req.created_by_id == c.user.pk
+        and c.req.region_id in scope.region_ids
+    )
+
+
 def _commissioner(c: Case) -> bool:
     return c.relation.commissioner
 
@@ -272,7 +303,7 @@ ANY_STATE = tuple(Status)
 RULES: dict[Action, Rule] = {
     Action.WITHDRAW: Rule(_member, OPEN_STATUSES),
     Action.SUPPLY_INFO: Rule(_member, (Status.INFO_NEEDED,)),
-    Action.EVALUATE: Rule(_member, (Status.ANSWERED,)),
+    Action.EVALUATE: Rule(_member_or_filing_client, (Status.ANSWERED,)),
     Action.TAKE_ON: Rule(_commissioner, (Status.SUBMITTED,), checks=(_no_live_lead_to_take_on,)),
     # Also after the commissioner took it on: handing it to a department ends the direct handling
     # (recorded on the dispatch event); the assign clock stays stopped where the take-on stopped it.
@@ -369,7 +400,14 @@ def supervises_region(user, region_id: int) -> bool:
 
 
 def check_may_file(user, enterprise_id: int, *, on_behalf: bool) -> None:
-    """An enterprise files its own request; a paired commissioner files one on its behalf."""
+    """An enterprise files its own request; a paired commissioner files one on its behalf; a system granted
+    filing through the API files work orders for enterprises of its regions."""
+    scope = client_scope(user)
+    if scope is not None:
+        region_id = Enterprise.objects.filter(pk=enterprise_id).values_list("region_id", flat=True).first()
+        if not (on_behalf and scope.may("file") and region_id in scope.region_ids):
+            raise PermissionDenied(_("This client may not file requests for this enterprise."))
+        return
     if not on_behalf:
         if not acts_for(user, enterprise_id):
             raise PermissionDenied(_("You do not act for this enterprise."))

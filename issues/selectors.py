@@ -17,6 +17,7 @@ from projects.models import Project
 from .clock import WorkCalendar
 from .deadlines import DEFAULT_POLICY, Policy, policies_by_region, policy_for, work_calendar  # noqa: F401 (the policy lives in deadlines.py)
 from .models import Dispatch, Extension, HolidayOverride, Request
+from .permissions import client_scope
 
 
 def calendar_missing_years(today) -> list[int]:
@@ -54,6 +55,9 @@ def _visibility(user) -> Q:
         )
     if user.is_supervisor:
         condition |= Q(region_id__in=region_scope_for(user).values("pk"))
+    scope = client_scope(user)
+    if scope is not None:  # a system calling the API: the requests of its regions
+        condition |= Q(region_id__in=scope.region_ids)
     return condition
 
 

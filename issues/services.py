@@ -23,7 +23,7 @@ from portal.notifications.services import notify
 from portal.orgs.models import Department, DepartmentMembership, Enterprise
 from projects.models import Project
 
-from . import deadlines
+from . import deadlines, event_hooks
 from . import permissions as perms
 from .deadlines import policy_for, work_calendar
 from .errors import StaleError, TransitionError
@@ -126,7 +126,7 @@ def _record(
 ) -> RequestEvent:
     req.version += 1  # the row is locked (select_for_update), so no one else can bump it meanwhile
     req.save()
-    return RequestEvent.objects.create(
+    event = RequestEvent.objects.create(
         request=req,
         dispatch=dispatch,
         actor=actor,
@@ -137,6 +137,8 @@ def _record(
         data=data or {},
         created_at=now or timezone.now(),
     )
+    event_hooks.event_written(event)
+    return event
 
 
 def _cancel_open_dispatches(req: Request) -> None:
@@ -235,6 +237,7 @@ def request_submit(
         created_at=now,
         data={"assign_due_at": req.assign_due_at.isoformat(), "answer_due_at": req.answer_due_at.isoformat()},
     )
+    event_hooks.event_written(event)
     _attach(files, req=req, event=event, actor=actor)
     if calendar.fallback_years:
         logger.warning(
@@ -250,6 +253,40 @@ def request_submit(
         title=_("New request from %(enterprise)s: %(title)s") % {"enterprise": enterprise.name, "title": title},
     )
     return req
+
+
+def request_file_work_order(
+    *,
+    actor,
+    work_order_number: str,
+    caller_name: str = "",
+    caller_mobile: str = "",
+    channel: str = "",
+    source: str = Source.HOTLINE,
+    **submit,
+) -> tuple[Request, bool]:
+    """Another system's work order (the 12345 hotline's 工单) filed as a request, exactly once.
+
+    The same number again returns the request already filed (``created`` False), also when two copies
+    arrive at the same moment: the unique constraint on (source, number) decides, and the loser's
+    savepoint is rolled back with its notifications. ``submit`` are request_submit's arguments."""
+    number = (work_order_number or "").strip()
+    if not number:
+        raise TransitionError(_("Enter the work-order number."))
+    existing = Request.objects.filter(source=source, work_order_number=number).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            req = request_submit(actor=actor, source=source, **submit)
+            req.work_order_number = number
+            req.caller_name = (caller_name or "").strip()[:50]
+            req.caller_mobile = (caller_mobile or "").strip()[:20]
+            req.channel = (channel or "").strip()[:20]
+            req.save(update_fields=["work_order_number", "caller_name", "caller_mobile", "channel", "updated_at"])
+    except IntegrityError:
+        return Request.objects.get(source=source, work_order_number=number), False
+    return req, True
 
 
 @transaction.atomic
@@ -313,9 +350,17 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
 
 @transaction.atomic
 def request_evaluate(
-    *, req_id: int, actor, verdict: str, comment: str = "", expected_version: int | None = None
+    *,
+    req_id: int,
+    actor,
+    verdict: str,
+    comment: str = "",
+    expected_version: int | None = None,
+    source: str = Source.PORTAL,
 ) -> Request:
-    """满意 / 基本满意 close the request; 不满意 needs a reason and reopens it (企业不认可不罢休)."""
+    """满意 / 基本满意 close the request; 不满意 needs a reason and reopens it (企业不认可不罢休).
+
+    ``source`` says where the verdict came from: the portal, or the hotline's return visit (回访)."""
     req = _lock(req_id, expected_version)
     perms.check(actor, perms.Action.EVALUATE, req)
     if verdict not in Verdict.values:
@@ -340,6 +385,7 @@ def request_evaluate(
                 score=score,
                 comment=comment,
                 round=req.reopen_count,
+                source=source,
                 created_at=now,
             )
     except IntegrityError:
@@ -374,7 +420,7 @@ def request_evaluate(
         old_status=old,
         comment=comment,
         now=now,
-        data={"verdict": verdict, "score": score},
+        data={"verdict": verdict, "score": score, "source": source},
     )
     recipients = [*_commissioners(req)]
     if req.lead_department_id:

@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
     "portal.accounts",
     "portal.orgs",
     "portal.notifications",
@@ -106,6 +108,7 @@ INSTALLED_APPS = [
     "issues",
     "projects",
     "supervision",
+    "api",
     "seeds",
     "bench",
 ]
@@ -321,6 +324,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # (portal/celery.py; docs/operations.md lists the workers that consume them).
 CELERY_TASK_ROUTES = ("portal.celery.route_task",)
 CELERY_BEAT_SCHEDULE = {
+    # API: send again the webhooks a lost broker or a dead worker left waiting (api/webhooks.py).
+    "sweep-webhooks": {
+        "task": "api.tasks.sweep_webhooks",
+        "schedule": timedelta(minutes=2),
+        "options": {"expires": 100},
+    },
     # Supervision: freeze last month's ranking (一月一晒绩) just after midnight on the 1st.
     "publish-monthly-rankings": {
         "task": "portal.supervision.tasks.publish_monthly_rankings",
@@ -410,3 +419,26 @@ HEALTH_SWEEP_MAX_AGE = timedelta(minutes=env_int("HEALTH_SWEEP_MAX_AGE_MINUTES",
 # are kept AUDIT_RETENTION_DAYS, never fewer than 180 (network logs are kept at least six months).
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7, minimum=1)
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
+
+# The hotline API (api/, docs/api.md): key authentication only (so no session, no CSRF, no cookie),
+# JSON in and out, error bodies {"errors": [{"field", "code", "message"}]}, a per-key rate limit.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.KeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Enterprise Service Portal — hotline API",
+    "OAS_VERSION": "3.1.0",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {"securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}}},
+    "SECURITY": [{"ApiKey": []}],
+    "AUTHENTICATION_WHITELIST": [],
+}

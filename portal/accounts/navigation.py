@@ -12,6 +12,7 @@ NAV_ITEMS = [
     (Role.COMMISSIONER, _("My queue"), "issues:queue"),
     (Role.COMMISSIONER, _("Visits"), "issues:visit_list"),
     (Role.COMMISSIONER, _("Registration applications"), "onboarding:application_list"),
+    (Role.COMMISSIONER, _("Hotline work orders to match"), "api:unmatched"),
     (Role.HANDLER, _("Department queue"), "issues:department_queue"),
     (Role.SUPERVISOR, _("Dashboard"), "supervision:dashboard"),
     (Role.SUPERVISOR, _("Requests"), "issues:supervisor_list"),

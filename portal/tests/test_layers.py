@@ -2,7 +2,7 @@
 
 core = portal/ (settings, urls, Celery app, accounts, orgs, notifications, shared helpers)
   ← domain apps: issues, projects
-  ← supervision (reads both)
+  ← supervision (reads both); api (the hotline API, on the domain apps)
 seeds (the demo city) and bench (benchmarks) stand on top; nothing imports them.
 
 portal/settings.py and portal/urls.py are the project's wiring and may name every app. Test code
@@ -14,10 +14,10 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("portal", "issues", "projects", "supervision", "seeds", "bench")
+PACKAGES = ("portal", "issues", "projects", "supervision", "api", "seeds", "bench")
 WIRING = {"portal.settings", "portal.urls"}
-ABOVE_CORE = {"issues", "projects", "supervision", "seeds", "bench"}
-ABOVE_DOMAIN = {"supervision", "seeds", "bench"}
+ABOVE_CORE = {"issues", "projects", "supervision", "api", "seeds", "bench"}
+ABOVE_DOMAIN = {"supervision", "api", "seeds", "bench"}
 
 
 def _is_test(path: Path) -> bool:
@@ -98,6 +98,11 @@ def test_the_core_imports_no_domain_app_nor_the_demo_data():
 def test_the_domain_apps_never_import_supervision_seeds_or_bench():
     domain = {m for m in SOURCES if _top(m) in {"issues", "projects"}}
     assert _breaches(domain, ABOVE_DOMAIN) == []
+
+
+def test_nothing_but_the_wiring_imports_the_api():
+    others = {m for m in SOURCES if _top(m) != "api" and m not in WIRING}
+    assert _breaches(others, {"api"}) == []
 
 
 def test_projects_do_not_depend_on_requests():

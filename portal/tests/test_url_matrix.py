@@ -4,6 +4,7 @@ issues and supervision apps keep their own matrices. An unlisted URL name anywhe
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.tests.test_matrix import MATRIX as API_MATRIX
 from issues.models import Card, CardKind
 from issues.tests.factories import make_request
 from issues.tests.test_authz import MATRIX as ISSUES_MATRIX
@@ -71,6 +72,7 @@ def _names(patterns, prefix=""):
 def test_it_lists_every_named_url_of_the_portal_in_some_matrix():
     covered = set(MATRIX) | PUBLIC | {f"issues:{n}" for n in ISSUES_MATRIX}
     covered |= {n if ":" in n else f"supervision:{n}" for n in SUPERVISION_MATRIX}
+    covered |= {f"api:{n}" for n in API_MATRIX}
     missing = set(_names(get_resolver().url_patterns)) - covered
     assert not missing, f"add these URLs to an authorization matrix: {sorted(missing)}"
 

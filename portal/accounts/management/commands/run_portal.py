@@ -80,7 +80,8 @@ def worker_groups() -> dict[str, list[str]]:
 
     return {
         "periodic": [PERIODIC_QUEUE],
-        "worker": [DEFAULT_QUEUE, *(delivery_queue(channel) for channel in DELIVERY_CHANNELS)],
+        # deliver.webhook: the hotline API's webhooks (api/webhooks.py)
+        "worker": [DEFAULT_QUEUE, *(delivery_queue(channel) for channel in DELIVERY_CHANNELS), "deliver.webhook"],
     }
 
 
