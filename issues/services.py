@@ -905,7 +905,7 @@ def visit_record(
         raise PermissionDenied(_("You may record visits only to enterprises paired with you."))
     if (
         project is not None
-        and not project.commissioners.filter(pk=actor.pk).exists()
+        and not project.pairings.active().filter(commissioner=actor).exists()
         and not (project.enterprise_id and perms.is_paired(actor, project.enterprise_id))
     ):
         raise PermissionDenied(_("You may record visits only to your own key projects."))
