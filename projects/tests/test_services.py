@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from issues.models import Category, Request, Source, Status
 from portal.accounts.models import AuditEvent
@@ -24,7 +24,8 @@ def at(*args):
 
 @pytest.fixture(autouse=True)
 def _march():
-    with time_machine.travel(at(2026, 3, 20, 10), tick=False):
+    """March 20th, 2026; messages in English so the tests can match them."""
+    with time_machine.travel(at(2026, 3, 20, 10), tick=False), translation.override("en"):
         yield
 
 
