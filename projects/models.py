@@ -98,7 +98,9 @@ class ProjectQuerySet(models.QuerySet):
 
 def latest_due_period(today: datetime.date, grace_days: int) -> tuple[datetime.date, datetime.date]:
     """The newest period whose end plus the grace days has passed on ``today``."""
-    return period_of(today - datetime.timedelta(days=grace_days + 1))
+    last_day = today - datetime.timedelta(days=grace_days + 1)
+    start, end = period_of(last_day)
+    return (start, end) if end <= last_day else previous_period(start)
 
 
 class Project(models.Model):
