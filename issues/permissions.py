@@ -399,9 +399,10 @@ def supervises_region(user, region_id: int) -> bool:
     return user.is_authenticated and user.is_supervisor and region_scope_for(user).filter(pk=region_id).exists()
 
 
-def check_may_file(user, enterprise_id: int, *, on_behalf: bool) -> None:
-    """An enterprise files its own request; a paired commissioner files one on its behalf; a system granted
-    filing through the API files work orders for enterprises of its regions."""
+def check_may_file(user, enterprise_id: int, *, on_behalf: bool, project=None) -> None:
+    """An enterprise files its own request; a paired commissioner files one on its behalf, and so does a
+    commissioner of the enterprise's key project for a problem of that project; a system granted filing
+    through the API files work orders for enterprises of its regions."""
     scope = client_scope(user)
     if scope is not None:
         region_id = Enterprise.objects.filter(pk=enterprise_id).values_list("region_id", flat=True).first()
@@ -411,8 +412,14 @@ def check_may_file(user, enterprise_id: int, *, on_behalf: bool) -> None:
     if not on_behalf:
         if not acts_for(user, enterprise_id):
             raise PermissionDenied(_("You do not act for this enterprise."))
-    elif not is_paired(user, enterprise_id):
+    elif not is_paired(user, enterprise_id) and not (
+        project is not None and project.enterprise_id == enterprise_id and is_project_commissioner(user, project)
+    ):
         raise PermissionDenied(_("Only a commissioner paired with this enterprise may file on its behalf."))
+
+
+def is_project_commissioner(user, project) -> bool:
+    return project.pairings.active().filter(commissioner=user).exists()
 
 
 @dataclass(frozen=True)

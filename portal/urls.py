@@ -12,6 +12,7 @@ urlpatterns = [
     path("cards/", include("issues.card_urls")),
     path("supervision/", include("supervision.urls")),
     path("api/", include("api.urls")),
+    path("projects/", include("projects.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -26,6 +26,7 @@ from portal.orgs.selectors import (
     region_scope_for,
 )
 from projects.models import Project
+from projects.selectors import project_ids_for_commissioner
 
 from .. import forms, services
 from .. import permissions as perms
@@ -193,7 +194,11 @@ def visit_create(request):
     user = request.user
     _require(user.is_commissioner)
     enterprises = _paired_enterprises(user)
-    projects = Project.objects.filter(Q(commissioners=user) | Q(enterprise__in=enterprises)).distinct().order_by("name")
+    projects = (
+        Project.objects.filter(Q(pk__in=project_ids_for_commissioner(user)) | Q(enterprise__in=enterprises))
+        .distinct()
+        .order_by("name")
+    )
     if request.method == "POST":
         form = forms.VisitForm(request.POST, request.FILES, enterprises=enterprises, projects=projects)
         formset = forms.VisitRequestFormSet(request.POST, prefix="req")
@@ -227,10 +232,15 @@ def visit_create(request):
                 return redirect("issues:visit_list")
     else:
         preselect = request.GET.get("enterprise", "")
+        project = request.GET.get("project", "")  # from a key project's page
         form = forms.VisitForm(
             enterprises=enterprises,
             projects=projects,
-            initial={"visited_on": timezone.localdate(), "enterprise": preselect if preselect.isdigit() else None},
+            initial={
+                "visited_on": timezone.localdate(),
+                "enterprise": preselect if preselect.isdigit() else None,
+                "project": project if project.isdigit() else None,
+            },
         )
         formset = forms.VisitRequestFormSet(prefix="req")
     return render(request, "issues/visit_form.html", {"form": form, "formset": formset})

@@ -9,7 +9,9 @@ NAV_ITEMS = [
     (Role.ENTERPRISE, _("My requests"), "issues:my_requests"),
     (Role.ENTERPRISE, _("File a request"), "issues:request_create"),
     (Role.ENTERPRISE, _("Colleagues"), "onboarding:members"),
+    (Role.ENTERPRISE, _("My projects"), "projects:mine"),
     (Role.COMMISSIONER, _("My queue"), "issues:queue"),
+    (Role.COMMISSIONER, _("My projects"), "projects:mine"),
     (Role.COMMISSIONER, _("Visits"), "issues:visit_list"),
     (Role.COMMISSIONER, _("Registration applications"), "onboarding:application_list"),
     (Role.COMMISSIONER, _("Hotline work orders to match"), "api:unmatched"),
@@ -18,5 +20,6 @@ NAV_ITEMS = [
     (Role.SUPERVISOR, _("Requests"), "issues:supervisor_list"),
     (Role.SUPERVISOR, _("Extensions"), "issues:extension_list"),
     (Role.ADMINISTRATOR, _("Registration applications"), "onboarding:application_list"),
+    (Role.SUPERVISOR, _("Key projects"), "projects:list"),
     (Role.ADMINISTRATOR, _("Administration"), "admin:index"),
 ]
