@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -92,6 +93,8 @@ FIGURE_ORDER = [
     ("dispatched_on_time", "on_time_dispatch_rate"),
     ("answered_on_time", "on_time_answer_rate"),
     ("evaluated", "satisfaction"),
+    ("satisfied", None),
+    ("answered", None),
     ("reopened", "reopen_rate"),
     ("open", None),
     ("overdue", None),
@@ -107,13 +110,14 @@ FIGURE_ORDER = [
     ("answer_timed", "answer_hours"),
 ]
 DERIVED_LABELS = {
-    "resolution_rate": _("Resolution rate"),
-    "on_time_dispatch_rate": _("On-time dispatch rate"),
-    "on_time_answer_rate": _("On-time answer rate"),
-    "satisfaction": _("Satisfaction coefficient"),
-    "reopen_rate": _("Reopen rate"),
-    "dispatch_hours": _("Working hours to dispatch (average)"),
-    "answer_hours": _("Working hours to answer (average)"),
+    "resolution_rate": gettext_lazy("Resolution rate"),
+    "on_time_dispatch_rate": gettext_lazy("On-time dispatch rate"),
+    "on_time_answer_rate": gettext_lazy("On-time answer rate"),
+    "satisfaction": gettext_lazy("Satisfaction coefficient"),
+    "reopen_rate": gettext_lazy("Share of answered requests reopened"),
+    "dispatch_hours": gettext_lazy("Working hours to dispatch (average)"),
+    "answer_hours": gettext_lazy("Working hours to answer (average)"),
+    "reopens": gettext_lazy("Reopens (each rejection counts)"),
 }
 
 
@@ -139,6 +143,8 @@ def dashboard(request):
                 "derived": derived,
                 "derived_value": figures.get(derived),
                 "derived_label": DERIVED_LABELS.get(derived, ""),
+                "reopens": figures["reopens"] if name == "reopened" else None,
+                "reopens_label": DERIVED_LABELS["reopens"],
                 "url": f"{reverse('supervision:drill')}?{query}&metric={name}",
             }
         )
