@@ -269,16 +269,25 @@ def lateness(req: Request, now: datetime):
 
 
 def return_visit_q() -> Q:
-    """Closed without an evaluation, or rejected as dissatisfied at least once before closing."""
+    """Closed without an evaluation, or rejected as dissatisfied at least once before closing. A request
+    whose last verdict is 不满意 stays one even when it was closed unevaluated after a new answer."""
     return Q(status=Status.CLOSED) & (
         Q(close_reason=CloseReason.NOT_EVALUATED) | Q(reopen_count__gt=0) | Q(verdict=Verdict.DISSATISFIED)
     )
 
 
-def return_visit_requests(base: QuerySet) -> QuerySet[Request]:
+def return_visit_done_q() -> Q:
+    """The return visit is finished: a call reached the enterprise (an unanswered call leaves it to do)."""
+    reached = ReturnVisit.objects.filter(request=OuterRef("pk")).exclude(outcome=ReturnVisit.Outcome.UNREACHABLE)
+    return Q(Exists(reached))
+
+
+def return_visit_requests(base: QuerySet, *, done: bool = False) -> QuerySet[Request]:
+    """Requests to call back (``done``: those already called back), newest closure first."""
+    qs = base.filter(return_visit_q())
+    qs = qs.filter(return_visit_done_q()) if done else qs.exclude(return_visit_done_q())
     return (
-        base.filter(return_visit_q())
-        .select_related("enterprise", "region", "category", "lead_department", "commissioner")
+        qs.select_related("enterprise", "region", "category", "lead_department", "commissioner")
         .annotate(last_call=Max("return_visits__called_at"), calls=Count("return_visits"))
         .order_by("-closed_at", "-pk")
     )

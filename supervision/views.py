@@ -217,9 +217,14 @@ def accountability(request):
 @require_GET
 def return_visits(request):
     scope, form, filters = _filtered(request)
-    qs = return_visit_requests(supervised_requests(request.user, filters, scope=scope))
+    done = request.GET.get("done") == "1"
+    qs = return_visit_requests(supervised_requests(request.user, filters, scope=scope), done=done)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "supervision/return_visits.html", {"form": form, "page": page, "query": _query(filters)})
+    return render(
+        request,
+        "supervision/return_visits.html",
+        {"form": form, "page": page, "query": _query(filters), "done": done},
+    )
 
 
 @supervisor_required
@@ -401,16 +406,24 @@ def ranking(request):
     kind = _kind_param(request.GET.get("kind"))
     snapshot = latest_published(month, kind)
     entries = snapshot.entries.select_related("region", "department") if snapshot else []
+    may_publish = _may_publish(request.user)
+    finished = month < timezone.localdate().replace(day=1)
+    # a city supervisor sees what publishing an unpublished finished month would freeze
+    preview = ranking_rows(kind, month) if may_publish and finished and snapshot is None else None
+    unpublished = [k for k in UnitKind.values if latest_published(month, k) is None] if may_publish else []
     return render(
         request,
         "supervision/ranking.html",
         {
             "snapshot": snapshot,
             "entries": entries,
+            "preview": preview,
+            "unpublished_kinds": len(unpublished),
+            "finished": finished,
             "month": month,
             "kind": kind,
             "kinds": UnitKind.choices,
-            "republish_form": RepublishForm() if _may_publish(request.user) else None,
+            "republish_form": RepublishForm() if may_publish else None,
         },
     )
 
@@ -459,12 +472,24 @@ def ranking_draft(request):
 @require_POST
 def ranking_publish(request):
     month, ok = _month_param(request.POST.get("month"), previous_month(timezone.localdate()))
+    every_kind = request.POST.get("kind") == "all"
     kind = _kind_param(request.POST.get("kind"))
     form = RepublishForm(request.POST)
     if not _may_publish(request.user):
         raise PermissionDenied
     if not ok or month >= timezone.localdate().replace(day=1):
         messages.error(request, _("Only a finished month can be published."))
+    elif every_kind:
+        # every kind of unit not published yet for the month, at once (published kinds are left alone)
+        published = []
+        for each in UnitKind.values:
+            if latest_published(month, each) is None:
+                services.ranking_publish(month=month, kind=each, actor=request.user, http_request=request)
+                published.append(str(UnitKind(each).label))
+        if published:
+            messages.success(request, _("Published: %(kinds)s.") % {"kinds": "、".join(published)})
+        else:
+            messages.info(request, _("Every kind of unit of this month is already published."))
     elif not form.is_valid() and RankingSnapshot.objects.filter(month=month, kind=kind).exists():
         messages.error(request, _("Say why the month is published again."))
     else:
