@@ -9,6 +9,7 @@ from operator import or_
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 
 from issues.deadlines import answer_overdue_q
 from issues.models import Card, Category, CloseReason, Request, Status, Verdict
@@ -206,9 +207,10 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
         )
         entry["received"] += row["received"]
         entry["resolved"] += row["resolved"]
+    # every department that led requests in the period (district bureaus too), most requests first
     top_departments = sorted(
         (d for d in by_department.values() if d["received"]), key=lambda d: (-d["received"], d["name"] or "")
-    )[:15]
+    )
 
     def fmt(day):
         return f"{day:%m-%d}" if weekly else f"{day:%Y-%m}"
@@ -220,6 +222,8 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
             "received": [trend[k][0] for k in trend_keys],
             "resolved": [trend[k][1] for k in trend_keys],
             "weekly": weekly,
+            # the last bucket is still running (the period ends today): the chart marks it as partial
+            "partial": bool(trend_keys) and filters.end >= now_local_day(now) and not _bucket_done(filters, weekly),
         },
         "category": [
             {"id": pk, "name": names.get(pk, "?"), "received": v[0], "resolved": v[1]}
@@ -231,6 +235,17 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
         "department": top_departments,
     }
     return Dashboard(figures=with_rates(with_averages(figures)), charts=charts)
+
+
+def now_local_day(now: datetime) -> date:
+    return timezone.localtime(now, timezone.get_default_timezone()).date()
+
+
+def _bucket_done(filters: Filters, weekly: bool) -> bool:
+    """Whether the period's last trend bucket (week or month) ends on the period's last day."""
+    if weekly:
+        return filters.end.weekday() == 6
+    return (filters.end + timedelta(days=1)).day == 1
 
 
 def drill_requests(base: QuerySet, metric: str, now: datetime) -> QuerySet[Request]:

@@ -150,7 +150,7 @@ def dashboard(request):
         )
     chart_data = {
         **charts,
-        "labels": {"received": _("Received"), "resolved": _("Resolved")},
+        "labels": {"received": _("Received"), "resolved": _("Resolved"), "partial": _("so far")},
         "drill": f"{reverse('supervision:drill')}?{query}&metric=received",
     }
     return render(
@@ -531,7 +531,10 @@ def _bigscreen_context(user, region: Region | None, scope: Scope) -> dict:
     board = dashboard_for(base, filters, scope, now)
     return {
         "figures": board.figures,
-        "chart_data": board.charts,
+        "chart_data": {
+            **board.charts,
+            "labels": {"received": _("Received"), "resolved": _("Resolved"), "partial": _("so far")},
+        },
         "updated": timezone.localtime(now),
         "as_of": stats.as_of if stats else None,
         "title_region": region or (scope.roots[0] if len(scope.roots) == 1 else None),
