@@ -58,9 +58,7 @@ class CardFilter(django_filters.FilterSet):
         field_name="revoked_at",
         lookup_expr="isnull",
         exclude=True,
-        widget=forms.Select(
-            choices=[("", _lazy("All")), ("false", _lazy("In force")), ("true", _lazy("Revoked"))]
-        ),
+        widget=forms.Select(choices=[("", _lazy("All")), ("false", _lazy("In force")), ("true", _lazy("Revoked"))]),
     )
 
     class Meta:
