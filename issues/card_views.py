@@ -43,8 +43,10 @@ def check_month(value: str) -> None:
 
 
 class CardFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(label=_lazy("Kind"), choices=CardKind.choices)
-    unit = django_filters.ModelChoiceFilter(label=_lazy("Unit"), queryset=Department.objects.none())
+    kind = django_filters.ChoiceFilter(label=_lazy("Kind"), choices=CardKind.choices, empty_label=_lazy("All"))
+    unit = django_filters.ModelChoiceFilter(
+        label=_lazy("Unit"), queryset=Department.objects.none(), empty_label=_lazy("All")
+    )
     month = django_filters.CharFilter(
         label=_lazy("Month"),
         method="filter_month",
@@ -52,7 +54,11 @@ class CardFilter(django_filters.FilterSet):
         validators=[check_month],
     )
     revoked = django_filters.BooleanFilter(
-        label=_lazy("Revoked"), field_name="revoked_at", lookup_expr="isnull", exclude=True
+        label=_lazy("Revoked"),
+        field_name="revoked_at",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=forms.Select(choices=[("", _lazy("All")), ("false", _lazy("In force")), ("true", _lazy("Revoked"))]),
     )
 
     class Meta:
@@ -62,6 +68,14 @@ class CardFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["unit"].queryset = Department.objects.filter(pk__in=card_visible_to(user).values("unit_id"))
+
+    @property
+    def form(self):
+        form = super().form
+        for name, field in form.fields.items():
+            css = "form-control" if name == "month" else "form-select"
+            field.widget.attrs.setdefault("class", css)
+        return form
 
     def filter_month(self, queryset, name, value):
         try:

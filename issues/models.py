@@ -234,7 +234,10 @@ class Request(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"SQ{self.submitted_at:%Y%m%d}{self.pk:06d}"
+        """SQ + the submission date in Asia/Shanghai (a request filed at 06:34 on 1 December Beijing time
+        is SQ20261201…, not the UTC date before it) + the number."""
+        day = timezone.localtime(self.submitted_at, timezone.get_default_timezone())
+        return f"SQ{day:%Y%m%d}{self.pk:06d}"
 
     def running_due_at(self):
         """The deadline the request is working against now."""

@@ -171,13 +171,16 @@ def build_ledger(kind: str, user, params: dict, now: datetime | None = None) -> 
         figures, charts = board.figures, board.charts
 
         def rows():
+            # the period the figures count (requests submitted in it), before the figures themselves
+            yield [_("Period"), f"{filters.start:%Y-%m-%d} – {filters.end:%Y-%m-%d}", "", ""]
             for name, metric in METRICS.items():
                 yield [_("Figure"), str(metric.label), figures[name]]
             for key, label in (
                 ("resolution_rate", _("Resolution rate (%)")),
                 ("on_time_dispatch_rate", _("On-time dispatch rate (%)")),
                 ("on_time_answer_rate", _("On-time answer rate (%)")),
-                ("reopen_rate", _("Reopen rate (%)")),
+                ("reopen_rate", _("Share of answered requests reopened (%)")),
+                ("reopens", _("Reopens (each rejection counts)")),
                 ("satisfaction", _("Satisfaction coefficient")),
                 ("dispatch_hours", _("Average working hours to dispatch")),
                 ("answer_hours", _("Average working hours to answer")),
@@ -188,7 +191,7 @@ def build_ledger(kind: str, user, params: dict, now: datetime | None = None) -> 
                     yield [label, row["name"], row["received"], row["resolved"]]
 
         return Ledger(
-            _("Dashboard"), [_("Table"), _("Name"), _("Received / value"), _("Resolved")], len(METRICS) + 7, rows
+            _("Dashboard"), [_("Table"), _("Name"), _("Received / value"), _("Resolved")], len(METRICS) + 9, rows
         )
     return None
 

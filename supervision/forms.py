@@ -77,7 +77,13 @@ class SupervisionFilterForm(forms.Form):
         validators=[check_filter_date],
     )
     region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("Whole scope")
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("Whole scope"),
+        error_messages={
+            "invalid_choice": _("This region is outside your supervision scope; its figures are not shown.")
+        },
     )
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.none(), required=False, empty_label=_("All departments")
@@ -188,7 +194,13 @@ class ReturnVisitForm(forms.ModelForm):
     class Meta:
         model = ReturnVisit
         fields = ["outcome", "note"]
+        labels = {"outcome": _("What the enterprise said"), "note": _("Notes of the call")}
         widgets = {
-            "outcome": forms.Select(attrs={"class": "form-select"}),
+            "outcome": forms.RadioSelect(attrs={"class": "form-check-input"}),
             "note": forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # one of the four answers is always chosen: no empty "---------" choice
+        self.fields["outcome"].choices = ReturnVisit.Outcome.choices

@@ -9,12 +9,14 @@ so a figure always equals the length of the list behind it.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from issues.deadlines import overdue_q
-from issues.models import OPEN_STATUSES, Card, CardKind, CloseReason, Outcome, Request, Status
+from issues.models import OPEN_STATUSES, Card, CardKind, CloseReason, Outcome, Request, Status, Verdict
 
 RECEIVED = ~Q(status=Status.WITHDRAWN)
 
@@ -67,11 +69,26 @@ METRICS: dict[str, Metric] = {
     ),
     "evaluated": Metric(
         _("Evaluated"),
-        lambda now: RECEIVED & Q(satisfaction_score__isnull=False) & ~Q(close_reason=CloseReason.NOT_EVALUATED),
-        _("Requests whose latest answer the enterprise rated; not-evaluated closures excluded."),
+        lambda now: RECEIVED & Q(satisfaction_score__isnull=False),
+        _(
+            "Requests the enterprise has rated. Its last verdict stands until it gives a new one: a request "
+            "rated dissatisfied, answered again and closed without a new rating counts as dissatisfied."
+        ),
+    ),
+    "satisfied": Metric(
+        _("Rated satisfied"),
+        lambda now: RECEIVED & Q(satisfaction_score__isnull=False, verdict=Verdict.SATISFIED),
+        _("Requests whose last rating by the enterprise is “satisfied”."),
+    ),
+    "answered": Metric(
+        _("Answered at least once"),
+        lambda now: RECEIVED & (Q(answered_at__isnull=False) | Q(reopen_count__gt=0)),
+        _("Requests a department or commissioner has answered, also those reopened since."),
     ),
     "reopened": Metric(
-        _("Reopened"), lambda now: RECEIVED & Q(reopen_count__gt=0), _("Rejected as dissatisfied at least once.")
+        _("Reopened at least once"),
+        lambda now: RECEIVED & Q(reopen_count__gt=0),
+        _("Requests the enterprise rejected as dissatisfied at least once, counted once each."),
     ),
     "open": Metric(_("Open"), lambda now: Q(status__in=OPEN_STATUSES)),
     "overdue": Metric(_("Overdue"), lambda now: overdue_q(now), _("Open past the dispatch or the answer deadline.")),
@@ -103,9 +120,16 @@ METRICS: dict[str, Metric] = {
 PREFIX = "fig_"
 
 
+# Totals that are not a count of requests: the number of reopens (a request rejected twice counts twice).
+# total column: (summed field, the figure whose requests it sums over)
+TOTALS = {"reopens": ("reopen_count", "received")}
+
+
 def aggregate_expressions(now: datetime) -> dict:
     """Conditional counts and averages for one aggregate query over a request queryset."""
     exprs = {PREFIX + name: Count("pk", filter=metric.q(now)) for name, metric in METRICS.items()}
+    for column, (field, count) in TOTALS.items():
+        exprs[PREFIX + column] = Coalesce(Sum(field, filter=METRICS[count].q(now)), 0)
     exprs[PREFIX + "satisfaction"] = Avg("satisfaction_score", filter=METRICS["evaluated"].q(now))
     exprs[PREFIX + "dispatch_hours"] = Avg("timing__dispatch_hours", filter=METRICS["dispatch_timed"].q(now))
     exprs[PREFIX + "answer_hours"] = Avg("timing__answer_hours", filter=METRICS["answer_timed"].q(now))
@@ -125,7 +149,7 @@ SUMS = {
     "answer_hours_sum": ("timing__answer_hours", "answer_timed", "answer_hours"),
 }
 
-STAT_COLUMNS = (*STORED, *SUMS)
+STAT_COLUMNS = (*STORED, *TOTALS, *SUMS)
 
 
 def stored_expressions(now: datetime) -> dict:
@@ -133,6 +157,8 @@ def stored_expressions(now: datetime) -> dict:
     exprs = {PREFIX + name: Count("pk", filter=METRICS[name].q(now)) for name in STORED}
     for column, (field, count, _average) in SUMS.items():
         exprs[PREFIX + column] = Sum(field, filter=METRICS[count].q(now))
+    for column, (field, count) in TOTALS.items():
+        exprs[PREFIX + column] = Coalesce(Sum(field, filter=METRICS[count].q(now)), 0)
     return exprs
 
 
@@ -141,7 +167,7 @@ def with_averages(row: dict) -> dict:
     row = dict(row)
     for column, (_field, count, average) in SUMS.items():
         total = row.pop(column, None)
-        row[average] = None if not row.get(count) or total is None else total / row[count]
+        row[average] = None if not row.get(count) or total is None else Decimal(str(total)) / Decimal(row[count])
     return row
 
 
@@ -150,11 +176,36 @@ def unprefixed(row: dict) -> dict:
     return {key.removeprefix(PREFIX): value for key, value in row.items()}
 
 
-def ratio(part: int | None, whole: int | None) -> float | None:
-    """A percentage with one decimal, or None when there is nothing to divide by."""
+ONE_DECIMAL = Decimal("0.1")
+
+
+def half_up(value, places: Decimal = ONE_DECIMAL) -> Decimal | None:
+    """Round half up (四舍五入) as people do: 2.05 -> 2.1, 2.25 -> 2.3 (``round`` would give 2.0 and 2.2).
+
+    Floats are read through their shortest decimal form, so 2.05 is the 2.05 that was meant."""
+    if value is None:
+        return None
+    if not isinstance(value, Decimal):
+        value = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return value.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def exact_ratio(part, whole) -> Decimal | None:
+    """part ÷ whole as an unrounded percentage (Decimal), or None when there is nothing to divide by."""
     if not whole:
         return None
-    return round(100.0 * (part or 0) / whole, 1)
+    return Decimal(100) * Decimal(part or 0) / Decimal(whole)
+
+
+def shown(value) -> float | None:
+    """A figure as the dashboard shows it: rounded half up to one decimal (a float holding that decimal)."""
+    rounded = half_up(value)
+    return None if rounded is None else float(rounded)
+
+
+def ratio(part: int | None, whole: int | None) -> float | None:
+    """A percentage rounded half up to one decimal, or None when there is nothing to divide by."""
+    return shown(exact_ratio(part, whole))
 
 
 def with_rates(row: dict) -> dict:
@@ -163,10 +214,12 @@ def with_rates(row: dict) -> dict:
     row["resolution_rate"] = ratio(row.get("resolved"), row.get("received"))
     row["on_time_dispatch_rate"] = ratio(row.get("dispatched_on_time"), row.get("dispatch_due"))
     row["on_time_answer_rate"] = ratio(row.get("answered_on_time"), row.get("answer_due"))
-    row["reopen_rate"] = ratio(row.get("reopened"), row.get("received"))
+    # the share of answered requests that were reopened at least once (the number of reopens is "reopens")
+    row["reopen_rate"] = ratio(row.get("reopened"), row.get("answered"))
     for key in ("satisfaction", "dispatch_hours", "answer_hours"):
         if row.get(key) is not None:
-            row[key] = round(float(row[key]), 1)
+            row[key] = shown(row[key])
+    row["reopens"] = row.get("reopens") or 0
     return row
 
 
@@ -183,7 +236,11 @@ __all__ = [
     "STAT_COLUMNS",
     "STORED",
     "SUMS",
+    "TOTALS",
     "aggregate_expressions",
+    "exact_ratio",
+    "half_up",
+    "shown",
     "metric_queryset",
     "ratio",
     "stored_expressions",

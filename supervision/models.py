@@ -99,7 +99,10 @@ class StatKey(models.Model):
     answered_on_time = models.PositiveIntegerField(default=0)
     answered_late = models.PositiveIntegerField(default=0)
     evaluated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
     reopened = models.PositiveIntegerField(default=0)
+    reopens = models.PositiveIntegerField(default=0)
     yellow_cards = models.PositiveIntegerField(default=0)
     red_cards = models.PositiveIntegerField(default=0)
     not_evaluated = models.PositiveIntegerField(default=0)
@@ -222,6 +225,41 @@ class UnitKind(models.TextChoices):
     COMMISSIONER_UNIT = "commissioner_unit", _("Commissioners' units")
 
 
+PUBLISHED_RANKING_CHANGED = _("A published ranking cannot be changed; republish it as a new version.")
+
+
+class RankingSnapshotQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes that would touch a published snapshot. The database refuses them
+    too (a trigger, on PostgreSQL: migration 0004), so raw SQL cannot change a published month either."""
+
+    def update(self, **kwargs):
+        if self.filter(published_at__isnull=False).exists():
+            raise ValidationError(PUBLISHED_RANKING_CHANGED)
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(published_at__isnull=False).exists():
+            raise ValidationError(_("A published ranking cannot be deleted."))
+        return super().delete()
+
+
+class RankingEntryQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes of entries of a published snapshot (and the database, see above)."""
+
+    def _touches_published(self) -> bool:
+        return self.filter(snapshot__published_at__isnull=False).exists()
+
+    def update(self, **kwargs):
+        if self._touches_published():
+            raise ValidationError(PUBLISHED_RANKING_CHANGED)
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._touches_published():
+            raise ValidationError(PUBLISHED_RANKING_CHANGED)
+        return super().delete()
+
+
 class RankingSnapshot(models.Model):
     """One month's ranking of one kind of unit. Immutable once published; a republish is version n+1."""
 
@@ -240,6 +278,8 @@ class RankingSnapshot(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = RankingSnapshotQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ranking snapshot")
@@ -287,6 +327,8 @@ class RankingEntry(models.Model):
     yellow_cards = models.PositiveIntegerField(_("yellow cards"), default=0)
     red_cards = models.PositiveIntegerField(_("red cards"), default=0)
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
+
+    objects = RankingEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ranking entry")

@@ -3,14 +3,14 @@
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from issues.filters import EARLIEST_DATE, LATEST_DATE
-from issues.models import Request
+from issues.models import Card, CardKind, Request
 from portal.orgs.models import Department, DepartmentMembership, Region
 
-from .metrics import PREFIX, aggregate_expressions, unprefixed, with_rates
+from .metrics import PREFIX, aggregate_expressions, exact_ratio, half_up, unprefixed
 from .models import RankingWeights, UnitKind
 
 MEASURES = (
@@ -20,8 +20,6 @@ MEASURES = (
     "dispatch_due",
     "answered_on_time",
     "answer_due",
-    "yellow_cards",
-    "red_cards",
     "evaluated",
 )
 
@@ -44,12 +42,10 @@ def previous_month(today: date) -> date:
     return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def _quantize(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 def composite_score(row: dict, weights: RankingWeights) -> Decimal:
-    """Weighted mean of the rates that exist (0–100), minus points per card."""
+    """Weighted mean of the rates that exist (0–100), minus points per card (each card counts).
+
+    Give it the unrounded rates: the score is weighted first and rounded (half up) once, at the end."""
     parts = [
         (weights.on_time_dispatch, row["on_time_dispatch_rate"]),
         (weights.on_time_answer, row["on_time_answer_rate"]),
@@ -74,7 +70,29 @@ def _add(into: dict, row: dict) -> None:
     for name in MEASURES:
         into[name] = into.get(name, 0) + row[name]
     if row["satisfaction"] is not None:
-        into["score_sum"] = into.get("score_sum", 0.0) + float(row["satisfaction"]) * row["evaluated"]
+        into["score_sum"] = into.get("score_sum", Decimal(0)) + Decimal(str(row["satisfaction"])) * row["evaluated"]
+
+
+def _cards(qs: QuerySet, key: str) -> dict:
+    """Cards not revoked on the month's requests, counted per card (two red cards are two) and grouped by
+    the card's own ``key`` (``unit_id``: the unit the card was issued to; ``region_id``), never by the
+    request's lead department. {key value: {"yellow": n, "red": n}}"""
+    counts: dict = {}
+    rows = (
+        Card.objects.filter(request__in=qs.order_by().values("pk"), revoked_at__isnull=True)
+        .order_by()
+        .values(key, "kind")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts.setdefault(row[key], {CardKind.YELLOW: 0, CardKind.RED: 0})[row["kind"]] = row["n"]
+    return counts
+
+
+def _charge(unit: dict, cards: dict | None) -> None:
+    if cards:
+        unit["yellow_cards"] = unit.get("yellow_cards", 0) + cards[CardKind.YELLOW]
+        unit["red_cards"] = unit.get("red_cards", 0) + cards[CardKind.RED]
 
 
 def ranking_rows(
@@ -104,13 +122,21 @@ def ranking_rows(
     if kind == UnitKind.REGION:
         districts = [r for r in region_list if r.level == Region.Level.DISTRICT]
         paths = {r.pk: r.path for r in Region.objects.only("pk", "path")}
-        for region_id, row in _grouped(qs, "region_id", now).items():
+
+        def district_of(region_id):
             path = paths.get(region_id, "")
-            district = next((d for d in districts if path.startswith(d.path)), None)
+            return next((d for d in districts if path.startswith(d.path)), None)
+
+        for region_id, row in _grouped(qs, "region_id", now).items():
+            district = district_of(region_id)
             if district is None:
                 continue
             unit = units.setdefault(district.pk, {"unit_name": district.name, "region": district, "department": None})
             _add(unit, row)
+        for region_id, cards in _cards(qs, "region_id").items():
+            district = district_of(region_id)
+            if district is not None and district.pk in units:
+                _charge(units[district.pk], cards)
     else:
         if kind == UnitKind.DEPARTMENT:
             grouped = _grouped(qs.filter(lead_department__isnull=False), "lead_department_id", now)
@@ -130,26 +156,32 @@ def ranking_rows(
                 department_id, {"unit_name": department.name, "region": None, "department": department}
             )
             _add(unit, row)
+        # a card is charged to the unit it was issued to (a district bureau, a commissioner's unit), which
+        # need not be the request's lead department
+        for unit_id, cards in _cards(qs, "unit_id").items():
+            if unit_id in units:
+                _charge(units[unit_id], cards)
     rows = []
     for unit in units.values():
-        unit["satisfaction"] = (unit.get("score_sum", 0.0) / unit["evaluated"]) if unit.get("evaluated") else None
-        figures = with_rates(unit)
+        if not unit["received"]:
+            continue
+        exact = {
+            "resolution_rate": exact_ratio(unit["resolved"], unit["received"]),
+            "on_time_dispatch_rate": exact_ratio(unit["dispatched_on_time"], unit["dispatch_due"]),
+            "on_time_answer_rate": exact_ratio(unit["answered_on_time"], unit["answer_due"]),
+            "satisfaction": (unit.get("score_sum", Decimal(0)) / unit["evaluated"]) if unit["evaluated"] else None,
+            "yellow_cards": unit.get("yellow_cards", 0),
+            "red_cards": unit.get("red_cards", 0),
+        }
         row = {
             "unit_name": unit["unit_name"],
             "region": unit["region"],
             "department": unit["department"],
             "received": unit["received"],
             "resolved": unit["resolved"],
-            "resolution_rate": _quantize(figures["resolution_rate"]),
-            "on_time_dispatch_rate": _quantize(figures["on_time_dispatch_rate"]),
-            "on_time_answer_rate": _quantize(figures["on_time_answer_rate"]),
-            "satisfaction": _quantize(figures["satisfaction"]),
-            "yellow_cards": unit["yellow_cards"],
-            "red_cards": unit["red_cards"],
+            **{key: value if key.endswith("cards") else half_up(value) for key, value in exact.items()},
         }
-        if not row["received"]:
-            continue
-        row["score"] = composite_score(row, weights)
+        row["score"] = composite_score(exact, weights)
         rows.append(row)
     rows.sort(key=lambda r: (-r["score"], -r["received"], r["unit_name"]))
     for position, row in enumerate(rows, start=1):

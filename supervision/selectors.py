@@ -9,6 +9,7 @@ from operator import or_
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 
 from issues.deadlines import answer_overdue_q
 from issues.models import Card, Category, CloseReason, Request, Status, Verdict
@@ -206,9 +207,10 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
         )
         entry["received"] += row["received"]
         entry["resolved"] += row["resolved"]
+    # every department that led requests in the period (district bureaus too), most requests first
     top_departments = sorted(
         (d for d in by_department.values() if d["received"]), key=lambda d: (-d["received"], d["name"] or "")
-    )[:15]
+    )
 
     def fmt(day):
         return f"{day:%m-%d}" if weekly else f"{day:%Y-%m}"
@@ -220,6 +222,8 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
             "received": [trend[k][0] for k in trend_keys],
             "resolved": [trend[k][1] for k in trend_keys],
             "weekly": weekly,
+            # the last bucket is still running (the period ends today): the chart marks it as partial
+            "partial": bool(trend_keys) and filters.end >= now_local_day(now) and not _bucket_done(filters, weekly),
         },
         "category": [
             {"id": pk, "name": names.get(pk, "?"), "received": v[0], "resolved": v[1]}
@@ -231,6 +235,17 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
         "department": top_departments,
     }
     return Dashboard(figures=with_rates(with_averages(figures)), charts=charts)
+
+
+def now_local_day(now: datetime) -> date:
+    return timezone.localtime(now, timezone.get_default_timezone()).date()
+
+
+def _bucket_done(filters: Filters, weekly: bool) -> bool:
+    """Whether the period's last trend bucket (week or month) ends on the period's last day."""
+    if weekly:
+        return filters.end.weekday() == 6
+    return (filters.end + timedelta(days=1)).day == 1
 
 
 def drill_requests(base: QuerySet, metric: str, now: datetime) -> QuerySet[Request]:
@@ -269,16 +284,25 @@ def lateness(req: Request, now: datetime):
 
 
 def return_visit_q() -> Q:
-    """Closed without an evaluation, or rejected as dissatisfied at least once before closing."""
+    """Closed without an evaluation, or rejected as dissatisfied at least once before closing. A request
+    whose last verdict is 不满意 stays one even when it was closed unevaluated after a new answer."""
     return Q(status=Status.CLOSED) & (
         Q(close_reason=CloseReason.NOT_EVALUATED) | Q(reopen_count__gt=0) | Q(verdict=Verdict.DISSATISFIED)
     )
 
 
-def return_visit_requests(base: QuerySet) -> QuerySet[Request]:
+def return_visit_done_q() -> Q:
+    """The return visit is finished: a call reached the enterprise (an unanswered call leaves it to do)."""
+    reached = ReturnVisit.objects.filter(request=OuterRef("pk")).exclude(outcome=ReturnVisit.Outcome.UNREACHABLE)
+    return Q(Exists(reached))
+
+
+def return_visit_requests(base: QuerySet, *, done: bool = False) -> QuerySet[Request]:
+    """Requests to call back (``done``: those already called back), newest closure first."""
+    qs = base.filter(return_visit_q())
+    qs = qs.filter(return_visit_done_q()) if done else qs.exclude(return_visit_done_q())
     return (
-        base.filter(return_visit_q())
-        .select_related("enterprise", "region", "category", "lead_department", "commissioner")
+        qs.select_related("enterprise", "region", "category", "lead_department", "commissioner")
         .annotate(last_call=Max("return_visits__called_at"), calls=Count("return_visits"))
         .order_by("-closed_at", "-pk")
     )

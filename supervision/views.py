@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -92,6 +93,8 @@ FIGURE_ORDER = [
     ("dispatched_on_time", "on_time_dispatch_rate"),
     ("answered_on_time", "on_time_answer_rate"),
     ("evaluated", "satisfaction"),
+    ("satisfied", None),
+    ("answered", None),
     ("reopened", "reopen_rate"),
     ("open", None),
     ("overdue", None),
@@ -107,13 +110,14 @@ FIGURE_ORDER = [
     ("answer_timed", "answer_hours"),
 ]
 DERIVED_LABELS = {
-    "resolution_rate": _("Resolution rate"),
-    "on_time_dispatch_rate": _("On-time dispatch rate"),
-    "on_time_answer_rate": _("On-time answer rate"),
-    "satisfaction": _("Satisfaction coefficient"),
-    "reopen_rate": _("Reopen rate"),
-    "dispatch_hours": _("Working hours to dispatch (average)"),
-    "answer_hours": _("Working hours to answer (average)"),
+    "resolution_rate": gettext_lazy("Resolution rate"),
+    "on_time_dispatch_rate": gettext_lazy("On-time dispatch rate"),
+    "on_time_answer_rate": gettext_lazy("On-time answer rate"),
+    "satisfaction": gettext_lazy("Satisfaction coefficient"),
+    "reopen_rate": gettext_lazy("Share of answered requests reopened"),
+    "dispatch_hours": gettext_lazy("Working hours to dispatch (average)"),
+    "answer_hours": gettext_lazy("Working hours to answer (average)"),
+    "reopens": gettext_lazy("Reopens (each rejection counts)"),
 }
 
 
@@ -139,12 +143,14 @@ def dashboard(request):
                 "derived": derived,
                 "derived_value": figures.get(derived),
                 "derived_label": DERIVED_LABELS.get(derived, ""),
+                "reopens": figures["reopens"] if name == "reopened" else None,
+                "reopens_label": DERIVED_LABELS["reopens"],
                 "url": f"{reverse('supervision:drill')}?{query}&metric={name}",
             }
         )
     chart_data = {
         **charts,
-        "labels": {"received": _("Received"), "resolved": _("Resolved")},
+        "labels": {"received": _("Received"), "resolved": _("Resolved"), "partial": _("so far")},
         "drill": f"{reverse('supervision:drill')}?{query}&metric=received",
     }
     return render(
@@ -211,9 +217,14 @@ def accountability(request):
 @require_GET
 def return_visits(request):
     scope, form, filters = _filtered(request)
-    qs = return_visit_requests(supervised_requests(request.user, filters, scope=scope))
+    done = request.GET.get("done") == "1"
+    qs = return_visit_requests(supervised_requests(request.user, filters, scope=scope), done=done)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "supervision/return_visits.html", {"form": form, "page": page, "query": _query(filters)})
+    return render(
+        request,
+        "supervision/return_visits.html",
+        {"form": form, "page": page, "query": _query(filters), "done": done},
+    )
 
 
 @supervisor_required
@@ -395,16 +406,24 @@ def ranking(request):
     kind = _kind_param(request.GET.get("kind"))
     snapshot = latest_published(month, kind)
     entries = snapshot.entries.select_related("region", "department") if snapshot else []
+    may_publish = _may_publish(request.user)
+    finished = month < timezone.localdate().replace(day=1)
+    # a city supervisor sees what publishing an unpublished finished month would freeze
+    preview = ranking_rows(kind, month) if may_publish and finished and snapshot is None else None
+    unpublished = [k for k in UnitKind.values if latest_published(month, k) is None] if may_publish else []
     return render(
         request,
         "supervision/ranking.html",
         {
             "snapshot": snapshot,
             "entries": entries,
+            "preview": preview,
+            "unpublished_kinds": len(unpublished),
+            "finished": finished,
             "month": month,
             "kind": kind,
             "kinds": UnitKind.choices,
-            "republish_form": RepublishForm() if _may_publish(request.user) else None,
+            "republish_form": RepublishForm() if may_publish else None,
         },
     )
 
@@ -453,12 +472,24 @@ def ranking_draft(request):
 @require_POST
 def ranking_publish(request):
     month, ok = _month_param(request.POST.get("month"), previous_month(timezone.localdate()))
+    every_kind = request.POST.get("kind") == "all"
     kind = _kind_param(request.POST.get("kind"))
     form = RepublishForm(request.POST)
     if not _may_publish(request.user):
         raise PermissionDenied
     if not ok or month >= timezone.localdate().replace(day=1):
         messages.error(request, _("Only a finished month can be published."))
+    elif every_kind:
+        # every kind of unit not published yet for the month, at once (published kinds are left alone)
+        published = []
+        for each in UnitKind.values:
+            if latest_published(month, each) is None:
+                services.ranking_publish(month=month, kind=each, actor=request.user, http_request=request)
+                published.append(str(UnitKind(each).label))
+        if published:
+            messages.success(request, _("Published: %(kinds)s.") % {"kinds": "、".join(published)})
+        else:
+            messages.info(request, _("Every kind of unit of this month is already published."))
     elif not form.is_valid() and RankingSnapshot.objects.filter(month=month, kind=kind).exists():
         messages.error(request, _("Say why the month is published again."))
     else:
@@ -500,7 +531,10 @@ def _bigscreen_context(user, region: Region | None, scope: Scope) -> dict:
     board = dashboard_for(base, filters, scope, now)
     return {
         "figures": board.figures,
-        "chart_data": board.charts,
+        "chart_data": {
+            **board.charts,
+            "labels": {"received": _("Received"), "resolved": _("Resolved"), "partial": _("so far")},
+        },
         "updated": timezone.localtime(now),
         "as_of": stats.as_of if stats else None,
         "title_region": region or (scope.roots[0] if len(scope.roots) == 1 else None),

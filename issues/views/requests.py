@@ -488,6 +488,17 @@ dispatch_extension = _action_view(_dispatch_action, "extension", "dispatch_exten
 @require_GET
 def extension_list(request):
     _require(request.user.is_supervisor)
+    if request.GET.get("decided") == "1":
+        # the history: extensions approved or refused, newest first
+        decided = (
+            extension_visible_to(request.user)
+            .exclude(status=ExtensionStatus.PENDING)
+            .filter(request__region_id__in=region_scope_for(request.user).values("pk"))
+            .select_related("request__enterprise", "dispatch__department", "requested_by", "decided_by")
+            .order_by("-created_at", "-pk")
+        )
+        page = _page(request, decided)
+        return render(request, "issues/extension_list.html", {"page": page, "rows": [], "decided": page})
     qs = (
         extension_visible_to(request.user)
         .filter(

@@ -13,18 +13,21 @@
     var node = document.getElementById("bigscreen-data");
     if (!node || !window.echarts) { return; }
     var data = JSON.parse(node.textContent);
+    var L = data.labels || { received: "", resolved: "", partial: "" };
+    var LEGEND = { top: 0, right: 20, data: [L.received, L.resolved], textStyle: { color: "#cfe3ff", fontSize: 18 } };
     function bar(id, rows, color) {
       var el = document.getElementById(id);
       if (!el) { return; }
       var chart = echarts.init(el, null, { renderer: "canvas" });
       chart.setOption(Object.assign({}, DARK, {
-        grid: { left: 60, right: 30, top: 30, bottom: 80 },
+        legend: LEGEND,
+        grid: { left: 20, right: 30, top: 50, bottom: 20, containLabel: true },
         xAxis: { type: "category", data: rows.map(function (r) { return r.name; }),
-                 axisLabel: { color: "#cfe3ff", fontSize: 20, interval: 0, rotate: 30 } },
+                 axisLabel: { color: "#cfe3ff", fontSize: 20, interval: 0, rotate: 30, width: 160, overflow: "break" } },
         yAxis: { type: "value", axisLabel: { color: "#cfe3ff", fontSize: 18 }, splitLine: { lineStyle: { color: "#1d3557" } } },
-        series: [{ type: "bar", data: rows.map(function (r) { return r.received; }), itemStyle: { color: color },
+        series: [{ name: L.received, type: "bar", data: rows.map(function (r) { return r.received; }), itemStyle: { color: color },
                    label: { show: true, position: "top", color: "#fff", fontSize: 18 } },
-                 { type: "bar", data: rows.map(function (r) { return r.resolved; }), itemStyle: { color: "#2ec4b6" } }]
+                 { name: L.resolved, type: "bar", data: rows.map(function (r) { return r.resolved; }), itemStyle: { color: "#2ec4b6" } }]
       }));
       charts.push(chart);
     }
@@ -33,12 +36,15 @@
     var trendEl = document.getElementById("bs-trend");
     if (trendEl) {
       var trend = echarts.init(trendEl);
+      var labels = data.trend.labels.slice();
+      if (data.trend.partial && labels.length) { labels[labels.length - 1] += "\n(" + L.partial + ")"; }
       trend.setOption(Object.assign({}, DARK, {
-        grid: { left: 60, right: 30, top: 30, bottom: 50 },
-        xAxis: { type: "category", data: data.trend.labels, axisLabel: { color: "#cfe3ff", fontSize: 18 } },
+        legend: LEGEND,
+        grid: { left: 20, right: 30, top: 50, bottom: 20, containLabel: true },
+        xAxis: { type: "category", data: labels, axisLabel: { color: "#cfe3ff", fontSize: 18 } },
         yAxis: { type: "value", axisLabel: { color: "#cfe3ff", fontSize: 18 }, splitLine: { lineStyle: { color: "#1d3557" } } },
-        series: [{ type: "line", smooth: true, data: data.trend.received, lineStyle: { width: 4 } },
-                 { type: "line", smooth: true, data: data.trend.resolved, lineStyle: { width: 4 } }]
+        series: [{ name: L.received, type: "line", smooth: true, data: data.trend.received, lineStyle: { width: 4 } },
+                 { name: L.resolved, type: "line", smooth: true, data: data.trend.resolved, lineStyle: { width: 4 } }]
       }));
       charts.push(trend);
     }

@@ -12,11 +12,16 @@
     if (!el) { return; }
     var chart = echarts.init(el);
     var names = rows.map(function (r) { return r.name; });
-    var cat = { type: "category", data: names, axisLabel: { interval: 0, rotate: horizontal ? 0 : 30 } };
+    // long names (基础设施 水电气暖路, 自然资源和规划局) wrap inside the chart instead of being cut off
+    var cat = {
+      type: "category", data: names,
+      axisLabel: { interval: 0, rotate: horizontal ? 0 : 30, width: horizontal ? 150 : 90, overflow: "break" }
+    };
     var val = { type: "value" };
+    if (horizontal) { el.style.height = Math.max(320, rows.length * 26 + 60) + "px"; }
     chart.setOption({
       tooltip: { trigger: "axis" }, legend: { data: [L.received, L.resolved] },
-      grid: { left: horizontal ? 110 : 40, right: 20, bottom: horizontal ? 30 : 70, top: 30 },
+      grid: { left: 10, right: 20, bottom: 10, top: 30, containLabel: true },
       xAxis: horizontal ? val : cat, yAxis: horizontal ? cat : val,
       series: [
         { name: L.received, type: "bar", data: rows.map(function (r) { return r.received; }) },
@@ -30,12 +35,21 @@
   var trendEl = document.getElementById("chart-trend");
   if (trendEl) {
     var trend = echarts.init(trendEl);
+    var labels = data.trend.labels.slice();
+    if (data.trend.partial && labels.length) {
+      // the current month (or week) is not over: say so instead of letting the line look like a plunge
+      labels[labels.length - 1] += "\n(" + L.partial + ")";
+    }
+    var partialArea = data.trend.partial && labels.length ? {
+      silent: true, itemStyle: { color: "rgba(150,150,150,0.12)" },
+      data: [[{ xAxis: labels[labels.length - 1] }, { xAxis: labels[labels.length - 1] }]]
+    } : undefined;
     trend.setOption({
       tooltip: { trigger: "axis" }, legend: { data: [L.received, L.resolved] },
-      grid: { left: 40, right: 20, bottom: 30, top: 30 },
-      xAxis: { type: "category", data: data.trend.labels }, yAxis: { type: "value" },
+      grid: { left: 10, right: 20, bottom: 10, top: 30, containLabel: true },
+      xAxis: { type: "category", data: labels }, yAxis: { type: "value" },
       series: [
-        { name: L.received, type: "line", smooth: true, data: data.trend.received },
+        { name: L.received, type: "line", smooth: true, data: data.trend.received, markArea: partialArea },
         { name: L.resolved, type: "line", smooth: true, data: data.trend.resolved }
       ]
     });
@@ -43,7 +57,8 @@
   }
   var category = bar("chart-category", data.category, false);
   var region = bar("chart-region", data.region, false);
-  bar("chart-department", data.department.slice().reverse(), true);
+  var department = bar("chart-department", data.department.slice().reverse(), true);
+  if (department) { department.resize(); }
 
   function drillTo(param, rows) {
     return function (event) {

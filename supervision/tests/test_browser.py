@@ -31,3 +31,31 @@ def test_dora_exports_common_requests_from_the_list_and_from_the_confirmation_pa
     with page.expect_download() as again:
         page.locator("#export-confirm").click()
     assert again.value.suggested_filename.endswith(".xlsx")
+
+
+def test_dave_reviews_the_cards_and_calls_an_enterprise_back(month, page, live_server, login, dave):
+    login("dave")
+    march = "period=custom&from=2025-03-01&to=2025-03-31"
+    page.goto(f"{live_server.url}/supervision/dashboard/?{march}")
+    page.get_by_role("link", name="红黄牌").first.click()
+    expect(page.locator("h1")).to_contain_text("红黄牌")
+    page.locator("select[name=kind]").select_option("red")
+    page.locator("select[name=revoked]").select_option("false")
+    page.get_by_role("button", name="筛选").click()
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(1)  # r2's red card; r5's was revoked
+    expect(rows.first).to_contain_text("诉求2")
+
+    page.goto(f"{live_server.url}/supervision/return-visits/?{march}")
+    row = page.locator("tr", has_text="诉求4")
+    expect(row).to_contain_text("未评价")
+    row.get_by_role("link", name="登记回访").click()
+    expect(page.locator("input[type=radio][name=outcome]")).to_have_count(4)
+    page.get_by_label("满意", exact=True).check()
+    page.locator("textarea[name=note]").fill("企业表示问题已解决")
+    page.get_by_role("button", name="登记回访").click()
+    expect(page.locator(".list-group")).to_contain_text("企业表示问题已解决")
+    page.goto(f"{live_server.url}/supervision/return-visits/?{march}")
+    expect(page.locator("tr", has_text="诉求4")).to_have_count(0)
+    page.locator("#return-visit-tabs").get_by_role("link", name="已回访").click()
+    expect(page.locator("tr", has_text="诉求4")).to_have_count(1)

@@ -91,7 +91,8 @@ def test_every_supervisor_downloads_every_ledger_of_their_area(month, client, re
     assert list(rows[0]) == HEADERS[kind]
     body = rows[1:]
     if kind == "dashboard":
-        assert {row[0] for row in body} <= {"Figure", "Region", "Category", "Department"}
+        assert body[0][:2] == ("Period", "2025-03-01 – 2025-03-31")  # the period the figures count
+        assert {row[0] for row in body[1:]} <= {"Figure", "Region", "Category", "Department"}
         received = next(row[2] for row in body if row[:2] == ("Figure", "Received"))
         assert received == EXPECTED["drill"][role][0]
         return

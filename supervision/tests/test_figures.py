@@ -58,7 +58,8 @@ def test_it_counts_the_month_by_hand_for_the_city(month, dave):
     assert {k: figures[k] for k in EXPECTED_CITY} == EXPECTED_CITY
     assert figures["resolution_rate"] == round(100 * 4 / 6, 1)
     assert figures["satisfaction"] == 90.0  # (100 + 80 + 80 + 100) / 4; not-evaluated r4 excluded
-    assert figures["reopen_rate"] == round(100 / 6, 1)
+    assert figures["reopen_rate"] == round(100 / 5, 1)  # of the 5 answered requests, r2 was reopened
+    assert figures["reopens"] == 1 and figures["answered"] == 5
     assert figures["on_time_dispatch_rate"] == round(100 * 5 / 6, 1)
     assert figures["dispatch_hours"] == 0.0  # everything was dispatched the minute it arrived
 
