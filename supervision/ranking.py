@@ -12,6 +12,7 @@ from portal.orgs.models import Department, DepartmentMembership, Region
 
 from .metrics import PREFIX, aggregate_expressions, unprefixed, with_rates
 from .models import RankingWeights, UnitKind
+from .project_board import project_service_by_region
 
 MEASURES = (
     "received",
@@ -55,6 +56,7 @@ def composite_score(row: dict, weights: RankingWeights) -> Decimal:
         (weights.on_time_answer, row["on_time_answer_rate"]),
         (weights.resolution, row["resolution_rate"]),
         (weights.satisfaction, row["satisfaction"]),
+        (weights.project_service, row.get("project_service")),
     ]
     used = [(Decimal(w), Decimal(str(v))) for w, v in parts if v is not None and w]
     total_weight = sum((w for w, _ in used), Decimal(0))
@@ -111,6 +113,7 @@ def ranking_rows(
                 continue
             unit = units.setdefault(district.pk, {"unit_name": district.name, "region": district, "department": None})
             _add(unit, row)
+        _add_project_service(units, districts, paths, start, end, now)
     else:
         if kind == UnitKind.DEPARTMENT:
             grouped = _grouped(qs.filter(lead_department__isnull=False), "lead_department_id", now)
@@ -146,6 +149,7 @@ def ranking_rows(
             "satisfaction": _quantize(figures["satisfaction"]),
             "yellow_cards": unit["yellow_cards"],
             "red_cards": unit["red_cards"],
+            "project_service": _project_rate(unit.get("project_service")),
         }
         if not row["received"]:
             continue
@@ -155,6 +159,24 @@ def ranking_rows(
     for position, row in enumerate(rows, start=1):
         row["rank"] = position
     return rows
+
+
+def _add_project_service(units: dict, districts: list, paths: dict, start, end, now) -> None:
+    """Project service of each district that ranks (one with requests in the month): done ÷ due."""
+    for region_id, (done, due) in project_service_by_region(start, end, now).items():
+        path = paths.get(region_id, "")
+        district = next((d for d in districts if path.startswith(d.path)), None)
+        if district is None or district.pk not in units:
+            continue
+        entry = units[district.pk].setdefault("project_service", [0, 0])
+        entry[0] += done
+        entry[1] += due
+
+
+def _project_rate(service: list[int] | None) -> Decimal | None:
+    if not service or not service[1]:
+        return None
+    return _quantize(Decimal(service[0]) * 100 / Decimal(service[1]))
 
 
 __all__ = ["composite_score", "month_bounds", "previous_month", "ranking_rows"]
