@@ -18,7 +18,16 @@ class IssuesConfig(AppConfig):
         health.register("reminder_sweep", check_reminder_sweep)
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="issues.ensure_categories")
         status_source_add(reminders_status)
+        self.hand_over_problem_desk()
         self.audit_rules()
+
+    def hand_over_problem_desk(self) -> None:
+        """A problem in a key project's progress report is filed as a request (projects cannot import us)."""
+        from projects.problems import ProblemDesk, problem_desk_set
+
+        from .services import project_problem_categories, request_raise_for_project
+
+        problem_desk_set(ProblemDesk(categories=project_problem_categories, file=request_raise_for_project))
 
     def audit_rules(self) -> None:
         """The 133 policy and the calendar corrections move deadlines: every change is audited."""

@@ -368,13 +368,20 @@ def supervises_region(user, region_id: int) -> bool:
     return user.is_authenticated and user.is_supervisor and region_scope_for(user).filter(pk=region_id).exists()
 
 
-def check_may_file(user, enterprise_id: int, *, on_behalf: bool) -> None:
-    """An enterprise files its own request; a paired commissioner files one on its behalf."""
+def check_may_file(user, enterprise_id: int, *, on_behalf: bool, project=None) -> None:
+    """An enterprise files its own request; a paired commissioner files one on its behalf, and so does a
+    commissioner of the enterprise's key project for a problem of that project."""
     if not on_behalf:
         if not acts_for(user, enterprise_id):
             raise PermissionDenied(_("You do not act for this enterprise."))
-    elif not is_paired(user, enterprise_id):
+    elif not is_paired(user, enterprise_id) and not (
+        project is not None and project.enterprise_id == enterprise_id and is_project_commissioner(user, project)
+    ):
         raise PermissionDenied(_("Only a commissioner paired with this enterprise may file on its behalf."))
+
+
+def is_project_commissioner(user, project) -> bool:
+    return project.pairings.active().filter(commissioner=user).exists()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from portal.orgs.selectors import (
     enterprise_ids_for_member,
     region_scope_for,
 )
-from projects.models import Project
+from projects.selectors import project_ids_for_commissioner
 
 from .deadlines import overdue_q, task_overdue_q
 from .models import OPEN_DISPATCH_STATUSES, Dispatch, DispatchStatus, Request, Status
@@ -87,7 +87,7 @@ def commissioner_rows(user) -> QuerySet[Request]:
     the commissioner part of ``request_visible_to`` — marked with the user's pairing role (A or B) by a
     subquery, not per row."""
     enterprises = _ids(enterprise_ids_for_commissioner(user))
-    projects = _ids(Project.commissioners.through.objects.filter(user=user).values("project_id"))
+    projects = _ids(project_ids_for_commissioner(user))
     role = Pairing.objects.active().filter(commissioner=user, enterprise=OuterRef("enterprise_id")).order_by("role")
     scope = Q(commissioner=user) | Q(enterprise_id__in=enterprises)
     if projects:

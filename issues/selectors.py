@@ -12,7 +12,7 @@ from portal.orgs.selectors import (
     enterprise_ids_for_member,
     region_scope_for,
 )
-from projects.models import Project
+from projects.selectors import project_ids_for_commissioner
 
 from .clock import WorkCalendar
 from .deadlines import DEFAULT_POLICY, Policy, policies_by_region, policy_for, work_calendar  # noqa: F401 (the policy lives in deadlines.py)
@@ -47,7 +47,7 @@ def _visibility(user) -> Q:
         condition |= Q(enterprise_id__in=enterprise_ids_for_member(user))
     if user.is_commissioner:
         condition |= Q(enterprise_id__in=enterprise_ids_for_commissioner(user)) | Q(commissioner=user)
-        condition |= Q(project_id__in=Project.commissioners.through.objects.filter(user=user).values("project_id"))
+        condition |= Q(project_id__in=project_ids_for_commissioner(user))
     if user.is_handler:
         condition |= Q(
             pk__in=Dispatch.objects.filter(department_id__in=department_ids_for_handler(user)).values("request_id")

@@ -201,7 +201,7 @@ def request_submit(
 ) -> Request:
     """An enterprise files a request, or a commissioner files one on its behalf (visit, hotline, phone)."""
     now = now or timezone.now()
-    perms.check_may_file(actor, enterprise.pk, on_behalf=source != Source.PORTAL)
+    perms.check_may_file(actor, enterprise.pk, on_behalf=source != Source.PORTAL, project=project)
     if not category.is_active:
         raise TransitionError(_("This category is no longer in use; choose another."))
     if project is not None and not project_fits(project, enterprise):
@@ -250,6 +250,33 @@ def request_submit(
         title=_("New request from %(enterprise)s: %(title)s") % {"enterprise": enterprise.name, "title": title},
     )
     return req
+
+
+def request_raise_for_project(*, actor, project: Project, category_id: int, title: str, description: str) -> Request:
+    """A problem in a key project's progress report becomes a request of the owner enterprise linked to the
+    project, in the caller's transaction: filed by the enterprise itself (portal) or by the project's
+    commissioner on its behalf (visit). Refusals are ``ValidationError``s with the reason to show."""
+    category = Category.objects.filter(pk=category_id, is_active=True).first()
+    if category is None:
+        raise TransitionError(_("Choose the category of the problem."))
+    enterprise = Enterprise.objects.select_related("region").get(pk=project.enterprise_id)
+    source = Source.PORTAL if perms.acts_for(actor, enterprise.pk) else Source.VISIT
+    try:
+        return request_submit(
+            actor=actor,
+            enterprise=enterprise,
+            category=category,
+            title=title[:100],
+            description=description,
+            project=project,
+            source=source,
+        )
+    except PermissionDenied as error:
+        raise TransitionError(str(error) or _("You may not file a request for this enterprise.")) from None
+
+
+def project_problem_categories() -> list[tuple[int, str]]:
+    return [(c.pk, str(c)) for c in Category.objects.filter(is_active=True).order_by("sort_order", "pk")]
 
 
 @transaction.atomic
@@ -905,7 +932,7 @@ def visit_record(
         raise PermissionDenied(_("You may record visits only to enterprises paired with you."))
     if (
         project is not None
-        and not project.commissioners.filter(pk=actor.pk).exists()
+        and not project.pairings.active().filter(commissioner=actor).exists()
         and not (project.enterprise_id and perms.is_paired(actor, project.enterprise_id))
     ):
         raise PermissionDenied(_("You may record visits only to your own key projects."))

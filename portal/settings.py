@@ -349,6 +349,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 240},
     },
+    # Key projects: late half-monthly reports and missed site visits, reminded once each.
+    "sweep-project-reminders": {
+        "task": "projects.tasks.sweep_project_reminders",
+        "schedule": timedelta(minutes=30),
+        "options": {"expires": 1500},
+    },
     "sweep-deliveries": {
         "task": "portal.notifications.tasks.sweep_deliveries",
         "schedule": timedelta(minutes=2),

@@ -25,7 +25,7 @@ from portal.orgs.models import (
     Region,
     SupervisorScope,
 )
-from projects.models import Project
+from projects.models import Leader, Project, ProjectPairing
 
 from . import DEMO_PASSWORD, people
 from . import departments as dept_data
@@ -339,6 +339,8 @@ def load_projects(rng, project_rows, regions, enterprise_by_name, accounts, pool
     for row in project_rows:
         enterprise = enterprise_by_name.get(row["enterprise_name"]) if row["enterprise_name"] else None
         key = (regions[row["district"]].pk, row["name"])
+        name, _sep, title = row["leader"].partition("（")
+        leader, _created = Leader.objects.get_or_create(region_id=key[0], name=name, title=title.rstrip("）"))
         rows.append(
             {
                 "region_id": key[0],
@@ -349,7 +351,7 @@ def load_projects(rng, project_rows, regions, enterprise_by_name, accounts, pool
                 "total_investment": row["total_investment"],
                 "planned_investment": row["planned_investment"],
                 "completed_investment": row["completed_investment"],
-                "leader": row["leader"],
+                "leader_id": leader.pk,
             }
         )
         if enterprise is not None:
@@ -360,4 +362,5 @@ def load_projects(rng, project_rows, regions, enterprise_by_name, accounts, pool
         wanted[key] = [accounts[name] for name in names]
     synced = sync(Project, ("region_id", "name"), rows, tally, "projects")
     for key, project in synced.items():
-        project.commissioners.set(wanted[key])  # set() only writes the difference
+        for role, user in zip("AB", wanted[key], strict=False):  # A角 then B角, written once
+            ProjectPairing.objects.get_or_create(project=project, commissioner=user, defaults={"role": role})

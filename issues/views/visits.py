@@ -25,6 +25,7 @@ from portal.orgs.selectors import (
     region_scope_for,
 )
 from projects.models import Project
+from projects.selectors import project_ids_for_commissioner
 
 from .. import forms, services
 from .. import permissions as perms
@@ -187,7 +188,11 @@ def visit_create(request):
     user = request.user
     _require(user.is_commissioner)
     enterprises = _paired_enterprises(user)
-    projects = Project.objects.filter(Q(commissioners=user) | Q(enterprise__in=enterprises)).distinct().order_by("name")
+    projects = (
+        Project.objects.filter(Q(pk__in=project_ids_for_commissioner(user)) | Q(enterprise__in=enterprises))
+        .distinct()
+        .order_by("name")
+    )
     if request.method == "POST":
         form = forms.VisitForm(request.POST, request.FILES, enterprises=enterprises, projects=projects)
         formset = forms.VisitRequestFormSet(request.POST, prefix="req")
