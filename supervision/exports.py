@@ -206,7 +206,7 @@ def _project_ledger(kind: str, user, data: QueryDict, now: datetime) -> Ledger |
         figure = data.get("figure") or "all"
         if figure not in FIGURES:
             return None
-        qs = drill_projects(base, figure, now)
+        qs = drill_projects(base, figure, timezone.localdate(now))
 
         def rows():
             for p in qs.iterator(chunk_size=2000):
@@ -218,7 +218,7 @@ def _project_ledger(kind: str, user, data: QueryDict, now: datetime) -> Ledger |
                     enterprise.contact_name if enterprise else "",
                     mask_phone(enterprise.contact_phone) if enterprise else "",
                     p.get_level_display(),
-                    "",
+                    p.get_industry_display(),
                     p.get_stage_display(),
                     p.total_investment,
                     p.planned_investment,
@@ -246,7 +246,7 @@ def _project_ledger(kind: str, user, data: QueryDict, now: datetime) -> Ledger |
             rows,
         )
     if kind == "projects":
-        board = board_for(base, filters, scope, now)
+        board = board_for(base, filters, scope, timezone.localdate(now))
         figures = board.figures
 
         def rows():

@@ -9,7 +9,7 @@ to the supervisor's regions.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
@@ -20,69 +20,93 @@ from django.utils.translation import gettext_lazy as _
 
 from issues.models import OPEN_STATUSES, Request, Visit
 from portal.orgs.models import Industry, Region
-from projects.models import Project
+from projects.models import STARTED_OR_LATER, ProgressReport, Project
+from projects.reminders import report_due, visit_windows
+from projects.selectors import DEFAULT_RULES, Rules, project_visible_to, rules_by_region
 
 from .selectors import Scope
 
 Stage = Project.Stage
-STARTED_OR_LATER = (Stage.STARTED, Stage.OPERATING, Stage.COMPLETED)
 
 
 def _open_requests() -> Q:
     return Q(Exists(Request.objects.filter(project=OuterRef("pk"), status__in=OPEN_STATUSES)))
 
 
-def project_visible_to(user):
-    return Project.objects.all()
+def _by_rule(rules: dict[int, Rules], value, build) -> Q:
+    """OR over the distinct values of one rule: the regions that have it and the condition it gives."""
+    regions: dict[int, list[int]] = {}
+    for region_id, rule in rules.items():
+        regions.setdefault(getattr(rule, value), []).append(region_id)
+    condition = Q(pk__in=[])
+    for days, ids in regions.items():
+        condition |= Q(pk__in=build(Project.objects.filter(region_id__in=ids), days).values("pk"))
+    return condition
 
 
-def stalled_q(now: datetime) -> Q:
-    return Q(pk__in=[])
+def stalled_q(today: date, rules: dict[int, Rules]) -> Q:
+    """Stalled as the project list means it (``ProjectQuerySet.stalled``), with each region's own days."""
+    return _by_rule(rules, "stalled_after_days", lambda qs, days: qs.stalled(today, days))
 
 
-def report_late_q(now: datetime) -> Q:
-    return Q(pk__in=[])
+def report_late_q(today: date, rules: dict[int, Rules]) -> Q:
+    """The newest due half-month has no report (``ProjectQuerySet.report_late``), each region's grace days."""
+    return _by_rule(rules, "report_grace_days", lambda qs, days: qs.report_late(today, days))
 
 
-def reports_due_and_on_time(base, now: datetime) -> tuple[int, int]:
-    return 0, 0
+def reports_due_and_on_time(base: QuerySet[Project], today: date, rules: dict[int, Rules]) -> tuple[int, int]:
+    """Half-monthly reports of this year that are due by ``today`` (the period and its grace days are
+    over, as the reminder sweep counts them) and how many of those were filed on time."""
+    since = today.replace(month=1, day=1)
+    due = 0
+    starts: dict[int, set] = {}
+    for project in base.exclude(stage=Stage.COMPLETED).only("pk", "region_id", "reports_from").order_by():
+        grace = rules.get(project.region_id, DEFAULT_RULES).report_grace_days
+        periods = {start for start, _late, _escalate in report_due(project, today, grace, since)}
+        starts[project.pk] = periods
+        due += len(periods)
+    filed = ProgressReport.objects.filter(
+        project__in=base.exclude(stage=Stage.COMPLETED).values("pk"), on_time=True, period_start__gte=since
+    ).values_list("project_id", "period_start")
+    on_time = sum(1 for project_id, start in filed if start in starts.get(project_id, ()))
+    return due, on_time
 
 
 @dataclass(frozen=True)
 class Figure:
     label: str
-    condition: Callable[[datetime], Q]
+    condition: Callable[[date, dict], Q]
     help: str = ""
 
-    def q(self, now: datetime) -> Q:
-        return self.condition(now)
+    def q(self, today: date, rules: dict[int, Rules]) -> Q:
+        return self.condition(today, rules)
 
 
 def _stage(stage: str) -> Figure:
-    return Figure(Stage(stage).label, lambda now: Q(stage=stage))
+    return Figure(Stage(stage).label, lambda today, rules: Q(stage=stage))
 
 
 FIGURES: dict[str, Figure] = {
-    "all": Figure(_("Key projects"), lambda now: Q(), _("Every key project in the scope and filters.")),
+    "all": Figure(_("Key projects"), lambda today, rules: Q(), _("Every key project in the scope and filters.")),
     **{f"stage_{stage}": _stage(stage) for stage in Stage.values},
     "started": Figure(
         _("Started or later"),
-        lambda now: Q(stage__in=STARTED_OR_LATER),
+        lambda today, rules: Q(stage__in=STARTED_OR_LATER),
         _("Construction started, in operation or completed; the start rate is these ÷ all projects."),
     ),
     "stalled": Figure(
         _("Stalled"),
-        lambda now: stalled_q(now),
+        stalled_q,
         _("No stage change and no progress report for longer than the region's project policy allows."),
     ),
     "report_late": Figure(
         _("Progress report late"),
-        lambda now: report_late_q(now),
+        report_late_q,
         _("The last finished half-month has no progress report although its grace days are over."),
     ),
     "open_requests": Figure(
         _("With open requests"),
-        lambda now: _open_requests(),
+        lambda today, rules: _open_requests(),
         _("Projects with at least one request that is not yet answered."),
     ),
 }
@@ -156,7 +180,7 @@ def supervised_projects(user, filters: ProjectFilters, scope: Scope) -> QuerySet
     if filters.level:
         qs = qs.filter(level=filters.level)
     if filters.industry:
-        qs = qs.filter(enterprise__industry=filters.industry)
+        qs = qs.filter(industry=filters.industry)
     if filters.stage:
         qs = qs.filter(stage=filters.stage)
     return qs
@@ -181,10 +205,12 @@ def _investment_row(row: dict) -> dict:
     return {**row, "planned": planned, "completed": completed, "rate": rate(completed, planned)}
 
 
-def board_for(base: QuerySet[Project], filters: ProjectFilters, scope: Scope, now: datetime) -> ProjectBoard:
+def board_for(base: QuerySet[Project], filters: ProjectFilters, scope: Scope, today: date) -> ProjectBoard:
     """Every figure and table of the project dashboard, in a fixed number of queries: the figures, the
-    regions, the levels, the projects with open requests and the progress reports."""
-    counts = {name: Count("pk", filter=figure.q(now)) for name, figure in FIGURES.items()}
+    regions, the levels, the projects with open requests and the progress reports (and two for the
+    project policies in force)."""
+    rules = rules_by_region()
+    counts = {name: Count("pk", filter=figure.q(today, rules)) for name, figure in FIGURES.items()}
     figures = base.order_by().aggregate(
         **counts, planned=Sum("planned_investment"), completed=Sum("completed_investment")
     )
@@ -232,20 +258,20 @@ def board_for(base: QuerySet[Project], filters: ProjectFilters, scope: Scope, no
         by_region=[_investment_row(entry) for entry in by_region.values()],
         by_level=by_level,
         open_requests=open_rows,
-        reports=report_figures(base, now),
+        reports=report_figures(base, today, rules),
     )
 
 
-def report_figures(base: QuerySet[Project], now: datetime) -> dict:
+def report_figures(base: QuerySet[Project], today: date, rules: dict[int, Rules]) -> dict:
     """Progress reports due this year (their period ended and the grace days are over) and how many of
     them came on time; a report never filed counts as due and not on time."""
-    due, on_time = reports_due_and_on_time(base, now)
+    due, on_time = reports_due_and_on_time(base, today, rules)
     return {"due": due, "on_time": on_time, "late": due - on_time, "rate": rate(on_time, due)}
 
 
-def drill_projects(base: QuerySet[Project], figure: str, now: datetime) -> QuerySet[Project]:
+def drill_projects(base: QuerySet[Project], figure: str, today: date) -> QuerySet[Project]:
     return (
-        base.filter(FIGURES[figure].q(now))
+        base.filter(FIGURES[figure].q(today, rules_by_region()))
         .select_related("region", "enterprise")
         .annotate(open_count=Count("requests", filter=Q(requests__status__in=OPEN_STATUSES)))
         .order_by("region__path", "name", "pk")
@@ -260,10 +286,6 @@ def drill_totals(qs: QuerySet[Project]) -> dict:
     totals["planned"] = totals["planned"] or Decimal(0)
     totals["completed"] = totals["completed"] or Decimal(0)
     return totals
-
-
-def visits_in(base: QuerySet[Project], start: datetime, end: datetime) -> QuerySet[Visit]:
-    return Visit.objects.filter(project__in=base.values("pk"), visited_on__gte=start, visited_on__lt=end)
 
 
 def chart_data(board: ProjectBoard, drill_url: str) -> dict:
@@ -285,10 +307,6 @@ def chart_data(board: ProjectBoard, drill_url: str) -> dict:
             for r in board.by_level
         ],
     }
-
-
-def today_bounds(now: datetime | None = None) -> datetime:
-    return timezone.localtime(now or timezone.now())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,8 +341,47 @@ def project_service_by_region(start: datetime, end: datetime, now: datetime) -> 
 
 
 def visits_done_and_due(start: datetime, end: datetime):
-    return []
+    """Per project: the visit windows that ended inside the month and how many of them had a visit."""
+    first, last = timezone.localdate(start), timezone.localdate(end) - timedelta(days=1)
+    projects = list(
+        Project.objects.exclude(stage=Stage.COMPLETED)
+        .filter(reports_from__lte=last)
+        .only("pk", "region_id", "reports_from", "visit_every_days")
+    )
+    visited: dict[int, set] = {}
+    rows = Visit.objects.filter(
+        project__in=[p.pk for p in projects], visited_on__gte=first - timedelta(days=366), visited_on__lte=last
+    ).values_list("project_id", "visited_on")
+    for project_id, day in rows:
+        visited.setdefault(project_id, set()).add(day)
+    for project in projects:
+        days = visited.get(project.pk, set())
+        windows = [w for w in visit_windows(project, last + timedelta(days=1), first) if w[1] >= first]
+        done = sum(1 for a, b in windows if any(a <= d <= b for d in days))
+        if windows:
+            yield project.region_id, done, len(windows)
 
 
 def reports_done_and_due(start: datetime, end: datetime):
-    return []
+    """Per project: the half-monthly reports that fell late-due inside the month and how many came on time."""
+    first, last = timezone.localdate(start), timezone.localdate(end) - timedelta(days=1)
+    rules = rules_by_region()
+    projects = list(
+        Project.objects.exclude(stage=Stage.COMPLETED)
+        .filter(reports_from__lte=last)
+        .only("pk", "region_id", "reports_from")
+    )
+    on_time = set(
+        ProgressReport.objects.filter(
+            project__in=[p.pk for p in projects], on_time=True, period_start__gte=first - timedelta(days=62)
+        ).values_list("project_id", "period_start")
+    )
+    for project in projects:
+        grace = rules.get(project.region_id, DEFAULT_RULES).report_grace_days
+        due = [
+            period
+            for period, late_on, _escalate in report_due(project, last, grace, first - timedelta(days=62))
+            if first <= late_on - timedelta(days=1) <= last
+        ]
+        if due:
+            yield project.region_id, sum(1 for period in due if (project.pk, period) in on_time), len(due)

@@ -37,9 +37,8 @@ def _filtered(request, stage: str = ""):
 @require_GET
 def projects(request):
     scope, form, filters = _filtered(request)
-    now = timezone.now()
     base = supervised_projects(request.user, filters, scope)
-    board = board_for(base, filters, scope, now)
+    board = board_for(base, filters, scope, timezone.localdate())
     query = urlencode(filters.as_params())
     drill = reverse("supervision:project_list")
     cards = [
@@ -76,7 +75,7 @@ def project_list(request):
     if figure not in FIGURES:
         messages.warning(request, _("Unknown figure “%(figure)s”; all projects are listed.") % {"figure": figure[:40]})
         figure = "all"
-    qs = drill_projects(supervised_projects(request.user, filters, scope), figure, timezone.now())
+    qs = drill_projects(supervised_projects(request.user, filters, scope), figure, timezone.localdate())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({**filters.as_params(), "figure": figure})
     template = "supervision/project_list.html#rows" if request.htmx else "supervision/project_list.html"
