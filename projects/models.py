@@ -84,13 +84,19 @@ class ProjectQuerySet(models.QuerySet):
 
     def report_late(self, today: datetime.date, grace_days: int) -> "ProjectQuerySet":
         """The newest period whose report is due (period end + grace days) has no report."""
-        due_start = _latest_due_period(today, grace_days)[0]
+        due_start = latest_due_period(today, grace_days)[0]
         return self.exclude(stage=Stage.COMPLETED).filter(
             Q(reported_through__isnull=True) | Q(reported_through__lt=due_start), reports_from__lte=due_start
         )
 
+    def stalled_under(self, today: datetime.date, rules) -> "ProjectQuerySet":
+        return self.stalled(today, rules.stalled_after_days)
 
-def _latest_due_period(today: datetime.date, grace_days: int) -> tuple[datetime.date, datetime.date]:
+    def report_late_under(self, today: datetime.date, rules) -> "ProjectQuerySet":
+        return self.report_late(today, rules.report_grace_days)
+
+
+def latest_due_period(today: datetime.date, grace_days: int) -> tuple[datetime.date, datetime.date]:
     """The newest period whose end plus the grace days has passed on ``today``."""
     return period_of(today - datetime.timedelta(days=grace_days + 1))
 

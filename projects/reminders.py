@@ -4,7 +4,8 @@ kind               due when                                        who
 report_late        period end + the region's grace days passed     the project's A角 and B角
 report_escalated   still no report ESCALATE_AFTER_DAYS later        the supervisors of the region
 visit_missed       a visit window (``visit_every_days`` days from   the project's A角 and B角
-                   the Monday of ``reports_from``) ended unvisited
+                   the first Monday on or after ``reports_from``)
+                   ended unvisited
 
 Each reminder is a ``ProjectReminder`` row unique per project, kind and period (``due_on`` is the first
 day of the half-month or of the visit window), made with ``get_or_create`` in the transaction that writes
@@ -64,7 +65,7 @@ def _periods(first: datetime.date, last: datetime.date):
 
 def visit_windows(project: Project, today: datetime.date, since: datetime.date):
     """The visit windows that ended before ``today`` and overlap ``since`` or later: (first day, last day)."""
-    anchor = project.reports_from - datetime.timedelta(days=project.reports_from.weekday())
+    anchor = project.reports_from + datetime.timedelta(days=(7 - project.reports_from.weekday()) % 7)
     every = datetime.timedelta(days=project.visit_every_days)
     skipped = max(0, (since - anchor).days // project.visit_every_days)
     start = anchor + every * skipped
@@ -109,7 +110,6 @@ def _remind(project: Project, kind: str, due_on: datetime.date, users: list, tit
                 kind=f"project_{kind}",
                 title=title,
                 url=reverse("projects:detail", args=[project.pk]),
-                now=now,
             )
     return created
 

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from portal.orgs.models import Region
 from portal.orgs.selectors import enterprise_ids_for_commissioner, enterprise_ids_for_member, region_scope_for
 
-from .models import Project, ProjectPairing, ProjectPolicy
+from .models import Project, ProjectPairing, ProjectPolicy, Stage, latest_due_period
 
 
 def project_ids_for_commissioner(user, on: datetime.date | None = None) -> QuerySet:
@@ -87,3 +88,33 @@ def rules_by_region() -> dict[int, Rules]:
         matches = [path for path in by_path if region.path.startswith(path)]
         result[region.pk] = by_path[max(matches, key=len)] if matches else DEFAULT_RULES
     return result
+
+
+def is_stalled(project: Project, rules: Rules, today: datetime.date) -> bool:
+    """The row-by-row twin of ``ProjectQuerySet.stalled`` (same definition)."""
+    if project.stage == Stage.COMPLETED:
+        return False
+    return project.last_progress_on < today - datetime.timedelta(days=rules.stalled_after_days)
+
+
+def is_report_late(project: Project, rules: Rules, today: datetime.date) -> bool:
+    """The row-by-row twin of ``ProjectQuerySet.report_late`` (same definition)."""
+    if project.stage == Stage.COMPLETED:
+        return False
+    due_start = latest_due_period(today, rules.report_grace_days)[0]
+    return project.reports_from <= due_start and (
+        project.reported_through is None or project.reported_through < due_start
+    )
+
+
+def decorate(projects, today: datetime.date | None = None) -> list[Project]:
+    """Mark each project stalled / report late under its region's rules (two queries for all rows)."""
+    today = today or timezone.localdate()
+    projects = list(projects)
+    if projects:
+        rules = rules_by_region()
+        for project in projects:
+            rule = rules.get(project.region_id, DEFAULT_RULES)
+            project.stalled = is_stalled(project, rule, today)
+            project.report_late = is_report_late(project, rule, today)
+    return projects

@@ -226,10 +226,15 @@ def visit_create(request):
                 return redirect("issues:visit_list")
     else:
         preselect = request.GET.get("enterprise", "")
+        project = request.GET.get("project", "")  # from a key project's page
         form = forms.VisitForm(
             enterprises=enterprises,
             projects=projects,
-            initial={"visited_on": timezone.localdate(), "enterprise": preselect if preselect.isdigit() else None},
+            initial={
+                "visited_on": timezone.localdate(),
+                "enterprise": preselect if preselect.isdigit() else None,
+                "project": project if project.isdigit() else None,
+            },
         )
         formset = forms.VisitRequestFormSet(prefix="req")
     return render(request, "issues/visit_form.html", {"form": form, "formset": formset})

@@ -8,11 +8,14 @@ NAV_ITEMS = [
     # (role, label, url name)
     (Role.ENTERPRISE, _("My requests"), "issues:my_requests"),
     (Role.ENTERPRISE, _("File a request"), "issues:request_create"),
+    (Role.ENTERPRISE, _("My projects"), "projects:mine"),
     (Role.COMMISSIONER, _("My queue"), "issues:queue"),
+    (Role.COMMISSIONER, _("My projects"), "projects:mine"),
     (Role.COMMISSIONER, _("Visits"), "issues:visit_list"),
     (Role.HANDLER, _("Department queue"), "issues:department_queue"),
     (Role.SUPERVISOR, _("Dashboard"), "supervision:dashboard"),
     (Role.SUPERVISOR, _("Requests"), "issues:supervisor_list"),
     (Role.SUPERVISOR, _("Extensions"), "issues:extension_list"),
+    (Role.SUPERVISOR, _("Key projects"), "projects:list"),
     (Role.ADMINISTRATOR, _("Administration"), "admin:index"),
 ]
