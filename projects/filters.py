@@ -1,5 +1,7 @@
 """The project list's filters. Every one has an index (see the Meta of Project and ProjectPairing)."""
 
+from functools import cached_property
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -15,9 +17,8 @@ from .selectors import rules_by_region
 YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 
 
-def _by_rules(queryset, value, method):
+def _by_rules(queryset, value, method, rules):
     """Stalled / late per the region's own policy: one condition per distinct rule."""
-    rules = rules_by_region()
     today = timezone.localdate()
     condition = Q(pk__in=[])
     for rule in set(rules.values()):
@@ -69,7 +70,12 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=ProjectPairing.objects.active().filter(commissioner=value).values("project_id"))
 
     def is_stalled(self, queryset, name, value):
-        return _by_rules(queryset, value, "stalled_under")
+        return _by_rules(queryset, value, "stalled_under", self.rules)
 
     def is_report_late(self, queryset, name, value):
-        return _by_rules(queryset, value, "report_late_under")
+        return _by_rules(queryset, value, "report_late_under", self.rules)
+
+    @cached_property
+    def rules(self):
+        """The rules in force per region, read once for the filters and the row badges."""
+        return rules_by_region()

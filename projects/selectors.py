@@ -107,12 +107,12 @@ def is_report_late(project: Project, rules: Rules, today: datetime.date) -> bool
     )
 
 
-def decorate(projects, today: datetime.date | None = None) -> list[Project]:
+def decorate(projects, today: datetime.date | None = None, rules: dict | None = None) -> list[Project]:
     """Mark each project stalled / report late under its region's rules (two queries for all rows)."""
     today = today or timezone.localdate()
     projects = list(projects)
     if projects:
-        rules = rules_by_region()
+        rules = rules if rules is not None else rules_by_region()
         for project in projects:
             rule = rules.get(project.region_id, DEFAULT_RULES)
             project.stalled = is_stalled(project, rule, today)

@@ -45,7 +45,7 @@ def project_list(request):
     queryset = project_visible_to(user).select_related("region", "leader", "enterprise").order_by("name", "pk")
     project_filter = ProjectFilter(request.GET or None, queryset=queryset, regions=regions.order_by("path"))
     page = Paginator(project_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = decorate(page.object_list)
+    rows = decorate(page.object_list, rules=project_filter.rules)
     template = "projects/list.html#rows" if request.htmx else "projects/list.html"
     return render(request, template, {"filter": project_filter, "page": page, "rows": rows})
 

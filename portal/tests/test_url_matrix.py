@@ -1,5 +1,5 @@
 """Every named URL of the portal × every role: the notification centre, cards and the shell here; the
-issues and supervision apps keep their own matrices. An unlisted URL name anywhere fails the inventory."""
+issues, projects and supervision apps keep their own matrices. An unlisted URL name anywhere fails the inventory."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -8,6 +8,7 @@ from issues.models import Card, CardKind
 from issues.tests.factories import make_request
 from issues.tests.test_authz import MATRIX as ISSUES_MATRIX
 from portal.notifications.models import Notification
+from projects.tests.test_views import MATRIX as PROJECTS_MATRIX
 from supervision.tests.test_matrix import CASES as SUPERVISION_MATRIX
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ def _names(patterns, prefix=""):
 def test_it_lists_every_named_url_of_the_portal_in_some_matrix():
     covered = set(MATRIX) | PUBLIC | {f"issues:{n}" for n in ISSUES_MATRIX}
     covered |= {n if ":" in n else f"supervision:{n}" for n in SUPERVISION_MATRIX}
+    covered |= {f"projects:{n}" for n in PROJECTS_MATRIX}
     missing = set(_names(get_resolver().url_patterns)) - covered
     assert not missing, f"add these URLs to an authorization matrix: {sorted(missing)}"
 
