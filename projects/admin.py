@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
+from .import_admin import ProjectImportMixin
 from .models import Leader, ProgressReport, Project, ProjectPairing, ProjectPhoto, ProjectPolicy, StageChange
 
 
@@ -70,7 +71,7 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ProjectImportMixin, admin.ModelAdmin):
     form = ProjectAdminForm
     list_display = [
         "name",

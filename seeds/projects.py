@@ -5,6 +5,7 @@ figures are invented. Investment is in 万元. 奎文区 and 坊子区 carry abo
 quarter of their published project counts (80 and 89).
 """
 
+import random
 from decimal import Decimal
 
 from .names import person_name
@@ -101,11 +102,63 @@ DONE_SHARE = {
 }
 
 
+# 奎文区 and 坊子区 carry their published project counts: the named projects above, then projects named
+# after their streets and industries up to these totals.
+TOTALS = {"370705": 80, "370704": 89}
+PLACES = {
+    "370705": ("北苑", "梨园", "大虞", "潍州", "廿里堡", "东关", "广文", "新城", "清池", "北海路", "胜利东街"),
+    "370704": ("凤凰", "坊安", "坊城", "九龙", "黄旗堡", "王家庄", "太保庄", "眉村", "坊子经济开发区", "龙泉"),
+}
+KINDS = (
+    "智能制造产业园",
+    "新材料项目",
+    "冷链物流中心",
+    "商业综合体",
+    "数字经济楼宇",
+    "医疗器械项目",
+    "食品加工项目",
+    "新能源装备项目",
+    "人才公寓",
+    "科创中心",
+    "汽车零部件项目",
+    "高端装备项目",
+)
+# Stages of the generated projects, drawn with these weights (most are being built).
+STAGE_WEIGHTS = (
+    ("negotiating", 2),
+    ("signed", 2),
+    ("approved", 3),
+    ("started", 8),
+    ("operating", 3),
+    ("completed", 1),
+)
+LEVEL_WEIGHTS = (("province", 1), ("city", 3), ("county", 6))
+
+
+def _extra(rng, district: str, count: int, taken: set) -> list[tuple]:
+    stages = [stage for stage, weight in STAGE_WEIGHTS for _ in range(weight)]
+    levels = [level for level, weight in LEVEL_WEIGHTS for _ in range(weight)]
+    rows = []
+    for kind in KINDS:
+        for place in PLACES[district]:
+            if len(rows) == count:
+                return rows
+            name = f"{place}{kind}"
+            if name not in taken:
+                rows.append((district, name, rng.choice(stages), rng.choice(levels), None, None))
+    return rows
+
+
 def generate(rng):
     """Every demo project as a dict of field values plus ``district`` and ``enterprise_name``."""
     district_names = dict(DISTRICTS)
     rows = []
-    for district, name, stage, level, total, enterprise in PROJECTS:
+    listed = list(PROJECTS)
+    names = {row[1] for row in listed}
+    for district, total_count in TOTALS.items():
+        have = sum(1 for row in listed if row[0] == district)
+        listed += _extra(random.Random(f"projects-{district}"), district, total_count - have, names)
+    for district, name, stage, level, total, enterprise in listed:
         if total is None:
             total = rng.choice((8000, 12000, 15000, 20000, 30000, 50000, 80000, 120000)) + rng.randrange(0, 5000, 100)
         total = Decimal(total)

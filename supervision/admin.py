@@ -12,6 +12,7 @@ class RankingWeightsAdmin(admin.ModelAdmin):
         "satisfaction",
         "yellow_card_penalty",
         "red_card_penalty",
+        "project_service",
         "updated_at",
     ]
 

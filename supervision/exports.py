@@ -20,6 +20,7 @@ from portal.accounts.spreadsheets import safe_row
 
 from .forms import SupervisionFilterForm
 from .metrics import METRICS
+from .project_board import FIGURES, ProjectFilterForm, board_for, drill_projects, supervised_projects
 from .selectors import (
     Scope,
     accountability_requests,
@@ -113,6 +114,8 @@ def build_ledger(kind: str, user, params: dict, now: datetime | None = None) -> 
     data = QueryDict(mutable=True)
     for key, value in params.items():
         data[key] = value
+    if kind in PROJECT_KINDS:
+        return _project_ledger(kind, user, data, now)
     form = SupervisionFilterForm(data, user=user)
     filters, _notes = form.filters()
     scope = Scope.of(user)
@@ -196,6 +199,89 @@ def build_ledger(kind: str, user, params: dict, now: datetime | None = None) -> 
     return None
 
 
+def _project_ledger(kind: str, user, data: QueryDict, now: datetime) -> Ledger | None:
+    """The key-project dashboard's tables, or the list behind one of its figures. The owner
+    enterprise's contact phone is masked: supervisors read it on the project's page when they call."""
+    scope = Scope.of(user)
+    filters, _notes = ProjectFilterForm(data, scope=scope).filters(data.get("stage", ""))
+    base = supervised_projects(user, filters, scope)
+    if kind == "project_list":
+        figure = data.get("figure") or "all"
+        if figure not in FIGURES:
+            return None
+        qs = drill_projects(base, figure, timezone.localdate(now))
+
+        def rows():
+            for p in qs.iterator(chunk_size=2000):
+                enterprise = p.enterprise
+                yield [
+                    p.name,
+                    p.region.name,
+                    enterprise.name if enterprise else "",
+                    enterprise.contact_name if enterprise else "",
+                    mask_phone(enterprise.contact_phone) if enterprise else "",
+                    p.get_level_display(),
+                    p.get_industry_display(),
+                    p.get_stage_display(),
+                    p.total_investment,
+                    p.planned_investment,
+                    p.completed_investment,
+                    p.open_count,
+                ]
+
+        return Ledger(
+            _("Key projects: %(figure)s") % {"figure": FIGURES[figure].label},
+            [
+                _("Project"),
+                _("Region"),
+                _("Enterprise"),
+                _("Contact"),
+                _("Contact phone"),
+                _("Level"),
+                _("Industry"),
+                _("Stage"),
+                _("Total investment (10k yuan)"),
+                _("Planned this year (10k yuan)"),
+                _("Completed this year (10k yuan)"),
+                _("Open requests"),
+            ],
+            qs.count(),
+            rows,
+        )
+    if kind == "projects":
+        board = board_for(base, filters, scope, timezone.localdate(now))
+        figures = board.figures
+
+        def rows():
+            for name, figure in FIGURES.items():
+                yield [_("Figure"), str(figure.label), figures[name], "", "", ""]
+            yield [_("Figure"), _("Start rate (%)"), figures["start_rate"] if figures["start_rate"] is not None else ""]
+            reports = board.reports
+            yield [_("Figure"), _("Reports on time (%)"), reports["rate"] if reports["rate"] is not None else ""]
+            yield [_("Figure"), _("Reports due"), reports["due"]]
+            yield [_("Figure"), _("Reports on time"), reports["on_time"]]
+            for table, label in ((board.by_region, _("Region")), (board.by_level, _("Level"))):
+                for row in table:
+                    yield [label, str(row["name"]), row["count"], row["planned"], row["completed"], row["rate"] or ""]
+            for p in board.open_requests:
+                yield [_("Open requests per project"), p.name, p.open_count, "", "", ""]
+
+        return Ledger(
+            _("Key project dashboard"),
+            [
+                _("Table"),
+                _("Name"),
+                _("Projects / value"),
+                _("Planned this year (10k yuan)"),
+                _("Completed this year (10k yuan)"),
+                _("Completion (%)"),
+            ],
+            len(FIGURES) + 4 + len(board.by_region) + len(board.by_level) + len(board.open_requests),
+            rows,
+        )
+    return None
+
+
 def write_workbook(ledger: Ledger, target, progress: Callable[[int], None] | None = None) -> int:
     """Write the ledger into ``target`` (a path or a binary file); return the number of rows."""
     workbook = Workbook(write_only=True)
@@ -218,4 +304,6 @@ def spooled_workbook(ledger: Ledger):
     return handle
 
 
+PROJECT_KINDS = ("projects", "project_list")
 KINDS = ("drill", "accountability", "return_visits", "common", "dashboard")
+LEDGERS = (*KINDS, *PROJECT_KINDS)

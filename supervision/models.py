@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -196,6 +197,14 @@ class RankingWeights(models.Model):
         _("points off per yellow card"), max_digits=5, decimal_places=2, default=1
     )
     red_card_penalty = models.DecimalField(_("points off per red card"), max_digits=5, decimal_places=2, default=3)
+    project_service = models.DecimalField(
+        _("key project service rate weight"),
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        validators=[MinValueValidator(0)],
+        help_text=_("Progress reports on time, site visits made and project requests answered on time."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -209,6 +218,7 @@ class RankingWeights(models.Model):
                 & Q(satisfaction__gte=0),
                 name="ranking_weights_positive",
             ),
+            models.CheckConstraint(condition=Q(project_service__gte=0), name="ranking_weights_project_positive"),
         ]
 
     def __str__(self) -> str:
@@ -326,6 +336,7 @@ class RankingEntry(models.Model):
     satisfaction = models.DecimalField(_("satisfaction coefficient"), max_digits=5, decimal_places=1, null=True)
     yellow_cards = models.PositiveIntegerField(_("yellow cards"), default=0)
     red_cards = models.PositiveIntegerField(_("red cards"), default=0)
+    project_service = models.DecimalField(_("key project service rate"), max_digits=5, decimal_places=1, null=True)
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2)
 
     objects = RankingEntryQuerySet.as_manager()

@@ -12,6 +12,7 @@ from portal.orgs.models import Department, DepartmentMembership, Region
 
 from .metrics import PREFIX, aggregate_expressions, exact_ratio, half_up, unprefixed
 from .models import RankingWeights, UnitKind
+from .project_board import project_service_by_region
 
 MEASURES = (
     "received",
@@ -51,6 +52,7 @@ def composite_score(row: dict, weights: RankingWeights) -> Decimal:
         (weights.on_time_answer, row["on_time_answer_rate"]),
         (weights.resolution, row["resolution_rate"]),
         (weights.satisfaction, row["satisfaction"]),
+        (weights.project_service, row.get("project_service")),
     ]
     used = [(Decimal(w), Decimal(str(v))) for w, v in parts if v is not None and w]
     total_weight = sum((w for w, _ in used), Decimal(0))
@@ -137,6 +139,7 @@ def ranking_rows(
             district = district_of(region_id)
             if district is not None and district.pk in units:
                 _charge(units[district.pk], cards)
+        _add_project_service(units, districts, paths, start, end, now)
     else:
         if kind == UnitKind.DEPARTMENT:
             grouped = _grouped(qs.filter(lead_department__isnull=False), "lead_department_id", now)
@@ -172,6 +175,7 @@ def ranking_rows(
             "satisfaction": (unit.get("score_sum", Decimal(0)) / unit["evaluated"]) if unit["evaluated"] else None,
             "yellow_cards": unit.get("yellow_cards", 0),
             "red_cards": unit.get("red_cards", 0),
+            "project_service": _project_rate(unit.get("project_service")),
         }
         row = {
             "unit_name": unit["unit_name"],
@@ -187,6 +191,25 @@ def ranking_rows(
     for position, row in enumerate(rows, start=1):
         row["rank"] = position
     return rows
+
+
+def _add_project_service(units: dict, districts: list, paths: dict, start, end, now) -> None:
+    """Project service of each district that ranks (one with requests in the month): done ÷ due."""
+    for region_id, (done, due) in project_service_by_region(start, end, now).items():
+        path = paths.get(region_id, "")
+        district = next((d for d in districts if path.startswith(d.path)), None)
+        if district is None or district.pk not in units:
+            continue
+        entry = units[district.pk].setdefault("project_service", [0, 0])
+        entry[0] += done
+        entry[1] += due
+
+
+def _project_rate(service: list[int] | None) -> Decimal | None:
+    """Project service done ÷ due as an unrounded percentage, or None for a district with nothing due."""
+    if not service:
+        return None
+    return exact_ratio(service[0], service[1])
 
 
 __all__ = ["composite_score", "month_bounds", "previous_month", "ranking_rows"]

@@ -75,6 +75,7 @@ def ranking_publish(*, month: date, kind: str, actor=None, reason: str = "", htt
                 "satisfaction",
                 "yellow_card_penalty",
                 "red_card_penalty",
+                "project_service",
             )
         },
     )

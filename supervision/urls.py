@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import project_views, views
 
 app_name = "supervision"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("drill/", views.drill, name="drill"),
+    path("projects/", project_views.projects, name="projects"),
+    path("projects/list/", project_views.project_list, name="project_list"),
     path("accountability/", views.accountability, name="accountability"),
     path("return-visits/", views.return_visits, name="return_visits"),
     path("return-visits/<int:pk>/", views.return_visit, name="return_visit"),

@@ -30,7 +30,7 @@ from portal.orgs.models import Industry, Region
 from portal.tasking import enqueue_on_commit
 
 from . import services
-from .exports import KINDS, SYNC_LIMIT, build_ledger, spooled_workbook
+from .exports import LEDGERS, SYNC_LIMIT, build_ledger, spooled_workbook
 from .forms import BigScreenTokenForm, CommonIssueForm, RepublishForm, ReturnVisitForm, SupervisionFilterForm
 from .metrics import METRICS
 from .models import ExportJob, RankingSnapshot, UnitKind
@@ -313,7 +313,7 @@ def standard_answers(request):
 def export(request, kind: str):
     """GET shows what would be exported and a button; the POST (with the filters in the query string)
     writes the audit row and either streams the workbook or starts the background job."""
-    if kind not in KINDS:
+    if kind not in LEDGERS:
         raise Http404
     params = {key: value for key, value in request.GET.items() if key != "page"}
     ledger = build_ledger(kind, request.user, params)

@@ -22,6 +22,7 @@ def weights_form(**values) -> dict:
         "satisfaction": "25",
         "yellow_card_penalty": "1",
         "red_card_penalty": "3",
+        "project_service": "10",
         **values,
     }
 

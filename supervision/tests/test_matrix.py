@@ -36,6 +36,8 @@ def objects(month, dora, kuiwen):
 CASES = {
     "dashboard": ("get", lambda o: {}, _sup_only()),
     "drill": ("get", lambda o: {}, _sup_only()),
+    "projects": ("get", lambda o: {}, _sup_only()),
+    "project_list": ("get", lambda o: {}, _sup_only()),
     "accountability": ("get", lambda o: {}, _sup_only()),
     "return_visits": ("get", lambda o: {}, _sup_only()),
     # r4 (Kuiwen, not evaluated): dan supervises Fangzi and gets a 404

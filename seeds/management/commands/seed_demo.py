@@ -37,7 +37,9 @@ class Command(BaseCommand):
 
             history.load(self.stdout)
 
-        from seeds import live
+        from seeds import live, project_history
+
+        project_history.load(self.stdout)
 
         live.load(self.stdout)
 
