@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "portal.notifications",
     "issues",
     "projects",
+    "knowledge",
     "supervision",
     "seeds",
     "bench",

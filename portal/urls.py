@@ -10,6 +10,7 @@ urlpatterns = [
     path("notifications/", include("portal.notifications.urls")),
     path("cards/", include("issues.card_urls")),
     path("supervision/", include("supervision.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -8,11 +8,15 @@ NAV_ITEMS = [
     # (role, label, url name)
     (Role.ENTERPRISE, _("My requests"), "issues:my_requests"),
     (Role.ENTERPRISE, _("File a request"), "issues:request_create"),
+    (Role.ENTERPRISE, _("Knowledge base"), "knowledge:list"),
     (Role.COMMISSIONER, _("My queue"), "issues:queue"),
     (Role.COMMISSIONER, _("Visits"), "issues:visit_list"),
+    (Role.COMMISSIONER, _("Knowledge base"), "knowledge:list"),
     (Role.HANDLER, _("Department queue"), "issues:department_queue"),
+    (Role.HANDLER, _("Knowledge base"), "knowledge:list"),
     (Role.SUPERVISOR, _("Dashboard"), "supervision:dashboard"),
     (Role.SUPERVISOR, _("Requests"), "issues:supervisor_list"),
     (Role.SUPERVISOR, _("Extensions"), "issues:extension_list"),
+    (Role.SUPERVISOR, _("Knowledge base"), "knowledge:list"),
     (Role.ADMINISTRATOR, _("Administration"), "admin:index"),
 ]

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from issues.models import Card, CardKind
 from issues.tests.factories import make_request
 from issues.tests.test_authz import MATRIX as ISSUES_MATRIX
+from knowledge.tests.test_matrix import CASES as KNOWLEDGE_MATRIX
 from portal.notifications.models import Notification
 from supervision.tests.test_matrix import CASES as SUPERVISION_MATRIX
 
@@ -52,6 +53,7 @@ def _names(patterns, prefix=""):
 def test_it_lists_every_named_url_of_the_portal_in_some_matrix():
     covered = set(MATRIX) | PUBLIC | {f"issues:{n}" for n in ISSUES_MATRIX}
     covered |= {n if ":" in n else f"supervision:{n}" for n in SUPERVISION_MATRIX}
+    covered |= {f"knowledge:{n}" for n in KNOWLEDGE_MATRIX}
     missing = set(_names(get_resolver().url_patterns)) - covered
     assert not missing, f"add these URLs to an authorization matrix: {sorted(missing)}"
 
