@@ -271,3 +271,17 @@ def deflections_total(since=None) -> int:
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     return qs.count()
+
+
+def hit_rate_backtest(requests) -> dict:
+    """The suggestion replayed on past dispatches: for each request with a lead department, what the
+    knowledge base would have suggested from the requests filed before it, and whether that is the
+    department the commissioner chose."""
+    n = hits = 0
+    for req in requests:
+        suggested = suggest_lead(req, before=req.submitted_at).department
+        if suggested is None:
+            continue
+        n += 1
+        hits += suggested.pk == req.lead_department_id
+    return {"n": n, "hits": hits, "rate": round(100 * hits / n, 1) if n else None}
