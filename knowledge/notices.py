@@ -2,6 +2,7 @@
 each enterprise exactly once."""
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.urls import reverse
@@ -15,6 +16,9 @@ from .models import Entry, EntryStatus, Kind, PolicyNotice
 from .selectors import enterprises_matching
 
 logger = logging.getLogger(__name__)
+
+# Enterprises registered this long after a policy was published are still told of it.
+SWEEP_DAYS = 30
 
 
 def policy_notify(*, entry_id: int) -> int:
@@ -50,3 +54,10 @@ def policy_notify(*, entry_id: int) -> int:
             told += 1
     logger.info("policy notices sent", extra={"entry": entry.pk, "enterprises": told})
     return told
+
+
+def policy_sweep(now=None) -> int:
+    """Run ``policy_notify`` again for the policies published in the last SWEEP_DAYS (idempotent)."""
+    since = (now or timezone.now()) - timedelta(days=SWEEP_DAYS)
+    ids = Entry.objects.published().filter(kind=Kind.POLICY, published_at__gte=since).values_list("pk", flat=True)
+    return sum(policy_notify(entry_id=pk) for pk in ids)

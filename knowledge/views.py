@@ -17,12 +17,13 @@ from django.views.decorators.vary import vary_on_headers
 from issues.models import Category, Outcome, Request, Status
 from issues.selectors import access_request
 from portal.orgs.models import Enterprise
+from portal.orgs.selectors import region_scope_for
 
 from . import permissions as perms
 from . import selectors, services
 from .filters import EntryFilter
 from .forms import EntryForm
-from .models import EntryStatus
+from .models import DispatchSuggestion, EntryStatus
 
 PAGE_SIZE = 20
 
@@ -249,7 +250,9 @@ def dashboard(request):
         "knowledge/dashboard.html",
         {
             "figures": selectors.entry_figures(entries),
-            "hit_rate": selectors.hit_rate(),
+            "hit_rate": selectors.hit_rate(
+                DispatchSuggestion.objects.filter(request__region__in=region_scope_for(request.user))
+            ),
             "deflected": selectors.deflections_total(),
         },
     )

@@ -7,7 +7,14 @@ from issues.models import Outcome, Verdict
 from issues.tests.factories import answered, category, fresh, lead_dispatch, make_request
 from knowledge import notices, services
 from knowledge.models import Citation, Deflection, DispatchSuggestion, EntryStatus, Kind, PolicyNotice
-from knowledge.selectors import entry_visible_to, hit_rate, search, similar_resolved, suggest_lead
+from knowledge.selectors import (
+    entry_visible_to,
+    hit_rate,
+    hit_rate_backtest,
+    search,
+    similar_resolved,
+    suggest_lead,
+)
 from knowledge.tests.factories import published
 from portal.notifications.models import Notification
 from portal.orgs import factories as f
@@ -295,3 +302,34 @@ def test_the_enterprise_home_lists_the_policies_that_match_it(client, manufactur
     assert "knowledge/for-me/" in client.get(reverse("issues:my_requests")).content.decode()
     client.force_login(members[shop.pk])
     assert "制造业技改补贴" not in client.get(reverse("knowledge:for_me")).content.decode()
+
+
+def test_the_sweep_tells_an_enterprise_that_joined_after_the_policy(manufacturers, dora, kuiwen):
+    ours, other, shop, members = manufacturers
+    policy = services.entry_create(
+        actor=dora,
+        publish=True,
+        kind=Kind.POLICY,
+        title="商贸补贴",
+        body="补贴。",
+        industry=Industry.TRADE,
+        region=kuiwen,
+    )
+    notices.policy_notify(entry_id=policy.pk)
+    newcomer = f.EnterpriseFactory(name="奎文新商店", region=kuiwen, industry=Industry.TRADE)
+    assert notices.policy_sweep() == 1
+    assert notices.policy_sweep() == 0
+    assert set(PolicyNotice.objects.values_list("enterprise_id", flat=True)) == {shop.pk, newcomer.pk}
+
+
+def test_the_replayed_hit_rate_counts_the_suggestions_that_match_the_choice(
+    history, acme, alice, bob, hr_bureau, housing_bureau
+):
+    """Two welder requests went to the HR bureau (the suggestion from the earlier one matches), a third
+    welder request went to housing (the suggestion misses): 1 of 2 replayed, as the figure shows."""
+    first = make_request(acme, alice, category=category("labour"), title="招聘焊工", description="缺焊工")
+    issue_services.request_dispatch(req_id=first.pk, actor=bob, lead=hr_bureau)
+    second = make_request(acme, alice, category=category("labour"), title="招聘焊工三", description="缺焊工")
+    issue_services.request_dispatch(req_id=second.pk, actor=bob, lead=housing_bureau)
+    replayed = hit_rate_backtest([fresh(first), fresh(second)])
+    assert replayed == {"n": 2, "hits": 1, "rate": 50.0}
