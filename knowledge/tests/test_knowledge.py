@@ -333,3 +333,9 @@ def test_the_replayed_hit_rate_counts_the_suggestions_that_match_the_choice(
     issue_services.request_dispatch(req_id=second.pk, actor=bob, lead=housing_bureau)
     replayed = hit_rate_backtest([fresh(first), fresh(second)])
     assert replayed == {"n": 2, "hits": 1, "rate": 50.0}
+
+
+def test_the_admin_lists_entries_and_the_records(client, admin_user, entries):
+    client.force_login(admin_user)
+    for model in ("entry", "deflection", "dispatchsuggestion", "citation", "policynotice"):
+        assert client.get(reverse(f"admin:knowledge_{model}_changelist")).status_code == 200
