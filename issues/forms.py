@@ -229,7 +229,21 @@ class AnswerForm(AttachmentsMixin, VersionedForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_l("If it cannot be resolved now, explain the reason and what the enterprise can do."),
     )
+    cited = forms.TypedChoiceField(
+        label=_l("Cite a knowledge entry (optional)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_l("The standard answer or policy note this answer is based on."),
+    )
     attachments = attachments_field()
+
+    def __init__(self, *args, citable=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if citable:
+            self.fields["cited"].choices = [("", _l("No entry cited")), *citable]
+        else:
+            del self.fields["cited"]
 
 
 class OpinionForm(AttachmentsMixin, VersionedForm):

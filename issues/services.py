@@ -23,7 +23,7 @@ from portal.notifications.services import notify
 from portal.orgs.models import Department, DepartmentMembership, Enterprise
 from projects.models import Project
 
-from . import deadlines, event_hooks
+from . import deadlines, event_hooks, extensions
 from . import permissions as perms
 from .deadlines import policy_for, work_calendar
 from .errors import StaleError, TransitionError
@@ -567,6 +567,7 @@ def request_dispatch(
         now=now,
         data={"lead": lead.name, "co": [d.name for d in co], **({"taken_on_before": True} if was_taken_on else {})},
     )
+    extensions.dispatched(req=req, lead=lead, actor=actor)
     notify(
         users=_handlers([lead.pk]),
         kind="dispatch_received",
@@ -644,12 +645,19 @@ def request_reassign(
 
 @transaction.atomic
 def request_answer_directly(
-    *, req_id: int, actor, outcome: str, body: str, files=(), expected_version: int | None = None
+    *,
+    req_id: int,
+    actor,
+    outcome: str,
+    body: str,
+    files=(),
+    expected_version: int | None = None,
+    cited: int | None = None,
 ) -> Request:
-    """The commissioner who took the request on answers it."""
+    """The commissioner who took the request on answers it (optionally citing a knowledge entry)."""
     req = _lock(req_id, expected_version)
     perms.check(actor, perms.Action.ANSWER, req)
-    return _answer(req, actor=actor, outcome=outcome, body=body, files=files, dispatch=None)
+    return _answer(req, actor=actor, outcome=outcome, body=body, files=files, dispatch=None, cited=cited)
 
 
 def _check_answer(outcome: str, body: str) -> str:
@@ -665,7 +673,9 @@ def _check_answer(outcome: str, body: str) -> str:
     )
 
 
-def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Dispatch | None) -> Request:
+def _answer(
+    req: Request, *, actor, outcome: str, body: str, files, dispatch: Dispatch | None, cited: int | None = None
+) -> Request:
     body = _check_answer(outcome, body)
     old, now = req.status, timezone.now()
     req.status = Status.ANSWERED
@@ -682,6 +692,7 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
         data={"outcome": outcome, "on_time": req.answered_on_time},
     )
     _attach(files, req=req, event=event, actor=actor)
+    extensions.answered(req=req, event=event, actor=actor, cited=cited)
     notify(
         users=[*_enterprise_users(req), *_commissioners(req)],
         kind="request_answered",
@@ -775,7 +786,14 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
 
 @transaction.atomic
 def dispatch_answer(
-    *, dispatch_id: int, actor, outcome: str = "", body: str, files=(), expected_version: int | None = None
+    *,
+    dispatch_id: int,
+    actor,
+    outcome: str = "",
+    body: str,
+    files=(),
+    expected_version: int | None = None,
+    cited: int | None = None,
 ) -> Dispatch:
     """The lead department answers the request; a co-handling department gives its opinion to the lead."""
     req, dispatch = _lock_dispatch(dispatch_id, actor, expected_version, perms.Action.TASK_ANSWER)
@@ -822,7 +840,7 @@ def dispatch_answer(
         outcome=outcome,
         accepted_at=dispatch.accepted_at or now,
     )
-    _answer(req, actor=actor, outcome=outcome, body=body, files=files, dispatch=dispatch)
+    _answer(req, actor=actor, outcome=outcome, body=body, files=files, dispatch=dispatch, cited=cited)
     return dispatch
 
 

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "portal.onboarding",
     "issues",
     "projects",
+    "knowledge",
     "supervision",
     "api",
     "seeds",
@@ -350,6 +351,12 @@ CELERY_BEAT_SCHEDULE = {
     "resend-waiting-exports": {
         "task": "portal.supervision.tasks.resend_waiting_exports",
         "schedule": crontab(minute="*/5"),
+    },
+    # Knowledge: tell matching enterprises of recent policies whose message was lost with the broker.
+    "sweep-policy-notices": {
+        "task": "knowledge.tasks.sweep_policy_notices",
+        "schedule": crontab(minute="*/30"),
+        "options": {"expires": 1500},
     },
     "close-unevaluated-requests": {
         "task": "issues.tasks.close_unevaluated",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("api/", include("api.urls")),
     path("projects/", include("projects.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

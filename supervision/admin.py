@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import BigScreenToken, CommonIssue, RankingEntry, RankingSnapshot, RankingWeights, ReturnVisit
+from .models import BigScreenToken, RankingEntry, RankingSnapshot, RankingWeights, ReturnVisit
 
 
 @admin.register(RankingWeights)
@@ -53,13 +53,6 @@ class BigScreenTokenAdmin(admin.ModelAdmin):
     list_display = ["region", "label", "created_by", "created_at", "revoked_at"]
     readonly_fields = ["token"]
     autocomplete_fields = ["region", "created_by"]
-
-
-@admin.register(CommonIssue)
-class CommonIssueAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "industry", "region", "marked_by", "updated_at"]
-    list_filter = ["category", "industry"]
-    autocomplete_fields = ["category", "region", "marked_by"]
 
 
 @admin.register(ReturnVisit)

@@ -14,7 +14,7 @@ from issues.models import Category, Source
 from portal.orgs.models import Department, Industry, Region
 from portal.orgs.selectors import region_scope_for
 
-from .models import BigScreenToken, CommonIssue, ReturnVisit
+from .models import BigScreenToken, ReturnVisit
 
 
 class Period:
@@ -180,14 +180,13 @@ class BigScreenTokenForm(forms.ModelForm):
         self.fields["label"].widget.attrs["class"] = "form-control"
 
 
-class CommonIssueForm(forms.ModelForm):
-    class Meta:
-        model = CommonIssue
-        fields = ["title", "standard_answer"]
-        widgets = {
-            "title": forms.TextInput(attrs={"class": "form-control"}),
-            "standard_answer": forms.Textarea(attrs={"rows": 6, "class": "form-control"}),
-        }
+class CommonIssueForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"}))
+    standard_answer = forms.CharField(
+        label=_("standard answer"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "form-control"}),
+    )
 
 
 class ReturnVisitForm(forms.ModelForm):

@@ -1,4 +1,4 @@
-"""Supervision's own records: stored timings, ranking snapshots, big-screen links, standard answers,
+"""Supervision's own records: stored timings, ranking snapshots, big-screen links,
 return visits and export jobs. Requests themselves belong to ``issues`` and are only read here."""
 
 import secrets
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import Category, Request
-from portal.orgs.models import Department, Industry, Region
+from portal.orgs.models import Department, Region
 
 
 class RequestTiming(models.Model):
@@ -383,30 +383,6 @@ class BigScreenToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.label}"
-
-
-class CommonIssue(models.Model):
-    """A group of common requests (共性诉求) marked as a policy issue, with a standard answer (快解快答)."""
-
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
-    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices)
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(_("title"), max_length=100)
-    standard_answer = models.TextField(_("standard answer"), max_length=5000)
-    marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("marked by"), on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("policy issue")
-        verbose_name_plural = _("policy issues")
-        ordering = ["-updated_at"]
-        constraints = [models.UniqueConstraint(fields=["category", "industry", "region"], name="common_issue_group")]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class ReturnVisit(models.Model):

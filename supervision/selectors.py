@@ -14,12 +14,14 @@ from django.utils import timezone
 from issues.deadlines import answer_overdue_q
 from issues.models import Card, Category, CloseReason, Request, Status, Verdict
 from issues.selectors import request_visible_to
+from knowledge.models import Entry, Kind
+from knowledge.selectors import entry_visible_to
 from portal.orgs.models import Industry, Region
 from portal.orgs.selectors import region_scope_for
 
 from .forms import Filters
 from .metrics import LIVE, METRICS, PREFIX, RECEIVED, STAT_COLUMNS, unprefixed, with_averages, with_rates
-from .models import BigScreenToken, CommonIssue, DailyStat, Grain, MonthlyStat, RankingSnapshot, ReturnVisit
+from .models import BigScreenToken, DailyStat, Grain, MonthlyStat, RankingSnapshot, ReturnVisit
 
 
 class Scope:
@@ -356,7 +358,7 @@ def common_request_groups(user, filters: Filters, scope: Scope, *, minimum: int 
     industries = dict(Industry.choices)
     issues = {
         (i.category_id, i.industry, i.region_id): i
-        for i in CommonIssue.objects.filter(region_id__in={key[2] for key in current})
+        for i in Entry.objects.filter(common_group=True, region_id__in={key[2] for key in current})
     }
     result = []
     for key, n in current.items():
@@ -379,9 +381,16 @@ def common_request_groups(user, filters: Filters, scope: Scope, *, minimum: int 
     return result
 
 
-def standard_answers_for(user) -> QuerySet[CommonIssue]:
-    """Standard answers (快解快答) are for every signed-in user: commissioners reuse them, enterprises read them."""
-    return CommonIssue.objects.select_related("category", "region").order_by("category__sort_order", "-updated_at")
+def standard_answers_for(user) -> QuerySet[Entry]:
+    """Standard answers (快解快答), kept in the knowledge base, are for every signed-in user: commissioners
+    reuse them, enterprises read them."""
+    return (
+        entry_visible_to(user)
+        .published()
+        .filter(kind=Kind.ANSWER)
+        .select_related("category", "region")
+        .order_by("category__sort_order", "-updated_at")
+    )
 
 
 # ---------------------------------------------------------------------------------------------

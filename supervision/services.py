@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from issues.clock import working_time_between
 from issues.models import Card, Category, Request, Status
 from issues.selectors import work_calendar
+from knowledge.models import Entry
+from knowledge.services import common_answer_mark
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.orgs.models import Region
@@ -24,7 +26,6 @@ from .metrics import PREFIX, STAT_COLUMNS, stored_expressions, unprefixed
 from .models import (
     GRAIN_KEYS,
     BigScreenToken,
-    CommonIssue,
     DailyStat,
     ExportJob,
     Grain,
@@ -201,19 +202,13 @@ def token_revoke(*, actor, token_id: int, http_request=None) -> BigScreenToken:
 @transaction.atomic
 def common_issue_mark(
     *, actor, category: Category, industry: str, region: Region, title: str, standard_answer: str
-) -> CommonIssue:
-    """Mark a group of common requests as a policy issue with a standard answer (快解快答)."""
+) -> Entry:
+    """Mark a group of common requests as a policy issue: its standard answer (快解快答) is published as
+    an entry of the knowledge base, the one home of standard answers."""
     check_supervises(actor, region)
-    title, standard_answer = title.strip(), standard_answer.strip()
-    if not title or not standard_answer:
-        raise ValidationError(_("Give the policy issue a title and a standard answer."))
-    issue, _created = CommonIssue.objects.update_or_create(
-        category=category,
-        industry=industry,
-        region=region,
-        defaults={"title": title[:100], "standard_answer": standard_answer[:5000], "marked_by": actor},
+    return common_answer_mark(
+        actor=actor, category=category, industry=industry, region=region, title=title, body=standard_answer
     )
-    return issue
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from portal.orgs.selectors import (
     region_scope_for,
 )
 
-from .. import forms, queues, services
+from .. import extensions, forms, queues, services
 from .. import permissions as perms
 from ..models import (
     OPEN_DISPATCH_STATUSES,
@@ -62,6 +62,8 @@ def _request_form(key, req, data=None, files=None):
     kwargs = {"auto_id": f"{key}-%s"}
     if key == "reassign":
         kwargs["candidates"] = _reassign_candidates(req)
+    if key == "answer":
+        kwargs["citable"] = extensions.citable_for(req)
     form = cls(data, files, **kwargs) if data is not None else cls(initial={"version": req.version}, **kwargs)
     if hasattr(form, "clean_attachments"):
         form.existing_attachments = req.attachments.count()
@@ -74,6 +76,8 @@ def _dispatch_form(key, dispatch, data=None, files=None):
     else:
         cls = {"accept": forms.AcceptForm, "return": forms.ReturnForm, "extension": forms.ExtensionForm}[key]
     kwargs = {"auto_id": f"{key}-{dispatch.pk}-%s"}
+    if cls is forms.AnswerForm:
+        kwargs["citable"] = extensions.citable_for(dispatch.request)
     if data is not None:
         form = cls(data, files, **kwargs)
     else:
@@ -243,7 +247,10 @@ def request_create(request):
                 return redirect("issues:request_detail", req.pk)
     else:
         preselect = request.GET.get("enterprise", "")
-        form = forms.RequestForm(user=request.user, initial={"enterprise": preselect} if preselect.isdigit() else {})
+        initial = {"enterprise": preselect} if preselect.isdigit() else {}
+        # coming back from the answers found before filing: what was typed is kept
+        initial |= {k: request.GET[k][:5000] for k in ("title", "description", "category") if request.GET.get(k)}
+        form = forms.RequestForm(user=request.user, initial=initial)
     if not form.fields["enterprise"].queryset.exists():
         raise PermissionDenied
     return render(request, "issues/request_form.html", {"form": form})
@@ -327,6 +334,7 @@ REQUEST_RUNS = {
             body=d["body"],
             files=_files(d),
             expected_version=d["version"],
+            cited=d.get("cited"),
         ),
         _l("The answer has been sent to the enterprise."),
     ),
@@ -352,6 +360,7 @@ TASK_RUNS = {
             body=d["body"],
             files=_files(d),
             expected_version=d["version"],
+            cited=d.get("cited"),
         ),
         _l("Your answer has been sent."),
     ),

@@ -1,7 +1,7 @@
 """The layers run one way, read from the source with ``ast`` (nothing is imported).
 
 core = portal/ (settings, urls, Celery app, accounts, orgs, notifications, shared helpers)
-  ← domain apps: issues, projects
+  ← domain apps: issues, projects; knowledge (the knowledge base) stands on issues
   ← supervision (reads both); api (the hotline API, on the domain apps)
 seeds (the demo city) and bench (benchmarks) stand on top; nothing imports them.
 
@@ -14,9 +14,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("portal", "issues", "projects", "supervision", "api", "seeds", "bench")
+PACKAGES = ("portal", "issues", "projects", "knowledge", "supervision", "api", "seeds", "bench")
 WIRING = {"portal.settings", "portal.urls"}
-ABOVE_CORE = {"issues", "projects", "supervision", "api", "seeds", "bench"}
+ABOVE_CORE = {"issues", "projects", "knowledge", "supervision", "api", "seeds", "bench"}
 ABOVE_DOMAIN = {"supervision", "api", "seeds", "bench"}
 
 
@@ -96,13 +96,18 @@ def test_the_core_imports_no_domain_app_nor_the_demo_data():
 
 
 def test_the_domain_apps_never_import_supervision_seeds_or_bench():
-    domain = {m for m in SOURCES if _top(m) in {"issues", "projects"}}
+    domain = {m for m in SOURCES if _top(m) in {"issues", "projects", "knowledge"}}
     assert _breaches(domain, ABOVE_DOMAIN) == []
 
 
 def test_nothing_but_the_wiring_imports_the_api():
     others = {m for m in SOURCES if _top(m) != "api" and m not in WIRING}
     assert _breaches(others, {"api"}) == []
+
+
+def test_requests_do_not_depend_on_the_knowledge_base():
+    """knowledge stands on issues; issues reaches it only through what knowledge hands over in ready()."""
+    assert _breaches({m for m in SOURCES if _top(m) in {"issues", "projects"}}, {"knowledge"}) == []
 
 
 def test_projects_do_not_depend_on_requests():

@@ -8,6 +8,7 @@ from api.tests.test_matrix import MATRIX as API_MATRIX
 from issues.models import Card, CardKind
 from issues.tests.factories import make_request
 from issues.tests.test_authz import MATRIX as ISSUES_MATRIX
+from knowledge.tests.test_matrix import CASES as KNOWLEDGE_MATRIX
 from portal.notifications.models import Notification
 from portal.onboarding.models import Application
 from projects.tests.test_views import MATRIX as PROJECTS_MATRIX
@@ -75,6 +76,7 @@ def test_it_lists_every_named_url_of_the_portal_in_some_matrix():
     covered |= {n if ":" in n else f"supervision:{n}" for n in SUPERVISION_MATRIX}
     covered |= {f"api:{n}" for n in API_MATRIX}
     covered |= {f"projects:{n}" for n in PROJECTS_MATRIX}
+    covered |= {f"knowledge:{n}" for n in KNOWLEDGE_MATRIX}
     missing = set(_names(get_resolver().url_patterns)) - covered
     assert not missing, f"add these URLs to an authorization matrix: {sorted(missing)}"
 

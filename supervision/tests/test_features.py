@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from openpyxl import load_workbook
 
+from knowledge.models import Entry
 from portal.accounts.models import AuditEvent
 from supervision import exports, services
-from supervision.models import CommonIssue, ExportJob, RankingEntry, RankingSnapshot, ReturnVisit
+from supervision.models import ExportJob, RankingEntry, RankingSnapshot, ReturnVisit
 from supervision.ranking import ranking_rows
 
 from .conftest import MARCH
@@ -173,7 +174,7 @@ def test_a_group_becomes_a_policy_issue_that_commissioners_read(month, client, d
             "standard_answer": "按市政策申报。",
         },
     )
-    assert CommonIssue.objects.get().title == "租金补贴"
+    assert Entry.objects.get().title == "租金补贴"
     client.force_login(bob)
     assert "按市政策申报" in client.get(reverse("supervision:standard_answers")).content.decode()
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from issues import services as s
 from issues.models import Category
-from supervision.models import CommonIssue
+from knowledge.models import Entry
 
 from .conftest import MARCH, SHANGHAI
 
@@ -124,14 +124,14 @@ def test_marking_with_a_malformed_id_says_the_group_is_gone(client, group, bad):
     response = _mark(client, group, **bad)
     assert response.status_code == 302 and response["Location"] == reverse("supervision:common")
     assert "no longer exists" in _messages(client.get(response["Location"]))
-    assert not CommonIssue.objects.exists()
+    assert not Entry.objects.exists()
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "http://testserver.evil/"])
 def test_marking_never_redirects_off_site(client, group, target):
     response = _mark(client, group, next=target)
     assert response.status_code == 302 and response["Location"] == reverse("supervision:common")
-    assert CommonIssue.objects.get().title == "租金补贴"
+    assert Entry.objects.get().title == "租金补贴"
 
 
 def test_marking_returns_to_a_local_next(client, group):

@@ -43,6 +43,10 @@ class Command(BaseCommand):
 
         live.load(self.stdout)
 
+        from seeds import knowledge
+
+        knowledge.load(self.stdout)
+
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.\n")
         self.print_logins()
 

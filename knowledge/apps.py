@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KnowledgeConfig(AppConfig):
+    name = "knowledge"
+    verbose_name = _("Knowledge base")
+
+    def ready(self) -> None:
+        from issues import extensions
+
+        from . import services
+
+        extensions.dispatch_listener_add(services.suggestion_record)
+        extensions.answer_listener_add(services.citation_record)
+        extensions.citable_source_add(services.citable_entries)
