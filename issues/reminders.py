@@ -13,6 +13,8 @@ answer_near    ``answer_remind_at``        lead department handlers and commissi
 answer_missed  ``answer_due_at``           red card on the lead department (the commissioner's unit
                                            when handled directly); supervisors notified, urgent
 evaluate       ``evaluate_remind_at``      enterprise users asked to evaluate the answer
+co_opinion     ``co_opinion_due_at``       handlers of the co-handling departments whose opinion is
+                                           still missing reminded; the lead department may now answer
 =============  ==========================  =========================================================
 
 Exactly once: a short transaction locks a handful of requests (``LOCK_SIZE``, in primary-key order),
@@ -44,7 +46,18 @@ from portal.notifications.services import enqueue_now, notify_new_bulk
 from portal.orgs.models import Department, DepartmentMembership, EnterpriseMembership, Pairing, Region, SupervisorScope
 
 from .deadlines import answer_clock_q, answer_clock_runs, assign_clock_q, assign_clock_runs
-from .models import Card, CardKind, Reminder, ReminderKind, Request, RequestEvent, Status, SweepRun
+from .models import (
+    OPEN_DISPATCH_STATUSES,
+    Card,
+    CardKind,
+    Dispatch,
+    Reminder,
+    ReminderKind,
+    Request,
+    RequestEvent,
+    Status,
+    SweepRun,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +117,13 @@ STAGES = {
         "evaluate_remind_at",
         Q(status=Status.ANSWERED),
         lambda req: req.status == Status.ANSWERED,
+        "",
+    ),
+    ReminderKind.CO_OPINION: Stage(
+        ReminderKind.CO_OPINION,
+        "co_opinion_due_at",
+        Q(status=Status.IN_PROGRESS),
+        lambda req: req.status == Status.IN_PROGRESS,
         "",
     ),
 }
@@ -349,6 +369,16 @@ def _message(req: Request, kind: str, people: Directory, card: Card | None) -> t
             [*people.supervisors(req), *lead_handlers, *people.commissioners(req)],
             _("Red card for %(unit)s: answer deadline %(answer_due)s missed: %(title)s") % values,
             True,
+        )
+    if kind == ReminderKind.CO_OPINION:
+        late = Dispatch.objects.filter(
+            request=req, role=Dispatch.Role.CO, status__in=OPEN_DISPATCH_STATUSES, round=req.reopen_count
+        ).values_list("department_id", flat=True)
+        values["co_due"] = _when(req.co_opinion_due_at)
+        return (
+            [user for department_id in late for user in people.handlers(department_id)],
+            _("Your co-handling opinion was due %(co_due)s; give it to the lead department now: %(title)s") % values,
+            False,
         )
     return (
         people.enterprise_users(req),

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,6 +144,15 @@ def _cancel_open_dispatches(req: Request) -> None:
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(
         status=DispatchStatus.CANCELLED, version=F("version") + 1
     )
+    req.co_opinion_due_at = None
+
+
+def _refresh_co_wait(req: Request) -> None:
+    """The lead waits until the latest opinion deadline of the co-handling tasks still open in this round
+    (none open: it no longer waits). Saved with the request by ``_record``."""
+    req.co_opinion_due_at = req.dispatches.filter(
+        role=Dispatch.Role.CO, status__in=OPEN_DISPATCH_STATUSES, round=req.reopen_count
+    ).aggregate(due=Max("opinion_due_at"))["due"]
 
 
 def _attach(files, *, req: Request, event: RequestEvent, actor) -> None:
@@ -466,6 +475,7 @@ def request_dispatch(
             answer_due_at=req.answer_due_at,
         )
     ]
+    opinion_due_at = deadlines.co_opinion_due_at(now, policy_for(req.region), work_calendar()) if co else None
     rows += [
         Dispatch(
             request=req,
@@ -476,6 +486,7 @@ def request_dispatch(
             dispatched_by=actor,
             dispatched_at=now,
             answer_due_at=req.answer_due_at,
+            opinion_due_at=opinion_due_at,
         )
         for d in co
         if d.pk not in existing_co
@@ -485,6 +496,8 @@ def request_dispatch(
             Dispatch.objects.bulk_create(rows)
     except IntegrityError:
         raise TransitionError(_("This request has already been dispatched.")) from None
+    if co:
+        _refresh_co_wait(req)
     _record(
         req,
         actor=actor,
@@ -675,6 +688,7 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
     )
     old, now = req.status, timezone.now()
     _bump(dispatch, status=DispatchStatus.RETURNED, return_reason=reason)
+    _refresh_co_wait(req)
     if dispatch.role == Dispatch.Role.LEAD:
         req.lead_department = None
         if req.status == Status.IN_PROGRESS:
@@ -717,6 +731,7 @@ def dispatch_answer(
             answer=body,
             accepted_at=dispatch.accepted_at or now,
         )
+        _refresh_co_wait(req)
         event = _record(
             req,
             actor=actor,

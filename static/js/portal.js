@@ -10,11 +10,23 @@
     }
   });
 
-  // Destructive actions ask first: <form data-confirm="...">.
+  // A required field left empty: the form goes to the server unasked, which answers with the message
+  // next to the field (nothing is done), instead of confirming an action that cannot succeed.
+  function hasEmptyRequired(form) {
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      if (el.required && el.type !== "file" && el.type !== "radio" && el.type !== "checkbox" && !String(el.value || "").trim()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Destructive actions ask first: <form data-confirm="...">, once the form is filled in.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
+    if (question && !hasEmptyRequired(form) && !window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }
