@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -46,8 +47,29 @@ class BootstrapMixin:
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
+    def ask_files_again(self):
+        """A browser cannot fill a file input again: after an error, say which chosen files to choose again."""
+        if not self.files or getattr(self, "_files_asked", False):
+            return
+        self._files_asked = True
+        separator = "、" if (get_language() or "").startswith("zh") else ", "
+        for name, field in self.fields.items():
+            chosen = (
+                [f.name for f in self.files.getlist(self.add_prefix(name)) if f]
+                if hasattr(self.files, "getlist")
+                else []
+            )
+            if isinstance(field, forms.FileField) and chosen:
+                self.add_error(
+                    name,
+                    _("The form had an error, so these files were not kept; choose them again: %(files)s")
+                    % {"files": separator.join(chosen)},
+                )
+
     def full_clean(self):
         super().full_clean()
+        if self._errors:
+            self.ask_files_again()
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget
@@ -314,7 +336,11 @@ class OnBehalfForm(AttachmentsMixin, BootstrapMixin, forms.Form):
 
 
 class VisitForm(BootstrapMixin, forms.Form):
-    visited_on = forms.DateField(label=_l("Date of the visit"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(
+        label=_l("Date of the visit"),
+        # <input type=date> takes only ISO dates, whatever the language's date format
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     enterprise = forms.ModelChoiceField(
         label=_l("Enterprise"),
         queryset=Enterprise.objects.none(),

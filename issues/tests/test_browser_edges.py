@@ -1,14 +1,19 @@
 """Rough edges found in the browser, each walked as the person who hit it."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from issues import services
-from issues.models import Category, Dispatch, Request, Status
+from issues.models import Category, Dispatch, Request, Status, Visit
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 812}
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def sign_in_as(page, login, username):
@@ -59,3 +64,28 @@ def test_the_lead_answers_after_reading_the_co_handlers_opinion(
     answer.locator("button[type=submit]").click()
     expect(page.locator(".alert-success")).to_be_visible()
     assert Request.objects.get(pk=req.pk).status == Status.ANSWERED
+
+
+def test_a_visit_with_a_photo_survives_an_error(page, live_server, login, tmp_path, acme, bob, bert):
+    photo = tmp_path / "workshop.png"
+    photo.write_bytes(PNG)
+    page.set_viewport_size(PHONE)
+    sign_in_as(page, login, "bob")
+    page.goto(live_server.url + "/visits/new/")
+    # the date input accepted today's date as filled in by the server
+    expect(page.locator("#id_visited_on")).to_have_value(timezone.localdate().isoformat())
+    page.locator("#id_people_met").fill("王总，总经理")
+    page.locator("#id_photos").set_input_files(str(photo))
+    page.locator("form button[type=submit]").click()  # no enterprise chosen: an error
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    expect(page.locator("form.card")).to_contain_text("请重新选择：workshop.png")
+    expect(page.locator("#id_people_met")).to_have_value("王总，总经理")
+    expect(page.locator("#id_visited_on")).to_have_value(timezone.localdate().isoformat())
+    page.locator("#id_enterprise").select_option(str(acme.pk))
+    page.locator("#id_photos").set_input_files(str(photo))
+    page.locator("form button[type=submit]").click()
+    expect(page.locator("body")).to_contain_text("workshop.png")
+    # the card bob prints shows his and bert's numbers in full
+    expect(page.locator("body")).to_contain_text("13900000002")
+    expect(page.locator("body")).to_contain_text("13900000003")
+    assert Visit.objects.get().photos.count() == 1

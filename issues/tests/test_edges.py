@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from issues import services
-from issues.models import Dispatch, Outcome, Verdict
+from issues.models import Dispatch, Outcome, Verdict, Visit
 from issues.templatetags.issues_tags import status_badge
 
 from .factories import co_dispatch, co_opinion_deadline_passes, dispatched, fresh, lead_dispatch, make_request
@@ -62,3 +64,46 @@ def test_a_silent_co_handler_is_not_shown_as_cancelled_once_closed(sent, alice, 
     assert co.role == Dispatch.Role.CO
     assert "办结时未提出意见" in str(status_badge(co))
     assert "已取消" not in str(status_badge(co))
+
+
+# ---------------------------------------------------------------------------------------------
+# commissioners
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_the_visit_date_is_filled_as_an_iso_date_in_chinese(client, bob):
+    client.force_login(bob)
+    with translation.override("zh-hans"):
+        page = client.get(reverse("issues:visit_create"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'value="{timezone.localdate().isoformat()}"' in page
+
+
+def test_a_visit_form_with_an_error_names_the_photos_to_choose_again(client, acme, bob):
+    client.force_login(bob)
+    response = client.post(
+        reverse("issues:visit_create"),
+        {
+            "visited_on": "",
+            "enterprise": acme.pk,
+            "photos": SimpleUploadedFile("site.png", PNG, content_type="image/png"),
+            "req-TOTAL_FORMS": "0",
+            "req-INITIAL_FORMS": "0",
+            "req-MIN_NUM_FORMS": "0",
+            "req-MAX_NUM_FORMS": "10",
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "请重新选择：site.png" in page
+    assert not Visit.objects.exists()
+
+
+def test_the_commissioner_prints_the_card_with_both_phones_in_full(client, acme, bob, bert):
+    client.force_login(bob)
+    page = client.get(reverse("issues:contact_card", args=[acme.pk])).content.decode()
+    assert "13900000002" in page and "13900000003" in page
