@@ -41,8 +41,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop as N_
 
 from portal.notifications.services import enqueue_now, notify_new_bulk
+from portal.notifications.text import Text
 from portal.orgs.models import Department, DepartmentMembership, EnterpriseMembership, Pairing, Region, SupervisorScope
 
 from .deadlines import answer_clock_q, answer_clock_runs, assign_clock_q, assign_clock_runs
@@ -341,33 +344,37 @@ def _issued_cards(kind: str, req_ids: list[int]) -> dict[tuple[int, int], Card]:
     return {(c.request_id, c.round): c for c in cards}
 
 
-def _message(req: Request, kind: str, people: Directory, card: Card | None) -> tuple[list, str, bool]:
+def _message(req: Request, kind: str, people: Directory, card: Card | None) -> tuple[list, Text, bool]:
     """Recipients, title and urgency of a stage's notification."""
     values = {
         "title": req.title,
         "assign_due": _when(req.assign_due_at),
         "answer_due": _when(req.answer_due_at),
-        "unit": card.unit.name if card else _("no unit"),
+        "unit": card.unit.name if card else _l("no unit"),
     }
     if kind == ReminderKind.ASSIGN_NEAR:
-        return (people.commissioners(req), _("Dispatch this request before %(assign_due)s: %(title)s") % values, False)
+        return (
+            people.commissioners(req),
+            Text(N_("Dispatch this request before %(assign_due)s: %(title)s"), values),
+            False,
+        )
     if kind == ReminderKind.ASSIGN_MISSED:
         return (
             [*people.commissioners(req), *people.supervisors(req)],
-            _("Yellow card for %(unit)s: dispatch deadline %(assign_due)s missed: %(title)s") % values,
+            Text(N_("Yellow card for %(unit)s: dispatch deadline %(assign_due)s missed: %(title)s"), values),
             False,
         )
     lead_handlers = [] if req.handled_directly else people.handlers(req.lead_department_id)
     if kind == ReminderKind.ANSWER_NEAR:
         return (
             [*lead_handlers, *people.commissioners(req)],
-            _("Answer this request before %(answer_due)s: %(title)s") % values,
+            Text(N_("Answer this request before %(answer_due)s: %(title)s"), values),
             False,
         )
     if kind == ReminderKind.ANSWER_MISSED:
         return (
             [*people.supervisors(req), *lead_handlers, *people.commissioners(req)],
-            _("Red card for %(unit)s: answer deadline %(answer_due)s missed: %(title)s") % values,
+            Text(N_("Red card for %(unit)s: answer deadline %(answer_due)s missed: %(title)s"), values),
             True,
         )
     if kind == ReminderKind.CO_OPINION:
@@ -377,12 +384,14 @@ def _message(req: Request, kind: str, people: Directory, card: Card | None) -> t
         values["co_due"] = _when(req.co_opinion_due_at)
         return (
             [user for department_id in late for user in people.handlers(department_id)],
-            _("Your co-handling opinion was due %(co_due)s; give it to the lead department now: %(title)s") % values,
+            Text(
+                N_("Your co-handling opinion was due %(co_due)s; give it to the lead department now: %(title)s"), values
+            ),
             False,
         )
     return (
         people.enterprise_users(req),
-        _("Your request has been answered; please evaluate it: %(title)s") % values,
+        Text(N_("Your request has been answered; please evaluate it: %(title)s"), values),
         False,
     )
 

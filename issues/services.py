@@ -16,10 +16,12 @@ from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.notifications.services import notify
+from portal.notifications.text import Text
 from portal.orgs.models import Department, DepartmentMembership, Enterprise
 from projects.models import Project
 
@@ -256,7 +258,7 @@ def request_submit(
         users=commissioners,
         kind="request_submitted",
         url=request_url(req),
-        title=_("New request from %(enterprise)s: %(title)s") % {"enterprise": enterprise.name, "title": title},
+        title=Text(N_("New request from %(enterprise)s: %(title)s"), {"enterprise": enterprise.name, "title": title}),
     )
     return req
 
@@ -279,7 +281,7 @@ def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: 
         users=[*_commissioners(req), *_handlers(d.department_id for d in open_dispatches)],
         kind="request_withdrawn",
         url=request_url(req),
-        title=_("Request withdrawn by the enterprise: %(title)s") % {"title": req.title},
+        title=Text(N_("Request withdrawn by the enterprise: %(title)s"), {"title": req.title}),
     )
     return req
 
@@ -315,7 +317,7 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
         users=_commissioners(req),
         kind="info_supplied",
         url=request_url(req),
-        title=_("The enterprise supplied information: %(title)s") % {"title": req.title},
+        title=Text(N_("The enterprise supplied information: %(title)s"), {"title": req.title}),
     )
     return req
 
@@ -388,11 +390,12 @@ def request_evaluate(
     recipients = [*_commissioners(req)]
     if req.lead_department_id:
         recipients += list(_handlers([req.lead_department_id]))
-    title = (
-        _("Dissatisfied, request reopened: %(title)s")
+    title = Text(
+        N_("Dissatisfied, request reopened: %(title)s")
         if verdict == Verdict.DISSATISFIED
-        else _("Evaluated “%(verdict)s”: %(title)s")
-    ) % {"title": req.title, "verdict": Verdict(verdict).label}
+        else N_("Evaluated “%(verdict)s”: %(title)s"),
+        {"title": req.title, "verdict": Verdict(verdict).label},
+    )
     notify(
         users=recipients,
         kind=f"request_{action}",
@@ -426,7 +429,7 @@ def request_take_on(*, req_id: int, actor, comment: str = "", expected_version: 
         users=_enterprise_users(req),
         kind="request_taken_on",
         url=request_url(req),
-        title=_("Your commissioner is handling your request: %(title)s") % {"title": req.title},
+        title=Text(N_("Your commissioner is handling your request: %(title)s"), {"title": req.title}),
     )
     return req
 
@@ -512,20 +515,20 @@ def request_dispatch(
         kind="dispatch_received",
         url=request_url(req),
         urgent=True,
-        title=_("New task for %(dept)s (lead): %(title)s") % {"dept": lead.name, "title": req.title},
+        title=Text(N_("New task for %(dept)s (lead): %(title)s"), {"dept": lead.name, "title": req.title}),
     )
     if co:
         notify(
             users=_handlers([d.pk for d in co]),
             kind="dispatch_received",
             url=request_url(req),
-            title=_("New co-handling task: %(title)s") % {"title": req.title},
+            title=Text(N_("New co-handling task: %(title)s"), {"title": req.title}),
         )
     notify(
         users=_enterprise_users(req),
         kind="request_dispatched",
         url=request_url(req),
-        title=_("Your request was sent to %(dept)s: %(title)s") % {"dept": lead.name, "title": req.title},
+        title=Text(N_("Your request was sent to %(dept)s: %(title)s"), {"dept": lead.name, "title": req.title}),
     )
     return req
 
@@ -545,7 +548,7 @@ def request_ask_info(*, req_id: int, actor, question: str, expected_version: int
         kind="info_needed",
         url=request_url(req),
         urgent=True,
-        title=_("More information is needed for your request: %(title)s") % {"title": req.title},
+        title=Text(N_("More information is needed for your request: %(title)s"), {"title": req.title}),
         body=question,
     )
     return req
@@ -577,7 +580,7 @@ def request_reassign(
         users=[commissioner],
         kind="request_reassigned",
         url=request_url(req),
-        title=_("A request was handed to you: %(title)s") % {"title": req.title},
+        title=Text(N_("A request was handed to you: %(title)s"), {"title": req.title}),
     )
     return req
 
@@ -623,11 +626,23 @@ def _answer(req: Request, *, actor, outcome: str, body: str, files, dispatch: Di
     )
     _attach(files, req=req, event=event, actor=actor)
     notify(
-        users=[*_enterprise_users(req), *_commissioners(req)],
+        users=_enterprise_users(req),
         kind="request_answered",
         url=request_url(req),
         urgent=True,
-        title=_("Your request has been answered: %(title)s") % {"title": req.title},
+        title=Text(N_("Your request has been answered: %(title)s"), {"title": req.title}),
+        body=body,
+    )
+    # the commissioners hear it as the ones who follow the enterprise, not as the one who asked
+    answerer = dispatch.department.name if dispatch is not None else str(actor.display_name)
+    notify(
+        users=_commissioners(req),
+        kind="request_answered",
+        url=request_url(req),
+        title=Text(
+            N_("%(answerer)s answered %(enterprise)s: %(title)s"),
+            {"answerer": answerer, "enterprise": req.enterprise.name, "title": req.title},
+        ),
         body=body,
     )
     return req
@@ -708,7 +723,7 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
         kind="dispatch_returned",
         url=request_url(req),
         urgent=True,
-        title=_("%(dept)s returned a task: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+        title=Text(N_("%(dept)s returned a task: %(title)s"), {"dept": dispatch.department.name, "title": req.title}),
         body=reason,
     )
     return dispatch
@@ -750,7 +765,9 @@ def dispatch_answer(
             users=[*_handlers(lead_ids), *_commissioners(req)],
             kind="co_opinion",
             url=request_url(req),
-            title=_("%(dept)s gave its opinion: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+            title=Text(
+                N_("%(dept)s gave its opinion: %(title)s"), {"dept": dispatch.department.name, "title": req.title}
+            ),
             body=body,
         )
         return dispatch
@@ -800,7 +817,9 @@ def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at:
         users=_supervisors(req),
         kind="extension_requested",
         url=reverse("issues:extension_list"),
-        title=_("%(dept)s asks for an extension: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+        title=Text(
+            N_("%(dept)s asks for an extension: %(title)s"), {"dept": dispatch.department.name, "title": req.title}
+        ),
         body=reason,
     )
     return extension
@@ -859,8 +878,10 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
         users=[*_handlers([extension.dispatch.department_id]), *_commissioners(req)],
         kind="extension_decided",
         url=request_url(req),
-        title=(_("Extension approved: %(title)s") if approve else _("Extension rejected: %(title)s"))
-        % {"title": req.title},
+        title=Text(
+            N_("Extension approved: %(title)s") if approve else N_("Extension rejected: %(title)s"),
+            {"title": req.title},
+        ),
         body=comment,
     )
     return extension
@@ -889,7 +910,7 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
         users=_commissioners(req),
         kind="request_closed_unevaluated",
         url=request_url(req),
-        title=_("Closed without evaluation: %(title)s") % {"title": req.title},
+        title=Text(N_("Closed without evaluation: %(title)s"), {"title": req.title}),
     )
     return True
 

@@ -89,3 +89,14 @@ def test_a_visit_with_a_photo_survives_an_error(page, live_server, login, tmp_pa
     expect(page.locator("body")).to_contain_text("13900000002")
     expect(page.locator("body")).to_contain_text("13900000003")
     assert Visit.objects.get().photos.count() == 1
+
+
+def test_a_notification_is_read_in_english(page, live_server, login, labour, acme, alice, bob):
+    services.request_submit(
+        actor=alice, enterprise=acme, category=labour, title="扩产急需焊工", description="新生产线下月投产。"
+    )
+    sign_in_as(page, login, "bob")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(live_server.url + "/notifications/")
+    expect(page.locator("main")).to_contain_text(f"New request from {acme.name}: 扩产急需焊工")
+    expect(page.locator("main")).not_to_contain_text("提交了新诉求")

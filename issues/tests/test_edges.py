@@ -10,6 +10,9 @@ from django.utils import timezone, translation
 from issues import services
 from issues.models import Dispatch, Outcome, Verdict, Visit
 from issues.templatetags.issues_tags import status_badge
+from portal.notifications.models import Notification
+from portal.notifications.services import notify
+from portal.notifications.text import Text
 
 from .factories import co_dispatch, co_opinion_deadline_passes, dispatched, fresh, lead_dispatch, make_request
 
@@ -107,3 +110,47 @@ def test_the_commissioner_prints_the_card_with_both_phones_in_full(client, acme,
     client.force_login(bob)
     page = client.get(reverse("issues:contact_card", args=[acme.pk])).content.decode()
     assert "13900000002" in page and "13900000003" in page
+
+
+def test_commissioners_are_not_told_their_request_was_answered(sent, alice, bob, carol):
+    co_opinion_deadline_passes(sent)
+    services.dispatch_answer(dispatch_id=lead_dispatch(sent).pk, actor=carol, outcome=Outcome.RESOLVED, body="已解决")
+    alice_hears = Notification.objects.get(user=alice, kind="request_answered").shown_title
+    with translation.override("zh-hans"):
+        bob_hears = Notification.objects.get(user=bob, kind="request_answered").shown_title
+    assert alice_hears.startswith("您的诉求已答复")
+    assert "您的诉求" not in bob_hears and bob_hears.startswith("市人社局 已答复")
+
+
+# ---------------------------------------------------------------------------------------------
+# English
+
+
+def test_a_notification_is_read_in_the_readers_language(client, acme, alice, bob):
+    with translation.override("zh-hans"):
+        make_request(acme, alice, title="厂房屋顶漏水")
+    note = Notification.objects.get(user=bob, kind="request_submitted")
+    assert "提交了新诉求" in note.title  # stored in the portal's language, for the external channels
+    client.force_login(bob)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert f"New request from {acme.name}: 厂房屋顶漏水" in page
+
+
+def test_a_translated_parameter_follows_the_reader(acme, alice):
+    note = notify(
+        users=[alice],
+        kind="test",
+        title=Text("Evaluated “%(verdict)s”: %(title)s", {"verdict": Verdict.SATISFIED.label, "title": "贷款"}),
+    )[0]
+    note.refresh_from_db()
+    with translation.override("en"):
+        assert note.shown_title == "Evaluated “Satisfied”: 贷款"
+    with translation.override("zh-hans"):
+        assert "满意" in note.shown_title
+
+
+def test_a_notification_stored_before_shows_its_stored_title(acme, alice):
+    note = notify(users=[alice], kind="test", title="您的诉求已答复")[0]
+    with translation.override("en"):
+        assert note.shown_title == "您的诉求已答复"
