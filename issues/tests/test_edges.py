@@ -154,3 +154,24 @@ def test_a_notification_stored_before_shows_its_stored_title(acme, alice):
     note = notify(users=[alice], kind="test", title="您的诉求已答复")[0]
     with translation.override("en"):
         assert note.shown_title == "您的诉求已答复"
+
+
+# ---------------------------------------------------------------------------------------------
+# enterprises on a phone
+
+
+def test_the_profile_shows_the_mobile_number_in_a_styled_form(client, alice):
+    alice.phone = "13900000001"
+    alice.save(update_fields=["phone"])
+    client.force_login(alice)
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert 'id="profile-mobile">13900000001<' in page and "plain-form" in page
+    assert "plain-form" in client.get(reverse("accounts:password_change")).content.decode()
+
+
+def test_mark_read_stays_on_one_line(client, alice):
+    notify(users=[alice], kind="test", title="您的诉求已答复")
+    client.force_login(alice)
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert 'class="btn btn-sm btn-outline-secondary text-nowrap"' in page
+    assert 'rel="icon"' in page

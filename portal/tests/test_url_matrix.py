@@ -36,7 +36,7 @@ MATRIX = {
     "cards:revoke": ("post", "card", expect(404, dave=302, dora=302)),
 }
 # Reached without logging in, or served by Django itself.
-PUBLIC = {"accounts:login", "accounts:logout", "accounts:two_factor_verify", "set_language"}
+PUBLIC = {"accounts:login", "accounts:logout", "accounts:two_factor_verify", "set_language", "favicon"}
 
 
 def _names(patterns, prefix=""):
@@ -79,3 +79,8 @@ def test_it_answers_each_role_as_listed(
         assert response.status_code == 302 and "login" in response["Location"], (name, response.status_code)
     else:
         assert response.status_code == expected[role], (name, role, response.status_code)
+
+
+def test_it_serves_the_favicon_to_everyone(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith("favicon.ico")
