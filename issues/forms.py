@@ -1,5 +1,7 @@
 """Forms for filing and working requests. They validate input; the services decide what is allowed."""
 
+import re
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import get_language
@@ -309,6 +311,9 @@ class ExtensionDecisionForm(BootstrapMixin, forms.Form):
 # commissioners: filing on an enterprise's behalf, visits, bulk dispatch
 
 
+CALLER_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+
+
 class OnBehalfForm(AttachmentsMixin, BootstrapMixin, forms.Form):
     """A request taken by phone or from the 12345 hotline, filed by the commissioner for the enterprise."""
 
@@ -328,11 +333,48 @@ class OnBehalfForm(AttachmentsMixin, BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_l("What the enterprise said, in its own words where possible."),
     )
+    project = forms.ModelChoiceField(
+        label=_l("Key project"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=_l("No key project"),
+        help_text=_l("A key project of the chosen enterprise, if the request is about one."),
+    )
+    work_order_number = forms.CharField(
+        label=_l("12345 work-order number"),
+        max_length=40,
+        required=False,
+        help_text=_l("For a request from the 12345 hotline: the work order's number, as on the hotline system."),
+    )
+    caller_name = forms.CharField(label=_l("Caller"), max_length=50, required=False)
+    caller_mobile = forms.CharField(label=_l("Caller's mobile"), max_length=20, required=False)
     attachments = attachments_field()
 
     def __init__(self, *args, enterprises, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
+        self.fields["project"].queryset = (
+            Project.objects.filter(enterprise__in=enterprises).select_related("enterprise").order_by("name")
+        )
+        self.fields["project"].label_from_instance = lambda p: f"{p.name}（{p.enterprise.name}）"
+        self.fields["caller_mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+
+    def clean_caller_mobile(self):
+        mobile = self.cleaned_data["caller_mobile"].strip()
+        if mobile and not CALLER_PHONE.match(mobile):
+            raise forms.ValidationError(
+                _("Enter the caller's 11-digit mobile number or a landline with its area code.")
+            )
+        return mobile
+
+    def clean(self):
+        data = super().clean()
+        enterprise, project = data.get("enterprise"), data.get("project")
+        if enterprise and project and not project_fits(project, enterprise):
+            self.add_error("project", _("This key project does not belong to the chosen enterprise."))
+        if (data.get("work_order_number") or "").strip() and data.get("source") != "hotline":
+            self.add_error("work_order_number", _("Only a request from the 12345 hotline has a work-order number."))
+        return data
 
 
 class VisitForm(BootstrapMixin, forms.Form):

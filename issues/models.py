@@ -211,6 +211,7 @@ class Request(models.Model):
             models.Index(fields=["status", "answer_remind_at"], name="req_status_answer_remind"),
             models.Index(fields=["status", "evaluate_remind_at"], name="req_status_evaluate_remind"),
             models.Index(fields=["status", "co_opinion_due_at"], name="req_status_co_opinion_due"),
+            models.Index(fields=["work_order_number"], name="req_work_order"),  # the queues' text search
             # work queues: urgency order inside each list's scope
             models.Index(fields=["commissioner", "status", "current_due_at"], name="req_queue_commissioner"),
             models.Index(fields=["enterprise", "status", "current_due_at"], name="req_queue_enterprise"),

@@ -283,7 +283,8 @@ ANY_STATE = tuple(Status)
 
 RULES: dict[Action, Rule] = {
     Action.WITHDRAW: Rule(_member, OPEN_STATUSES),
-    Action.SUPPLY_INFO: Rule(_member, (Status.INFO_NEEDED,)),
+    # the enterprise, or its commissioner recording what the enterprise said by phone (on its behalf)
+    Action.SUPPLY_INFO: Rule(lambda c: c.relation.member or c.relation.commissioner, (Status.INFO_NEEDED,)),
     Action.EVALUATE: Rule(_member, (Status.ANSWERED,)),
     Action.TAKE_ON: Rule(_commissioner, (Status.SUBMITTED,), checks=(_no_live_lead_to_take_on,)),
     # Also after the commissioner took it on: handing it to a department ends the direct handling

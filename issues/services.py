@@ -198,6 +198,15 @@ def project_fits(project: Project, enterprise: Enterprise) -> bool:
 
 
 @transaction.atomic
+def _check_new_work_order(source: str, number: str) -> None:
+    filed = Request.objects.filter(source=source, work_order_number=number).only("pk", "submitted_at").first()
+    if filed is not None:
+        raise TransitionError(
+            _("Work order %(number)s has already been filed as request %(reference)s; open it instead of filing again.")
+            % {"number": number, "reference": filed.reference}
+        )
+
+
 def request_submit(
     *,
     actor,
@@ -209,10 +218,17 @@ def request_submit(
     source: str = Source.PORTAL,
     files=(),
     now: datetime | None = None,
+    work_order_number: str = "",
+    caller_name: str = "",
+    caller_mobile: str = "",
 ) -> Request:
-    """An enterprise files a request, or a commissioner files one on its behalf (visit, hotline, phone)."""
+    """An enterprise files a request, or a commissioner files one on its behalf (visit, hotline, phone);
+    a hotline request may carry its 12345 work-order number (unique per source) and the caller."""
     now = now or timezone.now()
     perms.check_may_file(actor, enterprise.pk, on_behalf=source != Source.PORTAL)
+    work_order_number = work_order_number.strip()
+    if work_order_number:
+        _check_new_work_order(source, work_order_number)
     if not category.is_active:
         raise TransitionError(_("This category is no longer in use; choose another."))
     if project is not None and not project_fits(project, enterprise):
@@ -234,9 +250,17 @@ def request_submit(
         created_by=actor,
         commissioner=commissioners[0] if commissioners else None,
         submitted_at=now,
+        work_order_number=work_order_number[:40],
+        caller_name=caller_name.strip()[:50],
+        caller_mobile=caller_mobile.strip()[:20],
     )
     deadlines.start_clocks(req, now, policy, calendar)
-    req.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            req.save(force_insert=True)
+    except IntegrityError:  # filed at the same moment by someone else
+        _check_new_work_order(source, work_order_number)
+        raise
     event = RequestEvent.objects.create(
         request=req,
         actor=actor,
@@ -288,9 +312,13 @@ def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: 
 
 @transaction.atomic
 def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_version: int | None = None) -> Request:
-    """The enterprise answers a question; the paused clocks resume, extended by the time spent waiting."""
+    """The enterprise answers a question, or its commissioner records the answer the enterprise gave by
+    phone (on its behalf, marked so on the timeline); the paused clocks resume, extended by the time
+    spent waiting."""
     req = _lock(req_id, expected_version)
-    perms.check(actor, perms.Action.SUPPLY_INFO, req)
+    relation = perms.Relation(actor, req)
+    perms.check(actor, perms.Action.SUPPLY_INFO, req, relation=relation)
+    on_behalf = not relation.member
     comment = _clean_text(comment, required_message=_("Write the information that was asked for."))
     old, now = req.status, timezone.now()
     policy, calendar = policy_for(req.region), work_calendar()
@@ -310,9 +338,24 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
         old_status=old,
         comment=comment,
         now=now,
-        data={"paused_seconds": int(paused.total_seconds()), "answer_due_at": req.answer_due_at.isoformat()},
+        data={
+            "paused_seconds": int(paused.total_seconds()),
+            "answer_due_at": req.answer_due_at.isoformat(),
+            **({"on_behalf": True} if on_behalf else {}),
+        },
     )
     _attach(files, req=req, event=event, actor=actor)
+    if on_behalf:
+        notify(
+            users=_enterprise_users(req),
+            kind="info_supplied",
+            url=request_url(req),
+            title=Text(
+                N_("Your commissioner recorded the information you gave by phone: %(title)s"), {"title": req.title}
+            ),
+            body=comment,
+        )
+        return req
     notify(
         users=_commissioners(req),
         kind="info_supplied",
@@ -872,6 +915,8 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
         actor=actor,
         request=http_request,
         target=f"request {req.pk}",
+        target_type=Request._meta.label_lower,
+        target_id=str(req.pk),
         detail={"extension": extension.pk, "approved": approve, "comment": comment},
     )
     notify(

@@ -8,13 +8,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from issues import services
-from issues.models import Dispatch, Outcome, Verdict, Visit
+from issues.models import Dispatch, Outcome, Request, Verdict, Visit
 from issues.templatetags.issues_tags import status_badge
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
 from portal.notifications.text import Text
+from projects.models import Project
 
-from .factories import co_dispatch, co_opinion_deadline_passes, dispatched, fresh, lead_dispatch, make_request
+from .factories import category, co_dispatch, co_opinion_deadline_passes, dispatched, fresh, lead_dispatch, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +176,91 @@ def test_mark_read_stays_on_one_line(client, alice):
     page = client.get(reverse("notifications:list")).content.decode()
     assert 'class="btn btn-sm btn-outline-secondary text-nowrap"' in page
     assert 'rel="icon"' in page
+
+
+# ---------------------------------------------------------------------------------------------
+# filing on an enterprise's behalf
+
+
+def hotline(enterprise, **extra):
+    return {
+        "enterprise": enterprise.pk,
+        "source": "hotline",
+        "category": category().pk,
+        "title": "12345转来：停水",
+        "description": "园区停水两天",
+        **extra,
+    }
+
+
+def test_a_hotline_request_keeps_its_work_order_caller_and_key_project(client, acme, bob):
+    project = Project.objects.create(name="智能装备产业园", enterprise=acme, region=acme.region)
+    client.force_login(bob)
+    page = client.get(reverse("issues:request_create_on_behalf")).content.decode()
+    assert "智能装备产业园" in page
+    client.post(
+        reverse("issues:request_create_on_behalf"),
+        hotline(
+            acme,
+            project=project.pk,
+            work_order_number="GD20261201001",
+            caller_name="王经理",
+            caller_mobile="13912345678",
+        ),
+    )
+    req = Request.objects.get()
+    assert (req.work_order_number, req.caller_name, req.caller_mobile, req.project) == (
+        "GD20261201001",
+        "王经理",
+        "13912345678",
+        project,
+    )
+    found = client.get(reverse("issues:queue"), {"q": "GD20261201001", "tab": "all"}).content.decode()
+    assert req.title in found
+
+
+def test_a_work_order_filed_twice_is_refused_with_its_request_named(client, acme, bob):
+    client.force_login(bob)
+    client.post(reverse("issues:request_create_on_behalf"), hotline(acme, work_order_number="GD1"))
+    first = Request.objects.get()
+    response = client.post(
+        reverse("issues:request_create_on_behalf"),
+        hotline(acme, work_order_number="GD1"),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200 and Request.objects.count() == 1
+    assert f"工单 GD1 已登记为诉求 {first.reference}" in response.content.decode()
+
+
+def test_a_caller_mobile_must_be_a_phone_number(client, acme, bob):
+    client.force_login(bob)
+    response = client.post(
+        reverse("issues:request_create_on_behalf"), hotline(acme, caller_mobile="12345"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 200 and not Request.objects.exists()
+
+
+def test_the_request_page_lists_a_and_b(client, sent, bob, bert):
+    client.force_login(bob)
+    page = client.get(reverse("issues:request_detail", args=[sent.pk])).content.decode()
+    block = page.split('id="pairing-commissioners">', 1)[1].split("</dd>", 1)[0]
+    assert "鲍勃" in block and "伯特" in block
+
+
+def test_the_commissioner_records_the_information_given_by_phone(client, acme, alice, bob, bert):
+    req = make_request(acme, alice)
+    services.request_ask_info(req_id=req.pk, actor=bob, question="请补充厂房面积")
+    client.force_login(bert)
+    page = client.get(reverse("issues:request_detail", args=[req.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'id="action-supply_info"' in page.content.decode()
+    response = client.post(
+        reverse("issues:request_supply_info", args=[req.pk]),
+        {"version": fresh(req).version, "comment": "电话告知：厂房面积1.2万平方米"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert fresh(req).status != "info_needed"
+    event = fresh(req).events.get(action="supply_info")
+    assert event.data["on_behalf"] is True and event.actor == bert
+    assert "on-behalf" in response.content.decode()
+    assert Notification.objects.filter(user=alice, kind="info_supplied").exists()

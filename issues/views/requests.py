@@ -31,7 +31,6 @@ from ..models import (
 from ..selectors import (
     access_dispatch,
     access_request,
-    active_commissioners_of,
     extension_visible_to,
     policy_for,
     request_timeline,
@@ -144,6 +143,8 @@ def _request_actions(req, case, bound):
         form = bound.get(key) or _request_form(key, req)
         if action == A.ANSWER:
             text = (_("Answer the enterprise directly"), *text[1:])
+        if action == A.SUPPLY_INFO and not case.relation.member:
+            text = (_("Record the information the enterprise gave by phone"), _("Record for the enterprise"), *text[2:])
         actions.append(_action(key, text, form, reverse(f"issues:request_{key}", args=[req.pk]), bound))
     return actions
 
@@ -183,6 +184,10 @@ def _detail_context(request, req, bound=None):
         )
 
     dispatch_panels = [{"dispatch": d, "actions": _dispatch_actions(case(d), bound)} for d in dispatches]
+    pairings = sorted(
+        Pairing.objects.active().filter(enterprise_id=req.enterprise_id).select_related("commissioner"),
+        key=lambda p: p.role,
+    )
     for panel in dispatch_panels:
         lead = panel["dispatch"]
         if lead.role == Dispatch.Role.LEAD and lead.is_open and relation.handles(lead):
@@ -210,7 +215,8 @@ def _detail_context(request, req, bound=None):
         "answers": [e for e in events if e.action in ("answer", "opinion")],
         "evaluations": list(req.evaluations.select_related("author")),
         "extension_rows": extension_rows,
-        "commissioners": active_commissioners_of(req.enterprise_id),
+        "pairings": pairings,
+        "commissioners": [p.commissioner for p in pairings],
         "may_see_contact_card": perms.may_see_contact_card(relation),
         "policy": policy_for(req.region),
         "extended": any(x.status == ExtensionStatus.APPROVED for x in extensions),

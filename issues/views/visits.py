@@ -116,6 +116,10 @@ def request_create_on_behalf(request):
                     description=data["description"],
                     source=data["source"],
                     files=data["attachments"],
+                    project=data["project"],
+                    work_order_number=data["work_order_number"],
+                    caller_name=data["caller_name"],
+                    caller_mobile=data["caller_mobile"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
