@@ -1,6 +1,7 @@
 """Forms for filing and working requests. They validate input; the services decide what is allowed."""
 
 import re
+from collections import Counter
 
 from django import forms
 from django.db.models import Q
@@ -186,11 +187,21 @@ class TakeOnForm(VersionedForm):
     )
 
 
+def department_label(dept, names: Counter) -> str:
+    """A department's name, with its region where the same name is used in several regions ("人社局")."""
+    return f"{dept.name}（{dept.region.name}）" if names[dept.name] > 1 else dept.name
+
+
 def department_choices():
-    """Active departments grouped by region, for a plain grouped select."""
+    """Active departments grouped by region, for a plain grouped select or checkbox list (filtered as one
+    types by static/js/portal.js where JavaScript runs)."""
+    departments = list(
+        Department.objects.filter(is_active=True).select_related("region").order_by("region__path", "name")
+    )
+    names = Counter(d.name for d in departments)
     groups: dict[str, list] = {}
-    for dept in Department.objects.filter(is_active=True).select_related("region").order_by("region__path", "name"):
-        groups.setdefault(dept.region.name, []).append((dept.pk, dept.name))
+    for dept in departments:
+        groups.setdefault(dept.region.name, []).append((dept.pk, department_label(dept, names)))
     return list(groups.items())
 
 
@@ -200,7 +211,8 @@ class DispatchForm(VersionedForm):
         label=_l("Co-handling departments (协办)"),
         coerce=int,
         required=False,
-        help_text=_l("Optional; hold Ctrl (or long-press) to choose several."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "dept-checks", "data-filter-list": ""}),
+        help_text=_l("Optional; tick each department that gives its opinion to the lead."),
     )
     instruction = forms.CharField(
         label=_l("Instruction"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -211,7 +223,10 @@ class DispatchForm(VersionedForm):
         choices = department_choices()
         self.fields["lead"].choices = [("", _("Choose the lead department")), *choices]
         self.fields["co"].choices = choices
-        self.fields["co"].widget.attrs["size"] = 6
+        for name in ("lead", "co"):
+            self.fields[name].widget.attrs.update(
+                {"data-filter-list": "", "data-filter-placeholder": _("Type to find a department")}
+            )
 
     def clean(self):
         data = super().clean()

@@ -100,3 +100,24 @@ def test_a_notification_is_read_in_english(page, live_server, login, labour, acm
     page.goto(live_server.url + "/notifications/")
     expect(page.locator("main")).to_contain_text(f"New request from {acme.name}: 扩产急需焊工")
     expect(page.locator("main")).not_to_contain_text("提交了新诉求")
+
+
+def test_the_department_picker_filters_as_one_types_on_a_phone(
+    page, live_server, login, labour, acme, alice, bob, hr_bureau, housing_bureau
+):
+    req = services.request_submit(
+        actor=alice, enterprise=acme, category=labour, title="招工难", description="需要焊工。"
+    )
+    page.set_viewport_size(PHONE)
+    sign_in_as(page, login, "bob")
+    page.goto(f"{live_server.url}/requests/{req.pk}/")
+    form = page.locator("#action-dispatch form")
+    form.locator("#dispatch-lead").select_option(str(hr_bureau.pk))
+    co_search = form.locator("#dispatch-co").locator("xpath=preceding-sibling::input[1]")
+    co_search.fill("住建")
+    expect(form.locator("label[for^=dispatch-co_]", has_text="奎文区住建局")).to_be_visible()
+    expect(form.locator("label[for^=dispatch-co_]", has_text="市人社局")).to_be_hidden()
+    form.locator("label[for^=dispatch-co_]", has_text="奎文区住建局").click()
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert sorted(req.dispatches.values_list("department__name", flat=True)) == ["奎文区住建局", "市人社局"]

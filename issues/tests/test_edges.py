@@ -264,3 +264,13 @@ def test_the_commissioner_records_the_information_given_by_phone(client, acme, a
     assert event.data["on_behalf"] is True and event.actor == bert
     assert "on-behalf" in response.content.decode()
     assert Notification.objects.filter(user=alice, kind="info_supplied").exists()
+
+
+def test_a_department_name_used_in_two_regions_shows_its_region(hr_bureau, kuiwen, city):
+    from issues.forms import department_choices
+    from portal.orgs.factories import DepartmentFactory
+
+    DepartmentFactory(name="人社局", region=city)
+    DepartmentFactory(name="人社局", region=kuiwen)
+    labels = [label for _group, options in department_choices() for _pk, label in options]
+    assert "人社局（潍坊市）" in labels and "人社局（奎文区）" in labels and "市人社局" in labels
