@@ -411,12 +411,12 @@ def test_it_refuses_to_ask_for_information_on_an_answered_request(done, bob):
     unchanged(done)
 
 
-def test_it_refuses_to_supply_information_nobody_asked_for(sent, alice, bob):
+def test_it_refuses_to_supply_information_nobody_asked_for(sent, alice, bob, carol):
     with pytest.raises(TransitionError, match="“In progress”"):
         services.request_supply_info(req_id=sent.pk, actor=alice, comment="补充")
     services.request_ask_info(req_id=sent.pk, actor=bob, question="请补充材料")
-    with pytest.raises(PermissionDenied):
-        services.request_supply_info(req_id=sent.pk, actor=bob, comment="代企业补充")
+    with pytest.raises(PermissionDenied):  # the commissioners may record it for the enterprise; a department not
+        services.request_supply_info(req_id=sent.pk, actor=carol, comment="代企业补充")
     with pytest.raises(TransitionError, match="Write the information"):
         services.request_supply_info(req_id=sent.pk, actor=alice, comment="  ")
     assert fresh(sent).status == Status.INFO_NEEDED
