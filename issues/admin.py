@@ -64,6 +64,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "reminder_lead_hours",
         "evaluation_reminder_days",
         "auto_close_days",
+        "co_opinion_days",
     ]
     list_filter = ["working_days"]
     search_fields = ["region__name", "region__code"]

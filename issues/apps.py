@@ -47,6 +47,7 @@ class IssuesConfig(AppConfig):
                 "reminder_lead_hours",
                 "evaluation_reminder_days",
                 "auto_close_days",
+                "co_opinion_days",
             ],
             action=rule,
         )

@@ -76,6 +76,8 @@ def card_revoke(*, card_id: int, actor, reason: str, http_request=None) -> Card:
         actor=actor,
         request=http_request,
         target=f"card {card.pk}",
+        target_type=card._meta.label_lower,
+        target_id=str(card.pk),
         detail={"request": card.request_id, "kind": card.kind, "unit": card.unit_id, "revoked": True, "reason": reason},
     )
     return card

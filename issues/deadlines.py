@@ -41,6 +41,7 @@ class Policy:
     reminder_lead_hours: int = 4
     evaluation_reminder_days: int = 2
     auto_close_days: int = 7
+    co_opinion_days: int = 2
 
     @classmethod
     def from_model(cls, policy: SlaPolicy) -> "Policy":
@@ -51,6 +52,7 @@ class Policy:
             reminder_lead_hours=policy.reminder_lead_hours,
             evaluation_reminder_days=policy.evaluation_reminder_days,
             auto_close_days=policy.auto_close_days,
+            co_opinion_days=policy.co_opinion_days,
         )
 
 
@@ -156,6 +158,17 @@ def move_answer_deadline(req: Request, due: datetime, policy: Policy, calendar: 
     """An approved extension: the new deadline replaces the answer deadline."""
     req.answer_due_at = due
     _set_moments(req, policy, calendar)
+
+
+def co_opinion_due_at(dispatched_at: datetime, policy: Policy, calendar: clock.WorkCalendar) -> datetime:
+    """When a co-handling department's opinion is due: the policy's co-handling days after the dispatch
+    (working days when the policy counts working days)."""
+    return _add_days(dispatched_at, policy.co_opinion_days, policy, calendar)
+
+
+def co_opinions_wait(req: Request, now: datetime) -> bool:
+    """The lead still waits for a co-handler: an open co-handling task whose opinion is not yet due."""
+    return req.co_opinion_due_at is not None and req.co_opinion_due_at > now
 
 
 def auto_close_at(req: Request, policy: Policy, calendar: clock.WorkCalendar) -> datetime:

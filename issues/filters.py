@@ -191,6 +191,7 @@ class QueueFilterBase(django_filters.FilterSet):
             Q(**{self._r("title__icontains"): value})
             | Q(**{self._r("description__icontains"): value})
             | Q(**{self._r("enterprise_id__in"): enterprise_ids_matching(value)})
+            | Q(**{self._r("work_order_number"): value})  # a 12345 work-order number, exactly (indexed)
         )
 
     def filter_state(self, queryset, name, value):

@@ -1,7 +1,11 @@
 """Forms for filing and working requests. They validate input; the services decide what is allowed."""
 
+import re
+from collections import Counter
+
 from django import forms
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -46,8 +50,29 @@ class BootstrapMixin:
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
+    def ask_files_again(self):
+        """A browser cannot fill a file input again: after an error, say which chosen files to choose again."""
+        if not self.files or getattr(self, "_files_asked", False):
+            return
+        self._files_asked = True
+        separator = "、" if (get_language() or "").startswith("zh") else ", "
+        for name, field in self.fields.items():
+            chosen = (
+                [f.name for f in self.files.getlist(self.add_prefix(name)) if f]
+                if hasattr(self.files, "getlist")
+                else []
+            )
+            if isinstance(field, forms.FileField) and chosen:
+                self.add_error(
+                    name,
+                    _("The form had an error, so these files were not kept; choose them again: %(files)s")
+                    % {"files": separator.join(chosen)},
+                )
+
     def full_clean(self):
         super().full_clean()
+        if self._errors:
+            self.ask_files_again()
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget
@@ -162,11 +187,21 @@ class TakeOnForm(VersionedForm):
     )
 
 
+def department_label(dept, names: Counter) -> str:
+    """A department's name, with its region where the same name is used in several regions ("人社局")."""
+    return f"{dept.name}（{dept.region.name}）" if names[dept.name] > 1 else dept.name
+
+
 def department_choices():
-    """Active departments grouped by region, for a plain grouped select."""
+    """Active departments grouped by region, for a plain grouped select or checkbox list (filtered as one
+    types by static/js/portal.js where JavaScript runs)."""
+    departments = list(
+        Department.objects.filter(is_active=True).select_related("region").order_by("region__path", "name")
+    )
+    names = Counter(d.name for d in departments)
     groups: dict[str, list] = {}
-    for dept in Department.objects.filter(is_active=True).select_related("region").order_by("region__path", "name"):
-        groups.setdefault(dept.region.name, []).append((dept.pk, dept.name))
+    for dept in departments:
+        groups.setdefault(dept.region.name, []).append((dept.pk, department_label(dept, names)))
     return list(groups.items())
 
 
@@ -176,7 +211,8 @@ class DispatchForm(VersionedForm):
         label=_l("Co-handling departments (协办)"),
         coerce=int,
         required=False,
-        help_text=_l("Optional; hold Ctrl (or long-press) to choose several."),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "dept-checks", "data-filter-list": ""}),
+        help_text=_l("Optional; tick each department that gives its opinion to the lead."),
     )
     instruction = forms.CharField(
         label=_l("Instruction"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -187,7 +223,10 @@ class DispatchForm(VersionedForm):
         choices = department_choices()
         self.fields["lead"].choices = [("", _("Choose the lead department")), *choices]
         self.fields["co"].choices = choices
-        self.fields["co"].widget.attrs["size"] = 6
+        for name in ("lead", "co"):
+            self.fields[name].widget.attrs.update(
+                {"data-filter-list": "", "data-filter-placeholder": _("Type to find a department")}
+            )
 
     def clean(self):
         data = super().clean()
@@ -301,6 +340,9 @@ class ExtensionDecisionForm(BootstrapMixin, forms.Form):
 # commissioners: filing on an enterprise's behalf, visits, bulk dispatch
 
 
+CALLER_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+
+
 class OnBehalfForm(AttachmentsMixin, BootstrapMixin, forms.Form):
     """A request taken by phone or from the 12345 hotline, filed by the commissioner for the enterprise."""
 
@@ -320,15 +362,56 @@ class OnBehalfForm(AttachmentsMixin, BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_l("What the enterprise said, in its own words where possible."),
     )
+    project = forms.ModelChoiceField(
+        label=_l("Key project"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=_l("No key project"),
+        help_text=_l("A key project of the chosen enterprise, if the request is about one."),
+    )
+    work_order_number = forms.CharField(
+        label=_l("12345 work-order number"),
+        max_length=40,
+        required=False,
+        help_text=_l("For a request from the 12345 hotline: the work order's number, as on the hotline system."),
+    )
+    caller_name = forms.CharField(label=_l("Caller"), max_length=50, required=False)
+    caller_mobile = forms.CharField(label=_l("Caller's mobile"), max_length=20, required=False)
     attachments = attachments_field()
 
     def __init__(self, *args, enterprises, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
+        self.fields["project"].queryset = (
+            Project.objects.filter(enterprise__in=enterprises).select_related("enterprise").order_by("name")
+        )
+        self.fields["project"].label_from_instance = lambda p: f"{p.name}（{p.enterprise.name}）"
+        self.fields["caller_mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+
+    def clean_caller_mobile(self):
+        mobile = self.cleaned_data["caller_mobile"].strip()
+        if mobile and not CALLER_PHONE.match(mobile):
+            raise forms.ValidationError(
+                _("Enter the caller's 11-digit mobile number or a landline with its area code.")
+            )
+        return mobile
+
+    def clean(self):
+        data = super().clean()
+        enterprise, project = data.get("enterprise"), data.get("project")
+        if enterprise and project and not project_fits(project, enterprise):
+            self.add_error("project", _("This key project does not belong to the chosen enterprise."))
+        if (data.get("work_order_number") or "").strip() and data.get("source") != "hotline":
+            self.add_error("work_order_number", _("Only a request from the 12345 hotline has a work-order number."))
+        return data
 
 
 class VisitForm(BootstrapMixin, forms.Form):
-    visited_on = forms.DateField(label=_l("Date of the visit"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(
+        label=_l("Date of the visit"),
+        # <input type=date> takes only ISO dates, whatever the language's date format
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     enterprise = forms.ModelChoiceField(
         label=_l("Enterprise"),
         queryset=Enterprise.objects.none(),

@@ -43,6 +43,11 @@ class SlaPolicy(models.Model):
     reminder_lead_hours = models.PositiveSmallIntegerField(_("reminder lead time (hours)"), default=4)
     evaluation_reminder_days = models.PositiveSmallIntegerField(_("days before reminding to evaluate"), default=2)
     auto_close_days = models.PositiveSmallIntegerField(_("days until an unevaluated answer closes"), default=7)
+    co_opinion_days = models.PositiveSmallIntegerField(
+        _("days for a co-handling opinion"),
+        default=2,
+        help_text=_("The lead department may answer once every co-handler gave its opinion or this time passed."),
+    )
 
     class Meta:
         verbose_name = _("133 policy")
@@ -181,6 +186,9 @@ class Request(models.Model):
     assign_remind_at = models.DateTimeField(_("dispatch reminder due"), null=True, blank=True)
     answer_remind_at = models.DateTimeField(_("answer reminder due"), null=True, blank=True)
     evaluate_remind_at = models.DateTimeField(_("evaluation reminder due"), null=True, blank=True)
+    # The latest co-handling opinion deadline among the open co-handling tasks (none when every
+    # co-handler has given its opinion): the lead answers after it, the co_opinion reminder falls due at it.
+    co_opinion_due_at = models.DateTimeField(_("co-handling opinions due"), null=True, blank=True)
     # The deadline it works against now (dispatch deadline while awaiting dispatch, answer deadline while
     # open after that, none once answered or closed): kept in step by save() so queues sort on an index.
     current_due_at = models.DateTimeField(_("current deadline"), null=True, blank=True)
@@ -205,6 +213,8 @@ class Request(models.Model):
             models.Index(fields=["status", "assign_remind_at"], name="req_status_assign_remind"),
             models.Index(fields=["status", "answer_remind_at"], name="req_status_answer_remind"),
             models.Index(fields=["status", "evaluate_remind_at"], name="req_status_evaluate_remind"),
+            models.Index(fields=["status", "co_opinion_due_at"], name="req_status_co_opinion_due"),
+            models.Index(fields=["work_order_number"], name="req_work_order"),  # the queues' text search
             # work queues: urgency order inside each list's scope
             models.Index(fields=["commissioner", "status", "current_due_at"], name="req_queue_commissioner"),
             models.Index(fields=["enterprise", "status", "current_due_at"], name="req_queue_enterprise"),
@@ -288,6 +298,7 @@ class Dispatch(models.Model):
     )
     dispatched_at = models.DateTimeField(_("dispatched"), default=timezone.now)
     answer_due_at = models.DateTimeField(_("answer deadline"))
+    opinion_due_at = models.DateTimeField(_("opinion deadline"), null=True, blank=True)  # co-handling tasks
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -554,6 +565,7 @@ class ReminderKind(models.TextChoices):
     ANSWER_NEAR = "answer_near", _("Answer deadline near")
     ANSWER_MISSED = "answer_missed", _("Answer deadline missed")
     EVALUATE = "evaluate", _("Evaluation reminder")
+    CO_OPINION = "co_opinion", _("Co-handling opinion overdue")
 
 
 class Reminder(models.Model):

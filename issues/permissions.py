@@ -18,11 +18,13 @@ from enum import StrEnum
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.orgs.models import DepartmentMembership, Enterprise, EnterpriseMembership, Pairing
 from portal.orgs.selectors import region_scope_for
 
+from .deadlines import co_opinions_wait
 from .errors import TransitionError
 from .models import OPEN_DISPATCH_STATUSES, OPEN_STATUSES, Dispatch, DispatchStatus, ExtensionStatus, Request, Status
 
@@ -256,6 +258,16 @@ def _lead_answers_while_in_progress(c: Case) -> str:
     return ""
 
 
+def _co_opinions_in(c: Case) -> str:
+    # the lead answers once every co-handler gave its opinion or its co-handling deadline passed
+    if c.task.role == Dispatch.Role.LEAD and co_opinions_wait(c.req, timezone.now()):
+        return _(
+            "The co-handling departments have not all given their opinion yet; you can answer once they have "
+            "or after %(due)s."
+        ) % {"due": timezone.localtime(c.req.co_opinion_due_at).strftime("%Y-%m-%d %H:%M")}
+    return ""
+
+
 def _task_still_open(c: Case) -> str:
     if not c.task.is_open:
         return _("The task has already been answered or closed; the extension is no longer needed.")
@@ -302,7 +314,8 @@ ANY_STATE = tuple(Status)
 
 RULES: dict[Action, Rule] = {
     Action.WITHDRAW: Rule(_member, OPEN_STATUSES),
-    Action.SUPPLY_INFO: Rule(_member, (Status.INFO_NEEDED,)),
+    # the enterprise, or its commissioner recording what the enterprise said by phone (on its behalf)
+    Action.SUPPLY_INFO: Rule(lambda c: c.relation.member or c.relation.commissioner, (Status.INFO_NEEDED,)),
     Action.EVALUATE: Rule(_member_or_filing_client, (Status.ANSWERED,)),
     Action.TAKE_ON: Rule(_commissioner, (Status.SUBMITTED,), checks=(_no_live_lead_to_take_on,)),
     # Also after the commissioner took it on: handing it to a department ends the direct handling
@@ -325,7 +338,7 @@ RULES: dict[Action, Rule] = {
         _handler,
         ANY_STATE,  # an open task is of an open or answered request (closing cancels the tasks)
         task_states=OPEN_DISPATCH_STATUSES,
-        checks=(_lead_answers_while_in_progress,),
+        checks=(_lead_answers_while_in_progress, _co_opinions_in),
     ),
     Action.TASK_EXTENSION: Rule(
         _handler,

@@ -7,7 +7,7 @@ stored ``current_due_at`` (requests) or ``answer_due_at`` (dispatches), both ind
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _l
 
 from portal.orgs.models import Pairing
@@ -20,7 +20,7 @@ from portal.orgs.selectors import (
 from projects.selectors import project_ids_for_commissioner
 
 from .deadlines import overdue_q, task_overdue_q
-from .models import OPEN_DISPATCH_STATUSES, Dispatch, DispatchStatus, Request, Status
+from .models import OPEN_DISPATCH_STATUSES, Dispatch, DispatchStatus, Extension, ExtensionStatus, Request, Status
 
 COMMISSIONER, DEPARTMENT, ENTERPRISE, SUPERVISOR = "commissioner", "department", "enterprise", "supervisor"
 
@@ -217,7 +217,10 @@ def ordered(spec: ListSpec, qs: QuerySet, sort: str) -> QuerySet:
 def with_relations(spec: ListSpec, qs: QuerySet) -> QuerySet:
     """What a row shows, fetched for the whole page in a fixed number of queries."""
     if spec.over_dispatches:
-        return qs.select_related("request__enterprise", "request__category", "department")
+        waiting = Extension.objects.filter(dispatch=OuterRef("pk"), status=ExtensionStatus.PENDING)
+        return qs.select_related("request__enterprise", "request__category", "department").annotate(
+            extension_waiting=Exists(waiting)
+        )
     qs = qs.select_related("enterprise", "category", "lead_department", "region")
     if spec.kind in (COMMISSIONER, SUPERVISOR):
         live = Dispatch.objects.exclude(status=DispatchStatus.CANCELLED).select_related("department")

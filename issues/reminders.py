@@ -13,6 +13,8 @@ answer_near    ``answer_remind_at``        lead department handlers and commissi
 answer_missed  ``answer_due_at``           red card on the lead department (the commissioner's unit
                                            when handled directly); supervisors notified, urgent
 evaluate       ``evaluate_remind_at``      enterprise users asked to evaluate the answer
+co_opinion     ``co_opinion_due_at``       handlers of the co-handling departments whose opinion is
+                                           still missing reminded; the lead department may now answer
 =============  ==========================  =========================================================
 
 Exactly once: a short transaction locks a handful of requests (``LOCK_SIZE``, in primary-key order),
@@ -39,12 +41,26 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop as N_
 
 from portal.notifications.services import enqueue_now, notify_new_bulk
+from portal.notifications.text import Text
 from portal.orgs.models import Department, DepartmentMembership, EnterpriseMembership, Pairing, Region, SupervisorScope
 
 from .deadlines import answer_clock_q, answer_clock_runs, assign_clock_q, assign_clock_runs
-from .models import Card, CardKind, Reminder, ReminderKind, Request, RequestEvent, Status, SweepRun
+from .models import (
+    OPEN_DISPATCH_STATUSES,
+    Card,
+    CardKind,
+    Dispatch,
+    Reminder,
+    ReminderKind,
+    Request,
+    RequestEvent,
+    Status,
+    SweepRun,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +120,13 @@ STAGES = {
         "evaluate_remind_at",
         Q(status=Status.ANSWERED),
         lambda req: req.status == Status.ANSWERED,
+        "",
+    ),
+    ReminderKind.CO_OPINION: Stage(
+        ReminderKind.CO_OPINION,
+        "co_opinion_due_at",
+        Q(status=Status.IN_PROGRESS),
+        lambda req: req.status == Status.IN_PROGRESS,
         "",
     ),
 }
@@ -321,38 +344,54 @@ def _issued_cards(kind: str, req_ids: list[int]) -> dict[tuple[int, int], Card]:
     return {(c.request_id, c.round): c for c in cards}
 
 
-def _message(req: Request, kind: str, people: Directory, card: Card | None) -> tuple[list, str, bool]:
+def _message(req: Request, kind: str, people: Directory, card: Card | None) -> tuple[list, Text, bool]:
     """Recipients, title and urgency of a stage's notification."""
     values = {
         "title": req.title,
         "assign_due": _when(req.assign_due_at),
         "answer_due": _when(req.answer_due_at),
-        "unit": card.unit.name if card else _("no unit"),
+        "unit": card.unit.name if card else _l("no unit"),
     }
     if kind == ReminderKind.ASSIGN_NEAR:
-        return (people.commissioners(req), _("Dispatch this request before %(assign_due)s: %(title)s") % values, False)
+        return (
+            people.commissioners(req),
+            Text(N_("Dispatch this request before %(assign_due)s: %(title)s"), values),
+            False,
+        )
     if kind == ReminderKind.ASSIGN_MISSED:
         return (
             [*people.commissioners(req), *people.supervisors(req)],
-            _("Yellow card for %(unit)s: dispatch deadline %(assign_due)s missed: %(title)s") % values,
+            Text(N_("Yellow card for %(unit)s: dispatch deadline %(assign_due)s missed: %(title)s"), values),
             False,
         )
     lead_handlers = [] if req.handled_directly else people.handlers(req.lead_department_id)
     if kind == ReminderKind.ANSWER_NEAR:
         return (
             [*lead_handlers, *people.commissioners(req)],
-            _("Answer this request before %(answer_due)s: %(title)s") % values,
+            Text(N_("Answer this request before %(answer_due)s: %(title)s"), values),
             False,
         )
     if kind == ReminderKind.ANSWER_MISSED:
         return (
             [*people.supervisors(req), *lead_handlers, *people.commissioners(req)],
-            _("Red card for %(unit)s: answer deadline %(answer_due)s missed: %(title)s") % values,
+            Text(N_("Red card for %(unit)s: answer deadline %(answer_due)s missed: %(title)s"), values),
             True,
+        )
+    if kind == ReminderKind.CO_OPINION:
+        late = Dispatch.objects.filter(
+            request=req, role=Dispatch.Role.CO, status__in=OPEN_DISPATCH_STATUSES, round=req.reopen_count
+        ).values_list("department_id", flat=True)
+        values["co_due"] = _when(req.co_opinion_due_at)
+        return (
+            [user for department_id in late for user in people.handlers(department_id)],
+            Text(
+                N_("Your co-handling opinion was due %(co_due)s; give it to the lead department now: %(title)s"), values
+            ),
+            False,
         )
     return (
         people.enterprise_users(req),
-        _("Your request has been answered; please evaluate it: %(title)s") % values,
+        Text(N_("Your request has been answered; please evaluate it: %(title)s"), values),
         False,
     )
 

@@ -32,12 +32,20 @@ def calendar_missing_years(today) -> list[int]:
     missing = [year for year in years if not calendar.covers(year)]
     if not missing:
         return []
-    marks = set(
-        HolidayOverride.objects.filter(date__year__in=missing, date__month__in=(1, 10), date__day=1).values_list(
+    return [year for year in missing if calendar_missing_marks(missing).get(year)]
+
+
+def calendar_missing_marks(years) -> dict[int, list[date]]:
+    """For each of ``years``, the fixed-date holidays (1 January, 1 October) with no override yet: what the
+    calendar banner still waits for."""
+    years = list(years)
+    entered = set(
+        HolidayOverride.objects.filter(date__year__in=years, date__month__in=(1, 10), date__day=1).values_list(
             "date", flat=True
         )
     )
-    return [year for year in missing if not {date(year, 1, 1), date(year, 10, 1)} <= marks]
+    marks = {year: [day for day in (date(year, 1, 1), date(year, 10, 1)) if day not in entered] for year in years}
+    return {year: days for year, days in marks.items() if days}
 
 
 def _visibility(user) -> Q:

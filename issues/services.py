@@ -12,14 +12,16 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.notifications.services import notify
+from portal.notifications.text import Text
 from portal.orgs.models import Department, DepartmentMembership, Enterprise
 from projects.models import Project
 
@@ -146,6 +148,15 @@ def _cancel_open_dispatches(req: Request) -> None:
     req.dispatches.filter(status__in=OPEN_DISPATCH_STATUSES).update(
         status=DispatchStatus.CANCELLED, version=F("version") + 1
     )
+    req.co_opinion_due_at = None
+
+
+def _refresh_co_wait(req: Request) -> None:
+    """The lead waits until the latest opinion deadline of the co-handling tasks still open in this round
+    (none open: it no longer waits). Saved with the request by ``_record``."""
+    req.co_opinion_due_at = req.dispatches.filter(
+        role=Dispatch.Role.CO, status__in=OPEN_DISPATCH_STATUSES, round=req.reopen_count
+    ).aggregate(due=Max("opinion_due_at"))["due"]
 
 
 def _attach(files, *, req: Request, event: RequestEvent, actor) -> None:
@@ -189,6 +200,15 @@ def project_fits(project: Project, enterprise: Enterprise) -> bool:
 
 
 @transaction.atomic
+def _check_new_work_order(source: str, number: str) -> None:
+    filed = Request.objects.filter(source=source, work_order_number=number).only("pk", "submitted_at").first()
+    if filed is not None:
+        raise TransitionError(
+            _("Work order %(number)s has already been filed as request %(reference)s; open it instead of filing again.")
+            % {"number": number, "reference": filed.reference}
+        )
+
+
 def request_submit(
     *,
     actor,
@@ -200,10 +220,17 @@ def request_submit(
     source: str = Source.PORTAL,
     files=(),
     now: datetime | None = None,
+    work_order_number: str = "",
+    caller_name: str = "",
+    caller_mobile: str = "",
 ) -> Request:
-    """An enterprise files a request, or a commissioner files one on its behalf (visit, hotline, phone)."""
+    """An enterprise files a request, or a commissioner files one on its behalf (visit, hotline, phone);
+    a hotline request may carry its 12345 work-order number (unique per source) and the caller."""
     now = now or timezone.now()
     perms.check_may_file(actor, enterprise.pk, on_behalf=source != Source.PORTAL, project=project)
+    work_order_number = work_order_number.strip()
+    if work_order_number:
+        _check_new_work_order(source, work_order_number)
     if not category.is_active:
         raise TransitionError(_("This category is no longer in use; choose another."))
     if project is not None and not project_fits(project, enterprise):
@@ -225,9 +252,17 @@ def request_submit(
         created_by=actor,
         commissioner=commissioners[0] if commissioners else None,
         submitted_at=now,
+        work_order_number=work_order_number[:40],
+        caller_name=caller_name.strip()[:50],
+        caller_mobile=caller_mobile.strip()[:20],
     )
     deadlines.start_clocks(req, now, policy, calendar)
-    req.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            req.save(force_insert=True)
+    except IntegrityError:  # filed at the same moment by someone else
+        _check_new_work_order(source, work_order_number)
+        raise
     event = RequestEvent.objects.create(
         request=req,
         actor=actor,
@@ -250,7 +285,7 @@ def request_submit(
         users=commissioners,
         kind="request_submitted",
         url=request_url(req),
-        title=_("New request from %(enterprise)s: %(title)s") % {"enterprise": enterprise.name, "title": title},
+        title=Text(N_("New request from %(enterprise)s: %(title)s"), {"enterprise": enterprise.name, "title": title}),
     )
     return req
 
@@ -278,14 +313,22 @@ def request_file_work_order(
         return existing, False
     try:
         with transaction.atomic():
-            req = request_submit(actor=actor, source=source, **submit)
-            req.work_order_number = number
-            req.caller_name = (caller_name or "").strip()[:50]
-            req.caller_mobile = (caller_mobile or "").strip()[:20]
+            req = request_submit(
+                actor=actor,
+                source=source,
+                work_order_number=number,
+                caller_name=caller_name or "",
+                caller_mobile=caller_mobile or "",
+                **submit,
+            )
             req.channel = (channel or "").strip()[:20]
-            req.save(update_fields=["work_order_number", "caller_name", "caller_mobile", "channel", "updated_at"])
-    except IntegrityError:
-        return Request.objects.get(source=source, work_order_number=number), False
+            req.save(update_fields=["channel", "updated_at"])
+    except (IntegrityError, TransitionError):
+        # filed by another call at the same moment: the unique constraint (or the check before it) decided
+        existing = Request.objects.filter(source=source, work_order_number=number).first()
+        if existing is None:
+            raise
+        return existing, False
     return req, True
 
 
@@ -334,16 +377,20 @@ def request_withdraw(*, req_id: int, actor, reason: str = "", expected_version: 
         users=[*_commissioners(req), *_handlers(d.department_id for d in open_dispatches)],
         kind="request_withdrawn",
         url=request_url(req),
-        title=_("Request withdrawn by the enterprise: %(title)s") % {"title": req.title},
+        title=Text(N_("Request withdrawn by the enterprise: %(title)s"), {"title": req.title}),
     )
     return req
 
 
 @transaction.atomic
 def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_version: int | None = None) -> Request:
-    """The enterprise answers a question; the paused clocks resume, extended by the time spent waiting."""
+    """The enterprise answers a question, or its commissioner records the answer the enterprise gave by
+    phone (on its behalf, marked so on the timeline); the paused clocks resume, extended by the time
+    spent waiting."""
     req = _lock(req_id, expected_version)
-    perms.check(actor, perms.Action.SUPPLY_INFO, req)
+    relation = perms.Relation(actor, req)
+    perms.check(actor, perms.Action.SUPPLY_INFO, req, relation=relation)
+    on_behalf = not relation.member
     comment = _clean_text(comment, required_message=_("Write the information that was asked for."))
     old, now = req.status, timezone.now()
     policy, calendar = policy_for(req.region), work_calendar()
@@ -363,14 +410,29 @@ def request_supply_info(*, req_id: int, actor, comment: str, files=(), expected_
         old_status=old,
         comment=comment,
         now=now,
-        data={"paused_seconds": int(paused.total_seconds()), "answer_due_at": req.answer_due_at.isoformat()},
+        data={
+            "paused_seconds": int(paused.total_seconds()),
+            "answer_due_at": req.answer_due_at.isoformat(),
+            **({"on_behalf": True} if on_behalf else {}),
+        },
     )
     _attach(files, req=req, event=event, actor=actor)
+    if on_behalf:
+        notify(
+            users=_enterprise_users(req),
+            kind="info_supplied",
+            url=request_url(req),
+            title=Text(
+                N_("Your commissioner recorded the information you gave by phone: %(title)s"), {"title": req.title}
+            ),
+            body=comment,
+        )
+        return req
     notify(
         users=_commissioners(req),
         kind="info_supplied",
         url=request_url(req),
-        title=_("The enterprise supplied information: %(title)s") % {"title": req.title},
+        title=Text(N_("The enterprise supplied information: %(title)s"), {"title": req.title}),
     )
     return req
 
@@ -452,11 +514,12 @@ def request_evaluate(
     recipients = [*_commissioners(req)]
     if req.lead_department_id:
         recipients += list(_handlers([req.lead_department_id]))
-    title = (
-        _("Dissatisfied, request reopened: %(title)s")
+    title = Text(
+        N_("Dissatisfied, request reopened: %(title)s")
         if verdict == Verdict.DISSATISFIED
-        else _("Evaluated “%(verdict)s”: %(title)s")
-    ) % {"title": req.title, "verdict": Verdict(verdict).label}
+        else N_("Evaluated “%(verdict)s”: %(title)s"),
+        {"title": req.title, "verdict": Verdict(verdict).label},
+    )
     notify(
         users=recipients,
         kind=f"request_{action}",
@@ -490,7 +553,7 @@ def request_take_on(*, req_id: int, actor, comment: str = "", expected_version: 
         users=_enterprise_users(req),
         kind="request_taken_on",
         url=request_url(req),
-        title=_("Your commissioner is handling your request: %(title)s") % {"title": req.title},
+        title=Text(N_("Your commissioner is handling your request: %(title)s"), {"title": req.title}),
     )
     return req
 
@@ -539,6 +602,7 @@ def request_dispatch(
             answer_due_at=req.answer_due_at,
         )
     ]
+    opinion_due_at = deadlines.co_opinion_due_at(now, policy_for(req.region), work_calendar()) if co else None
     rows += [
         Dispatch(
             request=req,
@@ -549,6 +613,7 @@ def request_dispatch(
             dispatched_by=actor,
             dispatched_at=now,
             answer_due_at=req.answer_due_at,
+            opinion_due_at=opinion_due_at,
         )
         for d in co
         if d.pk not in existing_co
@@ -558,6 +623,8 @@ def request_dispatch(
             Dispatch.objects.bulk_create(rows)
     except IntegrityError:
         raise TransitionError(_("This request has already been dispatched.")) from None
+    if co:
+        _refresh_co_wait(req)
     _record(
         req,
         actor=actor,
@@ -573,20 +640,20 @@ def request_dispatch(
         kind="dispatch_received",
         url=request_url(req),
         urgent=True,
-        title=_("New task for %(dept)s (lead): %(title)s") % {"dept": lead.name, "title": req.title},
+        title=Text(N_("New task for %(dept)s (lead): %(title)s"), {"dept": lead.name, "title": req.title}),
     )
     if co:
         notify(
             users=_handlers([d.pk for d in co]),
             kind="dispatch_received",
             url=request_url(req),
-            title=_("New co-handling task: %(title)s") % {"title": req.title},
+            title=Text(N_("New co-handling task: %(title)s"), {"title": req.title}),
         )
     notify(
         users=_enterprise_users(req),
         kind="request_dispatched",
         url=request_url(req),
-        title=_("Your request was sent to %(dept)s: %(title)s") % {"dept": lead.name, "title": req.title},
+        title=Text(N_("Your request was sent to %(dept)s: %(title)s"), {"dept": lead.name, "title": req.title}),
     )
     return req
 
@@ -606,7 +673,7 @@ def request_ask_info(*, req_id: int, actor, question: str, expected_version: int
         kind="info_needed",
         url=request_url(req),
         urgent=True,
-        title=_("More information is needed for your request: %(title)s") % {"title": req.title},
+        title=Text(N_("More information is needed for your request: %(title)s"), {"title": req.title}),
         body=question,
     )
     return req
@@ -638,7 +705,7 @@ def request_reassign(
         users=[commissioner],
         kind="request_reassigned",
         url=request_url(req),
-        title=_("A request was handed to you: %(title)s") % {"title": req.title},
+        title=Text(N_("A request was handed to you: %(title)s"), {"title": req.title}),
     )
     return req
 
@@ -694,11 +761,23 @@ def _answer(
     _attach(files, req=req, event=event, actor=actor)
     extensions.answered(req=req, event=event, actor=actor, cited=cited)
     notify(
-        users=[*_enterprise_users(req), *_commissioners(req)],
+        users=_enterprise_users(req),
         kind="request_answered",
         url=request_url(req),
         urgent=True,
-        title=_("Your request has been answered: %(title)s") % {"title": req.title},
+        title=Text(N_("Your request has been answered: %(title)s"), {"title": req.title}),
+        body=body,
+    )
+    # the commissioners hear it as the ones who follow the enterprise, not as the one who asked
+    answerer = dispatch.department.name if dispatch is not None else str(actor.display_name)
+    notify(
+        users=_commissioners(req),
+        kind="request_answered",
+        url=request_url(req),
+        title=Text(
+            N_("%(answerer)s answered %(enterprise)s: %(title)s"),
+            {"answerer": answerer, "enterprise": req.enterprise.name, "title": req.title},
+        ),
         body=body,
     )
     return req
@@ -759,6 +838,7 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
     )
     old, now = req.status, timezone.now()
     _bump(dispatch, status=DispatchStatus.RETURNED, return_reason=reason)
+    _refresh_co_wait(req)
     if dispatch.role == Dispatch.Role.LEAD:
         req.lead_department = None
         if req.status == Status.IN_PROGRESS:
@@ -778,7 +858,7 @@ def dispatch_return(*, dispatch_id: int, actor, reason: str, expected_version: i
         kind="dispatch_returned",
         url=request_url(req),
         urgent=True,
-        title=_("%(dept)s returned a task: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+        title=Text(N_("%(dept)s returned a task: %(title)s"), {"dept": dispatch.department.name, "title": req.title}),
         body=reason,
     )
     return dispatch
@@ -808,6 +888,7 @@ def dispatch_answer(
             answer=body,
             accepted_at=dispatch.accepted_at or now,
         )
+        _refresh_co_wait(req)
         event = _record(
             req,
             actor=actor,
@@ -826,7 +907,9 @@ def dispatch_answer(
             users=[*_handlers(lead_ids), *_commissioners(req)],
             kind="co_opinion",
             url=request_url(req),
-            title=_("%(dept)s gave its opinion: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+            title=Text(
+                N_("%(dept)s gave its opinion: %(title)s"), {"dept": dispatch.department.name, "title": req.title}
+            ),
             body=body,
         )
         return dispatch
@@ -876,7 +959,9 @@ def extension_request(*, dispatch_id: int, actor, reason: str, requested_due_at:
         users=_supervisors(req),
         kind="extension_requested",
         url=reverse("issues:extension_list"),
-        title=_("%(dept)s asks for an extension: %(title)s") % {"dept": dispatch.department.name, "title": req.title},
+        title=Text(
+            N_("%(dept)s asks for an extension: %(title)s"), {"dept": dispatch.department.name, "title": req.title}
+        ),
         body=reason,
     )
     return extension
@@ -929,14 +1014,18 @@ def extension_decide(*, extension_id: int, actor, approve: bool, comment: str = 
         actor=actor,
         request=http_request,
         target=f"request {req.pk}",
+        target_type=Request._meta.label_lower,
+        target_id=str(req.pk),
         detail={"extension": extension.pk, "approved": approve, "comment": comment},
     )
     notify(
         users=[*_handlers([extension.dispatch.department_id]), *_commissioners(req)],
         kind="extension_decided",
         url=request_url(req),
-        title=(_("Extension approved: %(title)s") if approve else _("Extension rejected: %(title)s"))
-        % {"title": req.title},
+        title=Text(
+            N_("Extension approved: %(title)s") if approve else N_("Extension rejected: %(title)s"),
+            {"title": req.title},
+        ),
         body=comment,
     )
     return extension
@@ -965,7 +1054,7 @@ def request_close_unevaluated(*, req_id: int, now: datetime | None = None) -> bo
         users=_commissioners(req),
         kind="request_closed_unevaluated",
         url=request_url(req),
-        title=_("Closed without evaluation: %(title)s") % {"title": req.title},
+        title=Text(N_("Closed without evaluation: %(title)s"), {"title": req.title}),
     )
     return True
 

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 
 from portal.accounts import views as account_views
 
@@ -16,6 +19,10 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # browsers ask for /favicon.ico on their own; the icon itself is a static file (whitenoise)
+    path(
+        "favicon.ico", require_GET(lambda request: HttpResponsePermanentRedirect(static("favicon.ico"))), name="favicon"
+    ),
 ]
 
 handler403 = "portal.accounts.views.error_403"

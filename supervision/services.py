@@ -167,10 +167,12 @@ def token_create(*, actor, region: Region, label: str = "", http_request=None) -
     check_supervises(actor, region)
     token = BigScreenToken.objects.create(region=region, label=label.strip()[:100], created_by=actor)
     audit_record(
-        action=AuditEvent.Action.OTHER,
+        action=AuditEvent.Action.ACCESS_CHANGE,  # a link opens the region's figures without signing in
         actor=actor,
         request=http_request,
         target=f"big screen link {token.pk}",
+        target_type=BigScreenToken._meta.label_lower,
+        target_id=str(token.pk),
         detail={"region": region.code, "created": True},
     )
     return token
@@ -186,10 +188,12 @@ def token_revoke(*, actor, token_id: int, http_request=None) -> BigScreenToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(
-            action=AuditEvent.Action.OTHER,
+            action=AuditEvent.Action.ACCESS_CHANGE,
             actor=actor,
             request=http_request,
             target=f"big screen link {token.pk}",
+            target_type=BigScreenToken._meta.label_lower,
+            target_id=str(token.pk),
             detail={"region": token.region.code, "revoked": True},
         )
     return token

@@ -42,6 +42,9 @@ def _badge(style: str, text: str, title: str = ""):
 def status_badge(obj):
     """A coloured badge for a request, dispatch or extension status."""
     styles = {"Dispatch": DISPATCH_STYLES, "Extension": EXTENSION_STYLES}.get(type(obj).__name__, STATUS_STYLES)
+    if type(obj).__name__ == "Dispatch" and obj.role == "co" and obj.status == "cancelled":
+        # a co-handler that never gave its opinion before the request closed: not a cancelled task
+        return _badge("text-bg-light border", _("Closed without an opinion"))
     return _badge(styles.get(obj.status, "text-bg-secondary"), obj.get_status_display())
 
 

@@ -6,8 +6,10 @@ notifications along the way are the real ones.
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from issues import services
 from issues.models import OPEN_DISPATCH_STATUSES, Category, Dispatch, Outcome, Request, Status
@@ -53,6 +55,15 @@ def dispatched(
     return fresh(req)
 
 
+def co_opinion_deadline_passes(req: Request) -> None:
+    """The co-handling opinion deadline of ``req`` passes: the lead no longer waits for the co-handlers."""
+    past = timezone.now() - timedelta(minutes=1)
+    Request.objects.filter(pk=req.pk, co_opinion_due_at__isnull=False).update(co_opinion_due_at=past)
+    Dispatch.objects.filter(request=req, role=Dispatch.Role.CO, opinion_due_at__isnull=False).update(
+        opinion_due_at=past
+    )
+
+
 def answered(
     req: Request,
     commissioner,
@@ -61,10 +72,12 @@ def answered(
     outcome: str = Outcome.RESOLVED,
     body: str = "已协调合作银行，贷款额度于本周内审批。",
 ) -> Request:
-    """Walk ``req`` to answered: dispatch it to ``lead`` if still waiting, then the lead handler answers."""
+    """Walk ``req`` to answered: dispatch it to ``lead`` if still waiting, then the lead handler answers
+    (after the co-handlers' opinion deadline, which passes here if a co-handler is still silent)."""
     req = fresh(req)
     if req.status == Status.SUBMITTED:
         req = dispatched(req, commissioner, lead)
+    co_opinion_deadline_passes(req)
     services.dispatch_answer(dispatch_id=lead_dispatch(req).pk, actor=handler, outcome=outcome, body=body)
     return fresh(req)
 

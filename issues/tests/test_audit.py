@@ -36,6 +36,7 @@ def policy_form(region, **values) -> dict:
         "reminder_lead_hours": 4,
         "evaluation_reminder_days": 2,
         "auto_close_days": 7,
+        "co_opinion_days": 2,
         **values,
     }
 

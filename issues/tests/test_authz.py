@@ -46,7 +46,8 @@ MATRIX = {
     "request_create": ("get", "none", ONLY_ALICE),
     "request_detail": ("get", "sent", SEES_SENT),
     "request_withdraw": ("post", "sent", ENTERPRISE_ACTION),
-    "request_supply_info": ("post", "info_needed", ENTERPRISE_ACTION),
+    # the commissioners record what the enterprise said by phone
+    "request_supply_info": ("post", "info_needed", {**ENTERPRISE_ACTION, "bob": 302, "bert": 302}),
     "request_evaluate": ("post", "answered", ENTERPRISE_ACTION),
     "request_take_on": ("post", "submitted", COMMISSIONER_ON_SUBMITTED),
     "request_dispatch": ("post", "submitted", COMMISSIONER_ON_SUBMITTED),

@@ -71,8 +71,9 @@ def test_it_pins_the_main_services(acme, alice, bob, carol, hr_bureau, paired, d
     task = lead_dispatch(req)
     # savepoint, the task's request id, lock the request, lock the task, carol's departments (rule),
     # update the task, SLA policy, holiday overrides (evaluation reminder), update the request, insert
-    # the event, enterprise users, the A/B pairings, savepoint + notification + release, release
-    with django_assert_num_queries(16):
+    # the event, enterprise users, savepoint + notification + release (the enterprise's wording), the A/B
+    # pairings, savepoint + notification + release (the commissioners' wording), release
+    with django_assert_num_queries(19):
         services.dispatch_answer(dispatch_id=task.pk, actor=carol, outcome=Outcome.RESOLVED, body="已解决")
     # savepoint, lock the request, alice acts for acme (rule), savepoint + insert the evaluation + release,
     # cancel open tasks, update the request, insert the event, the A/B pairings, lead handlers, savepoint +
@@ -91,7 +92,7 @@ def test_it_pins_one_sweep(acme, alice, bob, paired, late, django_assert_num_que
     # members, departments — preloaded once, then only the request rows), then a savepoint, the locked
     # requests, the reminders already sent, insert reminders, (missed: cards already issued, insert
     # cards, insert events), insert notifications, release, and the next page of due ids; the other
-    # three stages find nothing due (one query each); finally update the sweep run
-    with django_assert_num_queries(31):
+    # four stages find nothing due (one query each); finally update the sweep run
+    with django_assert_num_queries(32):
         reminders.sweep(now=datetime(2025, 11, 17, 17, tzinfo=SHANGHAI))
     assert Card.objects.count() == late

@@ -6,7 +6,7 @@ time of 4 working hours: dispatch reminder 9 Oct 12:00, dispatch deadline 9 Oct 
 reminder 11 Oct 12:00, answer deadline 11 Oct 16:00.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -370,3 +370,27 @@ def test_a_pause_that_takes_no_working_time_reminds_nobody_again(req, people, hr
     sweep_thrice_at(at(2025, 10, 19, 10, 5))
     assert Reminder.objects.filter(kind=K.ANSWER_NEAR).count() == 1
     assert all(notified(K.ANSWER_NEAR, name) == 1 for name in ("carol", "bob", "bert"))
+
+
+def test_a_late_co_handler_is_reminded_once(req, people, hr_bureau, housing_bureau):
+    with time_machine.travel(at(2025, 10, 9, 10), tick=False):
+        services.request_dispatch(req_id=req.pk, actor=people["bob"], lead=hr_bureau, co=[housing_bureau])
+    due = fresh(req).co_opinion_due_at
+    assert due is not None
+    for _ in range(3):
+        with time_machine.travel(due + timedelta(minutes=5), tick=False):
+            reminders.sweep()
+    assert Reminder.objects.filter(kind=K.CO_OPINION).count() == 1
+    assert reminded(K.CO_OPINION) == {"chris"}
+    assert Notification.objects.filter(kind="reminder_co_opinion").count() == 1
+
+
+def test_a_co_handler_that_gave_its_opinion_is_not_reminded(req, people, hr_bureau, housing_bureau):
+    with time_machine.travel(at(2025, 10, 9, 10), tick=False):
+        services.request_dispatch(req_id=req.pk, actor=people["bob"], lead=hr_bureau, co=[housing_bureau])
+        co = req.dispatches.get(role="co")
+        due = co.opinion_due_at
+        services.dispatch_answer(dispatch_id=co.pk, actor=people["chris"], body="同意")
+    with time_machine.travel(due + timedelta(minutes=5), tick=False):
+        reminders.sweep()
+    assert not Reminder.objects.filter(kind=K.CO_OPINION).exists()

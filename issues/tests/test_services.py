@@ -19,6 +19,7 @@ from issues.models import (
     Outcome,
     Request,
     RequestEvent,
+    SlaPolicy,
     Source,
     Status,
     Verdict,
@@ -32,6 +33,7 @@ from .factories import (
     answered,
     category,
     co_dispatch,
+    co_opinion_deadline_passes,
     dispatched,
     fresh,
     lead_dispatch,
@@ -329,6 +331,8 @@ def test_it_answers_the_request_when_the_lead_answers(done, carol, hr_bureau):
 
 
 def test_it_refuses_an_answer_without_outcome_or_text(sent, carol):
+    co_opinion_deadline_passes(sent)
+    sent = fresh(sent)
     task = lead_dispatch(sent)
     with pytest.raises(TransitionError, match="Choose an outcome"):
         services.dispatch_answer(dispatch_id=task.pk, actor=carol, outcome="maybe", body="已解决")
@@ -407,12 +411,12 @@ def test_it_refuses_to_ask_for_information_on_an_answered_request(done, bob):
     unchanged(done)
 
 
-def test_it_refuses_to_supply_information_nobody_asked_for(sent, alice, bob):
+def test_it_refuses_to_supply_information_nobody_asked_for(sent, alice, bob, carol):
     with pytest.raises(TransitionError, match="“In progress”"):
         services.request_supply_info(req_id=sent.pk, actor=alice, comment="补充")
     services.request_ask_info(req_id=sent.pk, actor=bob, question="请补充材料")
-    with pytest.raises(PermissionDenied):
-        services.request_supply_info(req_id=sent.pk, actor=bob, comment="代企业补充")
+    with pytest.raises(PermissionDenied):  # the commissioners may record it for the enterprise; a department not
+        services.request_supply_info(req_id=sent.pk, actor=carol, comment="代企业补充")
     with pytest.raises(TransitionError, match="Write the information"):
         services.request_supply_info(req_id=sent.pk, actor=alice, comment="  ")
     assert fresh(sent).status == Status.INFO_NEEDED
@@ -726,6 +730,7 @@ def test_it_refuses_extensions_that_are_not_later_too_long_twice_or_from_a_co_ha
 
 def test_it_refuses_to_decide_an_extension_once_the_task_is_answered(sent, carol, dora):
     extension = ask_extension(sent, carol)
+    co_opinion_deadline_passes(sent)
     services.dispatch_answer(dispatch_id=lead_dispatch(sent).pk, actor=carol, outcome=Outcome.RESOLVED, body="已解决")
     before = fresh(sent)
     with pytest.raises(TransitionError, match="no longer needed"):
@@ -837,3 +842,43 @@ def test_it_does_not_notify_inside_a_refused_transition(sent, carl):
     with pytest.raises(PermissionDenied):
         services.request_ask_info(req_id=sent.pk, actor=carl, question="?")
     assert Notification.objects.count() == count
+
+
+# ---------------------------------------------------------------------------------------------
+# the lead waits for the co-handlers' opinions
+
+
+def test_it_makes_the_lead_wait_for_the_co_handlers_opinion(alice, bob, acme, hr_bureau, housing_bureau, carol, chris):
+    with time_machine.travel(datetime(2025, 11, 10, 9, tzinfo=SHANGHAI), tick=False) as traveller:
+        req = dispatched(make_request(acme, alice), bob, hr_bureau, co=[housing_bureau])
+        co = co_dispatch(req, housing_bureau)
+        # two working days after the dispatch, by the policy's default
+        assert co.opinion_due_at == datetime(2025, 11, 12, 9, tzinfo=SHANGHAI)
+        assert fresh(req).co_opinion_due_at == co.opinion_due_at
+        lead = lead_dispatch(req)
+        with pytest.raises(TransitionError, match="not all given their opinion"):
+            services.dispatch_answer(dispatch_id=lead.pk, actor=carol, outcome=Outcome.RESOLVED, body="已解决")
+        traveller.move_to(datetime(2025, 11, 11, 9, tzinfo=SHANGHAI))
+        services.dispatch_answer(dispatch_id=co.pk, actor=chris, body="同意主办意见")
+        assert fresh(req).co_opinion_due_at is None
+        services.dispatch_answer(dispatch_id=lead.pk, actor=carol, outcome=Outcome.RESOLVED, body="已解决")
+    assert fresh(req).status == Status.ANSWERED
+
+
+def test_it_lets_the_lead_answer_once_the_co_handling_deadline_passed(
+    alice, bob, acme, hr_bureau, housing_bureau, carol
+):
+    with time_machine.travel(datetime(2025, 11, 10, 9, tzinfo=SHANGHAI), tick=False) as traveller:
+        req = dispatched(make_request(acme, alice), bob, hr_bureau, co=[housing_bureau])
+        traveller.move_to(datetime(2025, 11, 12, 9, 1, tzinfo=SHANGHAI))
+        lead = lead_dispatch(req)
+        services.dispatch_answer(dispatch_id=lead.pk, actor=carol, outcome=Outcome.RESOLVED, body="已解决")
+    assert fresh(req).status == Status.ANSWERED
+    assert co_dispatch(req, housing_bureau).status == DispatchStatus.PENDING  # still open for its opinion
+
+
+def test_it_reads_the_co_handling_days_from_the_policy(alice, bob, acme, hr_bureau, housing_bureau):
+    SlaPolicy.objects.update_or_create(region=acme.region, defaults={"co_opinion_days": 1})
+    with time_machine.travel(datetime(2025, 11, 14, 9, tzinfo=SHANGHAI), tick=False):  # a Friday
+        req = dispatched(make_request(acme, alice), bob, hr_bureau, co=[housing_bureau])
+    assert co_dispatch(req, housing_bureau).opinion_due_at == datetime(2025, 11, 17, 9, tzinfo=SHANGHAI)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -19,7 +20,7 @@ from portal.orgs.selectors import (
     region_scope_for,
 )
 
-from .. import extensions, forms, queues, services
+from .. import deadlines, extensions, forms, queues, services
 from .. import permissions as perms
 from ..models import (
     OPEN_DISPATCH_STATUSES,
@@ -30,7 +31,6 @@ from ..models import (
 from ..selectors import (
     access_dispatch,
     access_request,
-    active_commissioners_of,
     extension_visible_to,
     policy_for,
     request_timeline,
@@ -147,6 +147,8 @@ def _request_actions(req, case, bound):
         form = bound.get(key) or _request_form(key, req)
         if action == A.ANSWER:
             text = (_("Answer the enterprise directly"), *text[1:])
+        if action == A.SUPPLY_INFO and not case.relation.member:
+            text = (_("Record the information the enterprise gave by phone"), _("Record for the enterprise"), *text[2:])
         actions.append(_action(key, text, form, reverse(f"issues:request_{key}", args=[req.pk]), bound))
     return actions
 
@@ -186,6 +188,16 @@ def _detail_context(request, req, bound=None):
         )
 
     dispatch_panels = [{"dispatch": d, "actions": _dispatch_actions(case(d), bound)} for d in dispatches]
+    pairings = sorted(
+        Pairing.objects.active().filter(enterprise_id=req.enterprise_id).select_related("commissioner"),
+        key=lambda p: p.role,
+    )
+    for panel in dispatch_panels:
+        lead = panel["dispatch"]
+        if lead.role == Dispatch.Role.LEAD and lead.is_open and relation.handles(lead):
+            # the lead reads the co-handlers' opinions where it answers, and sees how long it waits for them
+            panel["opinions"] = [d for d in dispatches if d.role == Dispatch.Role.CO and d.round == lead.round]
+            panel["co_wait"] = req.co_opinion_due_at if deadlines.co_opinions_wait(req, timezone.now()) else None
     extension_rows = [
         {
             "extension": x,
@@ -200,14 +212,15 @@ def _detail_context(request, req, bound=None):
         "req": req,
         "relation": relation,
         "dispatch_panels": dispatch_panels,
-        "my_dispatch_panels": [p for p in dispatch_panels if p["actions"]],
+        "my_dispatch_panels": [p for p in dispatch_panels if p["actions"] or p.get("co_wait")],
         "actions": _request_actions(req, case(), bound),
         "events": events,
         "submitted_files": [a for e in events if e.action == "submit" for a in e.attachments.all()],
         "answers": [e for e in events if e.action in ("answer", "opinion")],
         "evaluations": list(req.evaluations.select_related("author")),
         "extension_rows": extension_rows,
-        "commissioners": active_commissioners_of(req.enterprise_id),
+        "pairings": pairings,
+        "commissioners": [p.commissioner for p in pairings],
         "may_see_contact_card": perms.may_see_contact_card(relation),
         "policy": policy_for(req.region),
         "extended": any(x.status == ExtensionStatus.APPROVED for x in extensions),
@@ -431,6 +444,11 @@ def _dispatch_action(request, pk, key):
                 request, _action(key, text, form, request.path, {}), queues.DEPARTMENT, dispatch.pk, req, invalid=True
             )
         return _render_detail(request, req, bound={f"{key}-{dispatch.pk}": form})
+    if key == "answer" and dispatch.role == Dispatch.Role.CO:
+        lead = req.lead_department.name if req.lead_department_id else _("the lead department")
+        success = _("Your opinion has been sent to the lead department (%(dept)s); it answers the enterprise.") % {
+            "dept": lead
+        }
     try:
         run(request.user, dispatch, form.cleaned_data)
     except ValidationError as error:

@@ -35,7 +35,7 @@ TASK_ACTIONS = {key: action for action, key in TASK_KEYS.items()}
 QUICK_REQUEST_ACTIONS = (A.DISPATCH, A.TAKE_ON, A.ANSWER, A.ASK_INFO)
 
 
-QUICK_TASK_ACTIONS = (A.TASK_ACCEPT, A.TASK_ANSWER, A.TASK_RETURN)
+QUICK_TASK_ACTIONS = (A.TASK_ACCEPT, A.TASK_ANSWER, A.TASK_RETURN, A.TASK_EXTENSION)
 
 
 def _quick_actions(kind, row, user, departments) -> list[str]:
@@ -49,7 +49,9 @@ def _quick_actions(kind, row, user, departments) -> list[str]:
         return [str(a) for a in perms.actions_for(user, row, case=case, among=QUICK_REQUEST_ACTIONS)]
     if kind == queues.DEPARTMENT:
         relation = perms.Relation(user, row.request, departments=departments)
-        case = perms.Case(user, row.request, task=row, relation=relation, pending_extension=False)
+        case = perms.Case(
+            user, row.request, task=row, relation=relation, pending_extension=getattr(row, "extension_waiting", False)
+        )
         return [TASK_KEYS[a] for a in perms.task_actions_for(user, row, case=case, among=QUICK_TASK_ACTIONS)]
     return []
 
@@ -68,6 +70,7 @@ ROW_URLS = {
     "dispatch_accept": "issues:dispatch_accept",
     "dispatch_answer": "issues:dispatch_answer",
     "dispatch_return": "issues:dispatch_return",
+    "dispatch_extension": "issues:dispatch_extension",
 }
 
 
@@ -103,7 +106,7 @@ def _decorate(kind, rows, user, policies, now) -> None:
         return f"{head}{pk}{tail}"
 
     def badge(obj):
-        key = (type(obj), obj.status)
+        key = (type(obj), obj.status, getattr(obj, "role", None))
         if key not in badges:
             badges[key] = status_badge(obj)
         return badges[key]

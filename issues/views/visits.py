@@ -49,7 +49,8 @@ def contact_card(request, pk):
             "pairing": p,
             "name": p.commissioner.display_name,
             "unit": commissioner_unit(p.commissioner),
-            "phone": p.commissioner.phone if member else mask_phone(p.commissioner.phone),
+            # in full for the enterprise's members and for the commissioners who print the card
+            "phone": p.commissioner.phone if member or paired else mask_phone(p.commissioner.phone),
         }
         for p in pairings_of(enterprise)
     ]
@@ -122,6 +123,10 @@ def request_create_on_behalf(request):
                     description=data["description"],
                     source=data["source"],
                     files=data["attachments"],
+                    project=data["project"],
+                    work_order_number=data["work_order_number"],
+                    caller_name=data["caller_name"],
+                    caller_mobile=data["caller_mobile"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -202,7 +207,8 @@ def visit_create(request):
     if request.method == "POST":
         form = forms.VisitForm(request.POST, request.FILES, enterprises=enterprises, projects=projects)
         formset = forms.VisitRequestFormSet(request.POST, prefix="req")
-        if form.is_valid() and formset.is_valid():
+        form_valid, formset_valid = form.is_valid(), formset.is_valid()
+        if form_valid and formset_valid:
             data = form.cleaned_data
             collected = [f.cleaned_data for f in formset if f.has_changed() and f.cleaned_data]
             try:
@@ -218,6 +224,7 @@ def visit_create(request):
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+                form.ask_files_again()
             else:
                 if collected:
                     messages.success(
@@ -230,6 +237,8 @@ def visit_create(request):
                 if visit.enterprise_id:
                     return redirect("issues:contact_card", visit.enterprise_id)
                 return redirect("issues:visit_list")
+        else:
+            form.ask_files_again()  # an error in a collected request loses the photos too
     else:
         preselect = request.GET.get("enterprise", "")
         project = request.GET.get("project", "")  # from a key project's page

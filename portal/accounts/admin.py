@@ -1,3 +1,5 @@
+import re
+
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -154,6 +156,11 @@ PASSWORD_SENTENCES = {
 }
 
 
+# events written before they carried the object's type: "request 2401", "card 7", "big screen link 1"
+LEGACY_TARGETS = {"request": "issues.request", "card": "issues.card", "big screen link": "supervision.bigscreentoken"}
+LEGACY_TARGET = re.compile(r"^(request|card|big screen link) (\d+)$")
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Append-only: administrators read the log here; only ``purge_audit`` removes expired rows."""
@@ -192,7 +199,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("object"), ordering="target")
     def target_summary(self, obj):
-        return obj.object_repr or obj.target
+        """The object named in the reader's language: its model's verbose name with its name or number."""
+        label, pk = obj.target_type, obj.target_id
+        if not label and (legacy := LEGACY_TARGET.match(obj.target or "")):
+            label, pk = LEGACY_TARGETS[legacy[1]], legacy[2]
+        try:
+            model = apps.get_model(label) if label else None
+        except (LookupError, ValueError):
+            model = None
+        if model is None:
+            return obj.object_repr or obj.target
+        if obj.object_repr:
+            return f"{model._meta.verbose_name} “{obj.object_repr}”"
+        return f"{model._meta.verbose_name} {pk}"
 
     @admin.display(description=_("summary"))
     def summary(self, obj):

@@ -19,7 +19,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from django.apps import apps
+        from django.contrib import admin
         from django.contrib.auth.models import Group
+
+        # the admin says whose it is, and the lockout section has a name in the reader's language
+        admin.site.site_header = admin.site.site_title = _("Enterprise Service Portal administration")
+        if apps.is_installed("axes"):
+            apps.get_app_config("axes").verbose_name = _("Sign-in lockouts")
 
         from . import audit, signals  # noqa: F401  (login audit)
         from .models import AuditEvent, User

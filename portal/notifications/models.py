@@ -11,6 +11,10 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
+    # the message id and parameters of the title (portal/notifications/text.py), rendered again in the
+    # reader's language; empty on rows stored before, which show their stored title
+    title_key = models.CharField(_("title message"), max_length=300, blank=True)
+    title_params = models.JSONField(_("title parameters"), default=dict, blank=True)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
@@ -33,6 +37,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language (the reader's), or as stored."""
+        if not self.title_key:
+            return self.title
+        from .text import render
+
+        return render(self.title_key, self.title_params, self.title)
 
 
 class Delivery(models.Model):

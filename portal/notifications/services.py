@@ -13,6 +13,7 @@ from .channels import EXTERNAL_CHANNELS
 from .delivery import quiet_until
 from .models import Delivery, Notification
 from .tasks import enqueue_now
+from .text import Text, stored
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def notify_rows(
     *,
     users: Iterable,
     kind: str,
-    title: str,
+    title: "str | Text",
     body: str = "",
     url: str = "",
     urgent: bool = False,
@@ -44,6 +45,7 @@ def notify_rows(
 
     Nothing is enqueued: ``notify`` does that after commit.
     """
+    titled = stored(title)
     people, seen = [], set()
     for user in users:
         if user is None or user.pk in seen or not user.is_active:
@@ -59,9 +61,7 @@ def notify_rows(
         )
         people = [user for user in people if keys[user.pk] not in existing]
     rows = [
-        Notification(
-            user=user, kind=kind, title=title[:200], body=body, url=url[:300], urgent=urgent, dedupe_key=keys[user.pk]
-        )
+        Notification(user=user, kind=kind, body=body, url=url[:300], urgent=urgent, dedupe_key=keys[user.pk], **titled)
         for user in people
     ]
     try:
@@ -93,7 +93,7 @@ def notify(
     *,
     users: Iterable,
     kind: str,
-    title: str,
+    title: "str | Text",
     body: str = "",
     url: str = "",
     urgent: bool = False,
@@ -141,7 +141,7 @@ def notify_new_bulk(messages: list[dict], *, now: datetime | None = None) -> lis
                 Notification(
                     user=user,
                     kind=message["kind"],
-                    title=message["title"][:200],
+                    **stored(message["title"]),
                     body=message.get("body", ""),
                     url=message.get("url", "")[:300],
                     urgent=message.get("urgent", False),

@@ -72,6 +72,11 @@ READ_ERRORS = (
 )
 
 
+# A mainland mobile number, or a landline with its area code (0536-8888888, 053688888888, with an
+# optional extension): a service number such as 12345 is not a way to reach the enterprise.
+CONTACT_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+
+
 def max_rows() -> int:
     return settings.IMPORT_MAX_ROWS
 
@@ -414,6 +419,8 @@ def parse_workbook(data: bytes) -> ImportPreview:
         for column, limit in ((COL_ADDRESS, 255), (COL_CONTACT, 50), (COL_PHONE, 20)):
             if len(row[column]) > limit:
                 reasons.append(f"“{column}”超过 {limit} 字")
+        if row[COL_PHONE] and not CONTACT_PHONE.match(row[COL_PHONE]):
+            reasons.append(f"“{COL_PHONE}”{row[COL_PHONE]} 不是有效的电话号码（手机号为11位，座机如 0536-8888888）")
         if reasons:
             preview.errors.append(RowError(number, reasons))
             continue

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -44,6 +45,28 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """A city stands alone; a district sits under a city and a town under a district (or zone)."""
+        super().clean()
+        if self.level == self.Level.CITY:
+            if self.parent_id:
+                raise ValidationError({"parent": _("A city has no parent region; leave the parent empty.")})
+            return
+        if not self.parent_id:
+            raise ValidationError(
+                {"parent": _("Choose the region this %(level)s belongs to.") % {"level": self.get_level_display()}}
+            )
+        expected = self.Level.CITY if self.level == self.Level.DISTRICT else self.Level.DISTRICT
+        if self.parent.level != expected:
+            raise ValidationError(
+                {
+                    "parent": _("A %(level)s belongs to a %(parent)s.")
+                    % {"level": self.get_level_display(), "parent": self.Level(expected).label}
+                }
+            )
+        if self.pk and self.parent.path.startswith(self.path or "\0"):
+            raise ValidationError({"parent": _("A region cannot sit under itself or one of its own regions.")})
 
     def compute_path(self) -> str:
         prefix = self.parent.path if self.parent_id else "/"

@@ -58,6 +58,7 @@ PUBLIC = {
     "onboarding:reset_code",
     "onboarding:reset_email",
     "onboarding:invitation_accept",
+    "favicon",
 }
 
 
@@ -130,3 +131,8 @@ def test_it_answers_each_role_as_listed(
 )
 def test_the_registration_and_reset_pages_open_without_signing_in(client, name):
     assert client.get(reverse(name)).status_code == 200
+
+
+def test_it_serves_the_favicon_to_everyone(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith("favicon.ico")
