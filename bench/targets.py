@@ -5,7 +5,8 @@ the socket), first a few times to warm up and then ``runs`` times timed. Each ta
 line with the median and p95 in milliseconds, the queries of one fetch, the rows it showed or handled,
 its ratio to the *floor* measured in the same run (a bare view rendering the 25 newest rows of one
 indexed table, ``bench.urls``) and its budget. On PostgreSQL every query a target ran on the requests
-table is explained and a sequential scan of ``issues_request`` is reported (``seq_scans``).
+table is explained: ``seq_scans`` lists those whose plan reads ``issues_request`` sequentially, and
+``unindexed`` those that still do with sequential scans disabled (no index can serve them).
 """
 
 import io
@@ -92,20 +93,26 @@ class _Recorder:
         return execute(sql, params, many, context)
 
 
-def _seq_scans(queries: list[tuple[str, tuple]]) -> list[str]:
-    """The queries whose plan reads ``issues_request`` with a sequential scan (PostgreSQL only)."""
+def _seq_scans(queries: list[tuple[str, tuple]], forced: bool = False) -> list[str]:
+    """The queries whose plan reads ``issues_request`` with a sequential scan (PostgreSQL only). With
+    ``forced`` the planner is told to avoid sequential scans: one that remains has no index to use,
+    whatever the size of the table."""
     if connection.vendor != "postgresql":
         return []
     found, seen = [], set()
     with connection.cursor() as cursor:
-        for sql, params in queries:
-            if sql in seen:
-                continue
-            seen.add(sql)
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-            plan = cursor.fetchone()[0]
-            if _has_seq_scan(plan[0]["Plan"] if isinstance(plan, list) else json.loads(plan)[0]["Plan"]):
-                found.append(sql[:160])
+        cursor.execute(f"SET enable_seqscan = {'off' if forced else 'on'}")
+        try:
+            for sql, params in queries:
+                if sql in seen:
+                    continue
+                seen.add(sql)
+                cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+                plan = cursor.fetchone()[0]
+                if _has_seq_scan(plan[0]["Plan"] if isinstance(plan, list) else json.loads(plan)[0]["Plan"]):
+                    found.append(sql[:160])
+        finally:
+            cursor.execute("RESET enable_seqscan")
     return found
 
 
@@ -133,7 +140,7 @@ def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 
         queries = recorder.count
         rows = out if isinstance(out, int) else _rows_of(out)
         if i == 0:
-            scans = _seq_scans(recorder.queries)
+            scans, unindexed = _seq_scans(recorder.queries), _seq_scans(recorder.queries, forced=True)
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     result = {
@@ -146,6 +153,7 @@ def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 
         "budget": str(budget),
         "pass": budget.check(p95, ctx.floor_p95),
         "seq_scans": scans,
+        "unindexed": unindexed,
         **extra,
     }
     ctx.results.append(result)
@@ -438,7 +446,7 @@ def table(results: list[dict], requests: int) -> str:
         if "p95_ms" not in r:
             lines.append(f"{r['target']:<32} {r['peak_rss_mb']:>8} MB peak{'':>24}  {r['budget']:<22} {_verdict(r)}")
             continue
-        seq = "  SEQ SCAN of requests" if r.get("seq_scans") else ""
+        seq = "  NO INDEX on requests" if r.get("unindexed") else "  seq scan of requests" if r.get("seq_scans") else ""
         lines.append(
             f"{r['target']:<32} {_ms(r['median_ms']):>9} {_ms(r['p95_ms']):>9} {r['floor_ratio']:>7} "
             f"{r['queries']:>7} {r['rows']:>6}  {r['budget']:<22} {_verdict(r)}{seq}"
