@@ -1,5 +1,6 @@
-"""Benchmarks on synthetic data, run by ``manage.py bench <target>``.
+"""Benchmarks on synthetic data.
 
-``data`` builds one synthetic city (region code ``990000``) with up to a million requests;
-``issues`` times the work lists and the reminder sweep, ``supervision`` the dashboard and the ranking.
+``scale`` builds a synthetic province (``manage.py generate_scale``) and ``targets`` times every page and
+job on it (``manage.py bench``); ``data`` and ``issues`` keep the reminder sweep benchmark on one
+synthetic city (``manage.py bench_sweep``).
 """

@@ -224,6 +224,12 @@ class Request(models.Model):
             models.Index(fields=["current_due_at"], name="req_queue_due"),
             # the department queue's tab counts read a dispatch's request status without the heap
             models.Index(fields=["id", "status"], name="req_id_status"),
+            # the dashboards' live open/overdue count reads only the open requests of the scope and period
+            models.Index(
+                fields=["region", "submitted_at"],
+                condition=Q(status__in=[status.value for status in OPEN_STATUSES]),
+                name="req_open_region_submitted",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),

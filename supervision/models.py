@@ -44,12 +44,14 @@ class Grain(models.IntegerChoices):
     FULL = 1, _("every filter")
     FILTERS = 2, _("all but the department")
     DEPARTMENTS = 3, _("region and department")
+    SUMMARY = 4, _("region and category")
 
 
 GRAIN_KEYS = {
     Grain.FULL: ("region_id", "category_id", "source", "industry", "lead_department_id"),
     Grain.FILTERS: ("region_id", "category_id", "source", "industry"),
     Grain.DEPARTMENTS: ("region_id", "lead_department_id"),
+    Grain.SUMMARY: ("region_id", "category_id"),
 }
 
 
@@ -57,9 +59,10 @@ class StatKey(models.Model):
     """The dimensions of the aggregate tables, with every stored figure (``metrics.STORED``) as a count and
     the sums behind the averages (``metrics.SUMS``).
 
-    Each day (or month) is stored at three grains: every filter (for drill-down-exact filtered views),
-    all but the department (figures and charts of the usual, unfiltered dashboard: a few rows per day),
-    and region × department (the department chart). Rows are derived data: written only by
+    Each day (or month) is stored at four grains: every filter (for drill-down-exact filtered views),
+    all but the department (views filtered by source or industry), region × category (figures and
+    charts of the usual, unfiltered dashboard: a few hundred rows per city and month, however many
+    requests) and region × department (the department chart). Rows are derived data: written only by
     ``stats_refresh`` (delete and insert per day or month inside one transaction), never edited."""
 
     grain = models.PositiveSmallIntegerField(_("grain"), choices=Grain.choices)

@@ -153,7 +153,12 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
     of queries: the figures/trend/category/region cube, the departments, and the live count."""
     weekly = (filters.end - filters.start).days <= 92
     # the coarsest grain that keeps every dimension the filters and the chart need
-    cube_grain = Grain.FILTERS if filters.department is None else Grain.FULL
+    if filters.department is not None:
+        cube_grain = Grain.FULL
+    elif filters.source or filters.industry:
+        cube_grain = Grain.FILTERS
+    else:
+        cube_grain = Grain.SUMMARY
     department_grain = Grain.FULL if (filters.category or filters.industry or filters.source) else Grain.DEPARTMENTS
     sums = {PREFIX + column: Sum(column) for column in STAT_COLUMNS}
     cube = _union(

@@ -378,7 +378,7 @@ def _count_days(first: date, last: date, now: datetime) -> None:
             DailyStat(grain=Grain.FULL, day=row.pop("stat_day"), industry=row.pop("stat_industry") or "", **row)
         )
     DailyStat.objects.bulk_create(stats, batch_size=2000)
-    for grain in (Grain.FILTERS, Grain.DEPARTMENTS):
+    for grain in (Grain.FILTERS, Grain.DEPARTMENTS, Grain.SUMMARY):
         DailyStat.objects.bulk_create(
             [
                 DailyStat(grain=grain, **unprefixed(row))

@@ -1,15 +1,9 @@
-"""The benchmark commands keep their targets and print one JSON line per measurement."""
+"""The sweep benchmark on the synthetic city prints one JSON line."""
 
 import io
 import json
 
 from django.core.management import call_command
-
-from bench.management.commands.bench import TARGETS
-
-
-def test_it_offers_the_four_targets():
-    assert set(TARGETS) == {"dashboard", "ranking", "queues", "sweep"}
 
 
 def test_it_times_a_small_sweep_and_prints_json(db):

@@ -1,0 +1,462 @@
+"""The benchmark targets of ``manage.py bench`` on the synthetic province (``manage.py generate_scale``).
+
+Every page is fetched through the Django test client (middleware, sessions, templates: everything but
+the socket), first a few times to warm up and then ``runs`` times timed. Each target prints one JSON
+line with the median and p95 in milliseconds, the queries of one fetch, the rows it showed or handled,
+its ratio to the *floor* measured in the same run (a bare view rendering the 25 newest rows of one
+indexed table, ``bench.urls``) and its budget. On PostgreSQL every query a target ran on the requests
+table is explained: ``seq_scans`` lists those whose plan reads ``issues_request`` sequentially, and
+``unindexed`` those that still do with sequential scans disabled (no index can serve them).
+"""
+
+import io
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
+from pathlib import Path
+
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpResponse
+from django.template import engines
+from django.test import Client, override_settings
+from django.test.utils import setup_test_environment
+from django.urls import reverse
+from django.utils import timezone
+
+from issues import reminders
+from issues.models import OPEN_STATUSES, Card, Category, Dispatch, Reminder, Request, RequestEvent, SweepRun
+from portal.accounts.models import User
+from portal.notifications.models import Notification
+from portal.orgs.models import DepartmentMembership, Enterprise
+
+from . import scale
+
+FLOOR_TEMPLATE = engines["django"].from_string(
+    "<table>{% for e in rows %}<tr><td>{{ e.pk }}</td><td>{{ e.action }}</td><td>{{ e.created_at }}</td></tr>"
+    "{% endfor %}</table>"
+)
+
+
+def floor_view(request):
+    """The floor: the 25 newest rows of one indexed table, rendered by a template."""
+    rows = list(RequestEvent.objects.order_by("-pk")[:25])
+    return HttpResponse(FLOOR_TEMPLATE.render({"rows": rows}))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """p95 at most ``ms`` (and at most ``floors`` times the floor, when given); ``None``: no budget."""
+
+    ms: float | None = None
+    floors: float | None = None
+
+    def check(self, p95: float, floor: float) -> bool | None:
+        if self.ms is None:
+            return None
+        return p95 <= self.ms and (self.floors is None or p95 <= self.floors * floor)
+
+    def __str__(self) -> str:
+        if self.ms is None:
+            return "-"
+        limit = f"{self.ms / 1000:g} s" if self.ms >= 1000 else f"{self.ms:g} ms"
+        return f"≤ {limit}" + (f", ≤ {self.floors:g}× floor" if self.floors else "")
+
+
+LIST = Budget(80, 10)  # queues, detail and lists
+
+
+@dataclass
+class Context:
+    stdout: object
+    runs: int
+    floor_p95: float = 0.0
+    results: list[dict] = field(default_factory=list)
+    people: dict = field(default_factory=dict)
+
+
+class _Recorder:
+    def __init__(self, keep: bool):
+        self.count = 0
+        self.keep = keep
+        self.queries: list[tuple[str, tuple]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        if self.keep and not many and sql.lstrip().upper().startswith("SELECT") and "issues_request" in sql:
+            self.queries.append((sql, params))
+        return execute(sql, params, many, context)
+
+
+def _seq_scans(queries: list[tuple[str, tuple]], forced: bool = False) -> list[str]:
+    """The queries whose plan reads ``issues_request`` with a sequential scan (PostgreSQL only). With
+    ``forced`` the planner is told to avoid sequential scans: one that remains has no index to use,
+    whatever the size of the table."""
+    if connection.vendor != "postgresql":
+        return []
+    found, seen = [], set()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET enable_seqscan = {'off' if forced else 'on'}")
+        try:
+            for sql, params in queries:
+                if sql in seen:
+                    continue
+                seen.add(sql)
+                cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+                plan = cursor.fetchone()[0]
+                if _has_seq_scan(plan[0]["Plan"] if isinstance(plan, list) else json.loads(plan)[0]["Plan"]):
+                    found.append(sql[:160])
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    return found
+
+
+def _has_seq_scan(node: dict) -> bool:
+    if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") == "issues_request":
+        return True
+    return any(_has_seq_scan(child) for child in node.get("Plans", []))
+
+
+def _rows_of(response) -> int:
+    return len(re.findall(rb"<tr[\s>]", response.content)) if hasattr(response, "content") else 0
+
+
+def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 2, runs: int | None = None, **extra):
+    for _ in range(warm):
+        fn()
+    timings, queries, rows = [], 0, 0
+    recorder = None
+    for i in range(runs or ctx.runs):
+        recorder = _Recorder(keep=i == 0)
+        with connection.execute_wrapper(recorder):
+            started = time.perf_counter()
+            out = fn()
+            timings.append((time.perf_counter() - started) * 1000)
+        queries = recorder.count
+        rows = out if isinstance(out, int) else _rows_of(out)
+        if i == 0:
+            scans, unindexed = _seq_scans(recorder.queries), _seq_scans(recorder.queries, forced=True)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    result = {
+        "target": name,
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(p95, 1),
+        "queries": queries,
+        "rows": rows,
+        "floor_ratio": round(p95 / ctx.floor_p95, 1) if ctx.floor_p95 else 1.0,
+        "budget": str(budget),
+        "pass": budget.check(p95, ctx.floor_p95),
+        "seq_scans": scans,
+        "unindexed": unindexed,
+        **extra,
+    }
+    ctx.results.append(result)
+    ctx.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    ctx.stdout.flush()
+    return result
+
+
+def _get(client: Client, url: str):
+    def fetch():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    return fetch
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# ---------------------------------------------------------------------------------------------
+# who and what the pages are measured for
+
+
+def _people() -> dict:
+    """The busiest people of the province (the worst case of each page), found once per run."""
+    province = User.objects.get(username="scale-province")
+    city = (
+        Request.objects.filter(region__path__startswith="/37")
+        .values("region__parent__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    city_code = city["region__parent__code"] if city else scale.CITIES[0][0]
+    district = (
+        Request.objects.filter(region__parent__code=city_code)
+        .values("region__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    busiest_enterprise = (
+        Request.objects.values("created_by_id").annotate(n=Count("pk")).order_by("-n").first()["created_by_id"]
+    )
+    commissioner = (
+        Request.objects.filter(status__in=OPEN_STATUSES, commissioner__isnull=False)
+        .values("commissioner_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    department = (
+        Dispatch.objects.filter(status__in=("pending", "accepted"))
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    handler = DepartmentMembership.objects.filter(
+        department_id=department["department_id"], kind=DepartmentMembership.Kind.HANDLER
+    ).first()
+    long_timeline = (
+        Request.objects.filter(reopen_count__gt=0, dispatches__role="co").order_by("-pk").values_list("pk", flat=True)
+    ).first() or Request.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return {
+        "province": province,
+        "city": User.objects.get(username=f"scale-city-{city_code}"),
+        "district": User.objects.get(username=f"scale-district-{district['region__code']}"),
+        "enterprise": User.objects.get(pk=busiest_enterprise),
+        "commissioner": User.objects.get(pk=commissioner["commissioner_id"]),
+        "handler": handler.user,
+        "detail": Request.objects.get(pk=long_timeline),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# targets
+
+
+def t_floor(ctx: Context):
+    client = Client()
+    result = _measure(ctx, "floor", _get(client, "/bench/floor/"), Budget())
+    ctx.floor_p95 = result["p95_ms"]
+    result["floor_ratio"] = 1.0
+
+
+def t_login(ctx: Context):
+    user = ctx.people["enterprise"]
+
+    def login():
+        client = Client()
+        response = client.post(reverse("accounts:login"), {"username": user.username, "password": scale.PASSWORD})
+        assert response.status_code == 302, response.status_code
+        return 0
+
+    _measure(ctx, "login", login, Budget(), warm=1, runs=max(3, ctx.runs // 3))
+
+
+def t_my_requests(ctx: Context):
+    client = _client(ctx.people["enterprise"])
+    _measure(ctx, "my_requests", _get(client, reverse("issues:my_requests")), LIST)
+
+
+def t_detail(ctx: Context):
+    req = ctx.people["detail"]
+    client = _client(ctx.people["province"])
+    events = RequestEvent.objects.filter(request=req).count()
+    _measure(ctx, "request_detail", _get(client, reverse("issues:request_detail", args=[req.pk])), LIST, events=events)
+
+
+QUEUE_VARIANTS = [
+    ("default", "size=50"),
+    ("overdue", "size=50&overdue=on"),
+    ("search", "size=50&tab=all&q=%E7%8E%AF%E8%AF%84%E5%AE%A1%E6%89%B9"),  # 环评审批
+]
+
+
+def t_queues(ctx: Context):
+    for name, person, url_name in (
+        ("commissioner_queue", "commissioner", "issues:queue"),
+        ("department_queue", "handler", "issues:department_queue"),
+        ("supervisor_list", "city", "issues:supervisor_list"),
+    ):
+        client = _client(ctx.people[person])
+        for variant, query in QUEUE_VARIANTS:
+            _measure(ctx, f"{name}:{variant}", _get(client, f"{reverse(url_name)}?{query}"), LIST)
+
+
+def t_dashboards(ctx: Context):
+    url = reverse("supervision:dashboard")
+    for name, person, budget in (
+        ("city_dashboard", "city", Budget(150)),
+        ("district_dashboard", "district", Budget(80)),
+        ("province_dashboard", "province", Budget()),
+    ):
+        client = _client(ctx.people[person])
+        _measure(ctx, name, _get(client, f"{url}?period=year"), budget)
+
+
+def t_ranking(ctx: Context):
+    client = _client(ctx.people["city"])
+    _measure(ctx, "ranking_draft", _get(client, reverse("supervision:ranking_draft")), Budget())
+
+
+def t_submit(ctx: Context):
+    user = ctx.people["enterprise"]
+    client = _client(user)
+    enterprise = Enterprise.objects.filter(memberships__user=user).first()
+    category = Category.objects.filter(is_active=True).first()
+    url = reverse("issues:request_create")
+    made = []
+
+    def submit():
+        response = client.post(
+            url,
+            {
+                "enterprise": enterprise.pk,
+                "category": category.pk,
+                "title": "关于电力增容的诉求（基准）",
+                "description": "新增生产线需要电力增容，恳请协调解决。",
+            },
+        )
+        assert response.status_code == 302, response.status_code
+        made.append(int(re.search(r"/requests/(\d+)/", response["Location"]).group(1)))
+        return 1
+
+    try:
+        _measure(ctx, "submit", submit, Budget(100))
+    finally:  # leave the data set as it was
+        Notification.objects.filter(url__in=[reverse("issues:request_detail", args=[pk]) for pk in made]).delete()
+        Request.objects.filter(pk__in=made).delete()
+
+
+def t_export(ctx: Context):
+    from supervision.exports import Ledger, build_ledger, write_workbook
+
+    user = ctx.people["province"]
+    ledger = build_ledger("drill", user, {"period": "year", "metric": "received"})
+
+    def export():
+        rows = Ledger(ledger.title, ledger.headers, min(ledger.count, 10_000), lambda: islice(ledger.rows(), 10_000))
+        return write_workbook(rows, io.BytesIO())
+
+    _measure(ctx, "export_10k", export, Budget(15_000), warm=0, runs=1)
+
+
+def t_sweep(ctx: Context):
+    now = timezone.now()
+    due = sum(reminders.due_counts(now).values())
+
+    def sweep():
+        run = reminders.sweep(now=now)
+        return sum(run.counts.values())
+
+    try:
+        _measure(ctx, "reminder_sweep", sweep, Budget(60_000), warm=0, runs=1, due=due)
+    finally:  # undo what the sweep wrote, so the next run sweeps the same
+        Reminder.objects.filter(created_at__gte=now - timedelta(seconds=1)).delete()
+        Card.objects.filter(issued_at__gte=now - timedelta(seconds=1)).delete()
+        RequestEvent.objects.filter(created_at__gte=now - timedelta(seconds=1), action__endswith="_card").delete()
+        Notification.objects.filter(created_at__gte=now - timedelta(seconds=1)).delete()
+        SweepRun.objects.filter(started_at__gte=now - timedelta(seconds=1)).delete()
+
+
+def t_figures(ctx: Context, full: bool = False):
+    """The full rebuild of the aggregate tables (when they were never built, or asked for), then the
+    incremental refresh the beat task runs every minute."""
+    from supervision.models import StatRefresh
+    from supervision.services import stats_refresh
+
+    if full or not StatRefresh.objects.filter(as_of__isnull=False).exists():
+        _measure(ctx, "figures_rebuild", lambda: stats_refresh(full=True), Budget(60_000), warm=0, runs=1)
+    minute = list(Request.objects.order_by("-submitted_at").values_list("pk", flat=True)[:300])
+
+    def refresh():  # a typical minute: a few hundred requests changed
+        Request.objects.filter(pk__in=minute).update(updated_at=timezone.now())
+        return stats_refresh()
+
+    _measure(ctx, "figures_refresh", refresh, Budget(2_000), warm=0, runs=3)
+
+
+def t_figures_rebuild(ctx: Context):
+    t_figures(ctx, full=True)
+
+
+def t_memory(ctx: Context):
+    peak = _peak_rss_mb()
+    result = {"target": "worker_memory", "peak_rss_mb": peak, "budget": "≤ 300 MB", "pass": peak <= 300}
+    ctx.results.append(result)
+    ctx.stdout.write(json.dumps(result) + "\n")
+
+
+def _peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# in the order they run: the figures are refreshed before the dashboards read them, the sweep and the
+# submissions (which write) after the pages, the memory figure last
+TARGETS = {
+    "login": t_login,
+    "my_requests": t_my_requests,
+    "detail": t_detail,
+    "queues": t_queues,
+    "figures": t_figures,
+    "dashboards": t_dashboards,
+    "ranking": t_ranking,
+    "export": t_export,
+    "submit": t_submit,
+    "sweep": t_sweep,
+    "memory": t_memory,
+}
+OPTIONAL = {"figures_rebuild": t_figures_rebuild}  # only when named
+
+
+def run(stdout, targets: list[str] | None = None, runs: int = 30) -> list[dict]:
+    """Measure the floor, then each target (all by default); print the JSON lines and the table."""
+    try:
+        setup_test_environment()
+    except RuntimeError:
+        pass  # already set up (under the test runner)
+    if not User.objects.filter(username="scale-province").exists():
+        raise LookupError("No synthetic province here: run manage.py generate_scale first.")
+    chosen = [name for name in {**TARGETS, **OPTIONAL} if name in targets] if targets else list(TARGETS)
+    ctx = Context(stdout=stdout, runs=runs)
+    with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):
+        ctx.people = _people()
+        t_floor(ctx)
+        for name in chosen:
+            {**TARGETS, **OPTIONAL}[name](ctx)
+    stdout.write("\n" + table(ctx.results, requests=Request.objects.count()) + "\n")
+    return ctx.results
+
+
+def table(results: list[dict], requests: int) -> str:
+    head = f"{'target':<32} {'median':>9} {'p95':>9} {'×floor':>7} {'queries':>7} {'rows':>6}  {'budget':<22} result"
+    lines = [f"{requests:,} requests on {connection.vendor}", head, "-" * len(head)]
+    for r in results:
+        if "p95_ms" not in r:
+            lines.append(f"{r['target']:<32} {r['peak_rss_mb']:>8} MB peak{'':>24}  {r['budget']:<22} {_verdict(r)}")
+            continue
+        seq = "  NO INDEX on requests" if r.get("unindexed") else "  seq scan of requests" if r.get("seq_scans") else ""
+        lines.append(
+            f"{r['target']:<32} {_ms(r['median_ms']):>9} {_ms(r['p95_ms']):>9} {r['floor_ratio']:>7} "
+            f"{r['queries']:>7} {r['rows']:>6}  {r['budget']:<22} {_verdict(r)}{seq}"
+        )
+    return "\n".join(lines)
+
+
+def _ms(value: float) -> str:
+    return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.1f} ms"
+
+
+def _verdict(result: dict) -> str:
+    return {True: "PASS", False: "FAIL", None: "-"}[result["pass"]]
