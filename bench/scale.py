@@ -488,7 +488,7 @@ def build_province(rng: random.Random, enterprises: int, anchor: datetime, progr
     # key projects: a few per district, with the district's commissioners
     projects = Sink(Project, ["id", "name", "region_id", "enterprise_id", "stage", "level", "total_investment"], anchor)
     through = Project.commissioners.through
-    links = Sink(through, ["id", "project_id", "user_id"], anchor)
+    links = Sink(through, ["id", "project_id", "commissioner_id"], anchor)
     stages = [value for value in Project.Stage.values]
     for index in range(0, len(p.enterprises), 100):
         enterprise_pk, region_pk, commissioner, _owner = p.enterprises[index]

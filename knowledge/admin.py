@@ -8,7 +8,7 @@ class EntryAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "status", "department", "category", "region", "published_at"]
     list_filter = ["kind", "status", "category", "industry", "size"]
     search_fields = ["title"]
-    autocomplete_fields = ["department", "region", "created_by"]
+    autocomplete_fields = ["department", "region", "created_by", "category"]
     readonly_fields = ["published_at", "retired_at", "created_at"]
 
 
@@ -20,6 +20,10 @@ class _ReadOnly(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # nothing here is edited: every field is shown as it was recorded
+        return [f.name for f in self.model._meta.fields]
 
 
 @admin.register(Deflection)

@@ -115,6 +115,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # nothing here is edited: every field is shown as it was recorded
+        return [f.name for f in self.model._meta.fields]
+
 
 @admin.register(StageChange)
 class StageChangeAdmin(ReadOnlyAdmin):

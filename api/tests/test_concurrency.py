@@ -27,10 +27,9 @@ def test_two_copies_at_once_make_one_request(acme, bob, kuiwen, monkeypatch):
     barrier = threading.Barrier(2)
     real_submit = api_services.issue_services.request_submit
 
-    def slow_submit(**kwargs):  # both copies are past the first lookup before either commits
-        req = real_submit(**kwargs)
+    def slow_submit(**kwargs):  # both copies are past the first lookup before either inserts
         barrier.wait(timeout=10)
-        return req
+        return real_submit(**kwargs)
 
     monkeypatch.setattr(api_services.issue_services, "request_submit", slow_submit)
     results = [None, None]

@@ -173,4 +173,4 @@ def test_every_server_module_imports_without_the_dev_packages():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == {}
-    assert "bench.data" in modules and "bench.supervision" in modules
+    assert "bench.data" in modules and "bench.scale" in modules and "bench.targets" in modules

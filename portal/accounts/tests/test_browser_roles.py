@@ -18,7 +18,7 @@ HOMES = {
     "dudao": ("/supervision/dashboard/", "督导看板"),
     "dudao_kw": ("/supervision/dashboard/", "督导看板"),
     "dudao_fz": ("/supervision/dashboard/", "督导看板"),
-    "admin": ("/admin/", "Django"),
+    "admin": ("/admin/", "企业服务平台管理"),
 }
 
 
