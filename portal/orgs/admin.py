@@ -101,27 +101,42 @@ def _forget_old_uploads(directory: Path) -> None:
             continue
 
 
-@admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
-    list_display = ["name", "credit_code", "region", "industry", "size", "contact_name", "contact_phone"]
-    list_filter = ["industry", "size", "region__level", ("region", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name", "credit_code"]
-    autocomplete_fields = ["region"]
-    list_select_related = ["region"]
-    inlines = [EnterpriseMembershipInline, PairingInline]
+class ExcelImportMixin:
+    """导入 on a model admin: upload, dry run, confirm, through an import module (``parse_workbook``,
+    ``import_apply``, ``template_workbook``, ``HEADERS``, ``REQUIRED``, ``ImportFileError``).
+
+    The upload is checked and previewed without writing; the file waits under a random token kept in the
+    session until the administrator confirms, and is checked again then, so data that changed in between
+    is shown again instead of imported."""
+
+    import_module = None
+    import_permissions: list[str] = []
+    import_title = ""
+    import_template = ""
+    import_session_key = ""
+    import_template_filename = "import-template.xlsx"
+
+    def import_success_message(self, summary) -> str:
+        """What the administrator reads once the import is written; each admin says what it counted."""
+        return gettext("Import finished.")
+
+    def _import_url_name(self, suffix: str) -> str:
+        opts = self.model._meta
+        return f"{opts.app_label}_{opts.model_name}_{suffix}"
 
     def get_urls(self):
         wrap = self._import_guard
         return [
-            path("import/", wrap(self.import_view), name="orgs_enterprise_import"),
-            path("import/template.xlsx", wrap(self.import_template_view), name="orgs_enterprise_import_template"),
+            path("import/", wrap(self.import_view), name=self._import_url_name("import")),
+            path(
+                "import/template.xlsx", wrap(self.import_template_view), name=self._import_url_name("import_template")
+            ),
             *super().get_urls(),
         ]
 
     def has_import_permission(self, request) -> bool:
         user = request.user
-        needed = ["orgs.add_enterprise", "orgs.change_enterprise", "orgs.add_pairing", "orgs.change_pairing"]
-        return user.is_active and user.is_staff and user.has_perms(needed)
+        return user.is_active and user.is_staff and user.has_perms(self.import_permissions)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
@@ -144,96 +159,110 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
     def import_template_view(self, request):
         response = HttpResponse(
-            importing.template_workbook(),
+            self.import_module.template_workbook(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = "attachment; filename=enterprise-import-template.xlsx"
+        response["Content-Disposition"] = f"attachment; filename={self.import_template_filename}"
         return response
 
     def import_view(self, request):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": gettext("Import enterprises and commissioner pairings"),
-            "headers": importing.HEADERS,
-            "required": importing.REQUIRED,
+            "title": self.import_title,
+            "headers": self.import_module.HEADERS,
+            "required": self.import_module.REQUIRED,
             "max_rows": importing.max_rows(),
         }
-        form = ImportUploadForm()
         if request.method == "POST" and request.POST.get("step") == "confirm":
             return self._import_confirm(request, context)
-        if request.method == "POST":
-            form = ImportUploadForm(request.POST, request.FILES)
-            if form.is_valid():
-                upload = form.cleaned_data["file"]
-                if upload.size > importing.MAX_UPLOAD_BYTES:
-                    form.add_error("file", "文件超过 5 MB，请拆分后分批导入。")
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > importing.MAX_UPLOAD_BYTES:
+                form.add_error("file", "文件超过 5 MB，请拆分后分批导入。")
+            else:
+                data = upload.read()
+                try:
+                    preview = self.import_module.parse_workbook(data)
+                except self.import_module.ImportFileError as exc:
+                    form.add_error("file", str(exc))
                 else:
-                    data = upload.read()
-                    try:
-                        preview = importing.parse_workbook(data)
-                    except importing.ImportFileError as exc:
-                        form.add_error("file", str(exc))
-                    else:
-                        context.update(preview=preview, file_name=upload.name)
-                        if preview.is_valid:
-                            context["token"] = self._keep_upload(request, data, upload.name)
+                    context.update(preview=preview, file_name=upload.name)
+                    if preview.is_valid:
+                        context["token"] = self._keep_upload(request, data, upload.name)
         context["form"] = form
-        return TemplateResponse(request, "admin/orgs/enterprise/import.html", context)
+        return TemplateResponse(request, self.import_template, context)
 
     def _keep_upload(self, request, data: bytes, name: str) -> str:
         directory = _import_dir()
         _forget_old_uploads(directory)
         token = secrets.token_urlsafe(24)
         (directory / f"{token}.xlsx").write_bytes(data)
-        request.session[IMPORT_SESSION_KEY] = {"token": token, "name": name[:150]}
+        request.session[self.import_session_key] = {"token": token, "name": name[:150]}
         return token
 
     def _import_confirm(self, request, context):
-        kept = request.session.get(IMPORT_SESSION_KEY) or {}
+        kept = request.session.get(self.import_session_key) or {}
         token = request.POST.get("token", "")
+        expired = gettext("The uploaded file has expired. Upload it again.")
+        again = f"admin:{self._import_url_name('import')}"
         if not token or not secrets.compare_digest(token, kept.get("token", "")):
-            messages.error(request, gettext("The uploaded file has expired. Upload it again."))
-            return redirect("admin:orgs_enterprise_import")
+            messages.error(request, expired)
+            return redirect(again)
         file_path = _import_dir() / f"{kept['token']}.xlsx"
         try:
             data = file_path.read_bytes()
         except FileNotFoundError:
-            request.session.pop(IMPORT_SESSION_KEY, None)
-            messages.error(request, gettext("The uploaded file has expired. Upload it again."))
-            return redirect("admin:orgs_enterprise_import")
+            request.session.pop(self.import_session_key, None)
+            messages.error(request, expired)
+            return redirect(again)
         try:
-            preview = importing.parse_workbook(data)
-        except importing.ImportFileError as exc:
+            preview, error = self.import_module.parse_workbook(data), None
+        except self.import_module.ImportFileError as exc:
             preview, error = None, str(exc)
-        else:
-            error = None
         if preview is None or not preview.is_valid:
             # The data changed since the dry run (a user lost a role, a region was removed …): show it again.
             context.update(form=ImportUploadForm(), preview=preview, file_name=kept.get("name", ""))
             if error:
                 messages.error(request, error)
-            return TemplateResponse(request, "admin/orgs/enterprise/import.html", context)
-        summary = importing.import_apply(
+            return TemplateResponse(request, self.import_template, context)
+        summary = self.import_module.import_apply(
             preview=preview, actor=request.user, request=request, file_name=kept.get("name", "")
         )
         file_path.unlink(missing_ok=True)
-        request.session.pop(IMPORT_SESSION_KEY, None)
-        logger.info("enterprise import by user %s: %s", request.user.pk, summary)
-        messages.success(
-            request,
-            gettext(
-                "Import finished: %(created)d enterprises created, %(updated)d updated, %(paired)d pairings created, "
-                "%(ended)d pairings ended."
-            )
-            % {
-                "created": summary.created,
-                "updated": summary.updated,
-                "paired": summary.pairings_created,
-                "ended": summary.pairings_ended,
-            },
-        )
-        return redirect("admin:orgs_enterprise_changelist")
+        request.session.pop(self.import_session_key, None)
+        logger.info("%s import by user %s: %s", self.model._meta.label, request.user.pk, summary)
+        messages.success(request, self.import_success_message(summary))
+        return redirect(f"admin:{self._import_url_name('changelist')}")
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(ExcelImportMixin, admin.ModelAdmin):
+    list_display = ["name", "credit_code", "region", "industry", "size", "contact_name", "contact_phone"]
+    list_filter = ["industry", "size", "region__level", ("region", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "credit_code"]
+    autocomplete_fields = ["region"]
+    list_select_related = ["region"]
+    inlines = [EnterpriseMembershipInline, PairingInline]
+
+    import_module = importing
+    import_permissions = ["orgs.add_enterprise", "orgs.change_enterprise", "orgs.add_pairing", "orgs.change_pairing"]
+    import_title = _("Import enterprises and commissioner pairings")
+    import_template = "admin/orgs/enterprise/import.html"
+    import_session_key = IMPORT_SESSION_KEY
+    import_template_filename = "enterprise-import-template.xlsx"
+
+    def import_success_message(self, summary) -> str:
+        return gettext(
+            "Import finished: %(created)d enterprises created, %(updated)d updated, %(paired)d pairings created, "
+            "%(ended)d pairings ended."
+        ) % {
+            "created": summary.created,
+            "updated": summary.updated,
+            "paired": summary.pairings_created,
+            "ended": summary.pairings_ended,
+        }
 
 
 @admin.register(EnterpriseMembership)
