@@ -7,7 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("Hotline API")
 
     def ready(self) -> None:
-        from issues.event_hooks import event_listener_add
+        from issues.hooks import event_listener_add
         from portal.accounts import audit
         from portal.accounts.models import AuditEvent
 

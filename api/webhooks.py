@@ -2,7 +2,7 @@
 
 A client is told about the requests it filed: every event that changes the state (and the answer and
 the evaluation). The row is written by ``outbox_write`` inside the service's transaction (issues calls it
-through ``issues.event_hooks``), so a state change never commits without it, and a client that is down
+through ``issues.hooks``), so a state change never commits without it, and a client that is down
 loses nothing: the row waits, Celery retries with backoff, and the sweep sends what is still waiting.
 Each row has its own idempotency key, sent in ``X-Portal-Event-Id``; a row is claimed by a conditional
 update before it is sent and marked delivered once the client answered 2xx, so each change goes out once."""

@@ -25,7 +25,7 @@ from portal.notifications.text import Text
 from portal.orgs.models import Department, DepartmentMembership, Enterprise
 from projects.models import Project
 
-from . import deadlines, event_hooks, extensions
+from . import deadlines, hooks
 from . import permissions as perms
 from .deadlines import policy_for, work_calendar
 from .errors import StaleError, TransitionError
@@ -139,7 +139,7 @@ def _record(
         data=data or {},
         created_at=now or timezone.now(),
     )
-    event_hooks.event_written(event)
+    hooks.event_written(event)
     return event
 
 
@@ -272,7 +272,7 @@ def request_submit(
         created_at=now,
         data={"assign_due_at": req.assign_due_at.isoformat(), "answer_due_at": req.answer_due_at.isoformat()},
     )
-    event_hooks.event_written(event)
+    hooks.event_written(event)
     _attach(files, req=req, event=event, actor=actor)
     if calendar.fallback_years:
         logger.warning(
@@ -634,7 +634,7 @@ def request_dispatch(
         now=now,
         data={"lead": lead.name, "co": [d.name for d in co], **({"taken_on_before": True} if was_taken_on else {})},
     )
-    extensions.dispatched(req=req, lead=lead, actor=actor)
+    hooks.dispatched(req=req, lead=lead, actor=actor)
     notify(
         users=_handlers([lead.pk]),
         kind="dispatch_received",
@@ -759,7 +759,7 @@ def _answer(
         data={"outcome": outcome, "on_time": req.answered_on_time},
     )
     _attach(files, req=req, event=event, actor=actor)
-    extensions.answered(req=req, event=event, actor=actor, cited=cited)
+    hooks.answered(req=req, event=event, actor=actor, cited=cited)
     notify(
         users=_enterprise_users(req),
         kind="request_answered",

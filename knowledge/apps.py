@@ -7,10 +7,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge base")
 
     def ready(self) -> None:
-        from issues import extensions
+        from issues import hooks
 
         from . import services
 
-        extensions.dispatch_listener_add(services.suggestion_record)
-        extensions.answer_listener_add(services.citation_record)
-        extensions.citable_source_add(services.citable_entries)
+        hooks.dispatch_listener_add(services.suggestion_record)
+        hooks.answer_listener_add(services.citation_record)
+        hooks.citable_source_add(services.citable_entries)

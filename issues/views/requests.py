@@ -20,7 +20,7 @@ from portal.orgs.selectors import (
     region_scope_for,
 )
 
-from .. import deadlines, extensions, forms, queues, services
+from .. import deadlines, forms, hooks, queues, services
 from .. import permissions as perms
 from ..models import (
     OPEN_DISPATCH_STATUSES,
@@ -63,7 +63,7 @@ def _request_form(key, req, data=None, files=None):
     if key == "reassign":
         kwargs["candidates"] = _reassign_candidates(req)
     if key == "answer":
-        kwargs["citable"] = extensions.citable_for(req)
+        kwargs["citable"] = hooks.citable_for(req)
     form = cls(data, files, **kwargs) if data is not None else cls(initial={"version": req.version}, **kwargs)
     if hasattr(form, "clean_attachments"):
         form.existing_attachments = req.attachments.count()
@@ -77,7 +77,7 @@ def _dispatch_form(key, dispatch, data=None, files=None):
         cls = {"accept": forms.AcceptForm, "return": forms.ReturnForm, "extension": forms.ExtensionForm}[key]
     kwargs = {"auto_id": f"{key}-{dispatch.pk}-%s"}
     if cls is forms.AnswerForm:
-        kwargs["citable"] = extensions.citable_for(dispatch.request)
+        kwargs["citable"] = hooks.citable_for(dispatch.request)
     if data is not None:
         form = cls(data, files, **kwargs)
     else:

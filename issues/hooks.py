@@ -1,30 +1,47 @@
 """What an app above issues hands over in its AppConfig.ready(), so issues can offer and report it without
-importing that app: entries an answer may cite, and the moments a request is dispatched or answered.
-Listeners run inside the service's transaction; one that raises undoes the action."""
+importing that app: work that must happen with every timeline event (the API's outbox of webhooks), the
+moments a request is dispatched or answered (the knowledge base's suggestions and citations) and the
+entries an answer may cite.
+
+Listeners run inside the service's transaction; one that raises undoes the action, so no change goes out
+unrecorded."""
 
 from collections.abc import Callable
 
+_event_listeners: list[Callable] = []
 _dispatch_listeners: list[Callable] = []
 _answer_listeners: list[Callable] = []
 _citable_sources: list[Callable] = []
 
 
+def _add(registry: list[Callable], fn: Callable) -> None:
+    if fn not in registry:
+        registry.append(fn)
+
+
+def event_listener_add(fn: Callable) -> None:
+    """``fn(event)`` after every timeline event is written."""
+    _add(_event_listeners, fn)
+
+
 def dispatch_listener_add(fn: Callable) -> None:
     """``fn(*, req, lead, actor)`` after the lead dispatch row is written."""
-    if fn not in _dispatch_listeners:
-        _dispatch_listeners.append(fn)
+    _add(_dispatch_listeners, fn)
 
 
 def answer_listener_add(fn: Callable) -> None:
     """``fn(*, req, event, actor, cited)`` after an answer event is written; ``cited`` is the chosen id or None."""
-    if fn not in _answer_listeners:
-        _answer_listeners.append(fn)
+    _add(_answer_listeners, fn)
 
 
 def citable_source_add(fn: Callable) -> None:
     """``fn(req) -> [(id, label), ...]``: what an answer to ``req`` may cite."""
-    if fn not in _citable_sources:
-        _citable_sources.append(fn)
+    _add(_citable_sources, fn)
+
+
+def event_written(event) -> None:
+    for fn in _event_listeners:
+        fn(event)
 
 
 def dispatched(*, req, lead, actor) -> None:
