@@ -223,3 +223,39 @@ def test_run_portal_with_gunicorn_collects_and_serves_hashed_static_files(tmp_pa
         redis.wait(timeout=10)
     assert "Collecting static files" in log.read_text()
     assert code == 0, log.read_text()
+
+
+POSTGRESQL_CONF = ROOT / "deploy" / "postgresql" / "portal.conf"
+
+
+def _postgresql_settings() -> dict[str, str]:
+    found = {}
+    for line in POSTGRESQL_CONF.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _eq, value = line.partition("=")
+            found[name.strip()] = value.strip()
+    return found
+
+
+def test_the_sample_postgresql_settings_turn_jit_off_and_trust_the_indexes():
+    conf = _postgresql_settings()
+    assert conf["jit"] == "off"
+    assert float(conf["random_page_cost"]) < 2
+    assert {"shared_buffers", "work_mem", "maintenance_work_mem", "max_connections"} <= conf.keys()
+
+
+@pytest.mark.django_db
+def test_every_sample_postgresql_setting_is_one_the_server_knows_and_the_portal_runs_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    conf = _postgresql_settings()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_settings WHERE name = ANY(%s)", [list(conf)])
+        known = {name for (name,) in cursor.fetchall()}
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+    assert known == set(conf)
+    assert jit == "off"
