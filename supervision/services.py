@@ -485,6 +485,18 @@ def _recount(days: set[date], now: datetime, *, fresh: bool = False) -> None:
         _sum_month(month, fresh=fresh)
 
 
+def _empty_stats() -> None:
+    """Empty both aggregate tables for the full rebuild. PostgreSQL truncates them: deleted rows would
+    stay in the indexes until the transaction ends and every insert's unique check would step over the
+    old row of its key (about three times slower at a million requests). Readers of the tables wait
+    for the rebuild to commit."""
+    if connection.vendor == "postgresql":
+        _execute(f"TRUNCATE {_q(DailyStat._meta.db_table)}, {_q(MonthlyStat._meta.db_table)}", [])
+    else:
+        DailyStat.objects.all().delete()
+        MonthlyStat.objects.all().delete()
+
+
 def stats_refresh(*, now: datetime | None = None, full: bool = False, wait: bool = True) -> int | None:
     """Bring the aggregate tables up to ``now``: count again every submission day with a change since
     the last refresh (or every day, the first time or with ``full``). Returns the number of days
@@ -498,8 +510,7 @@ def stats_refresh(*, now: datetime | None = None, full: bool = False, wait: bool
         dirty = list(StatDirtyDay.objects.values_list("pk", "day"))
         if full or state.as_of is None:
             bounds = Request.objects.aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
-            DailyStat.objects.all().delete()
-            MonthlyStat.objects.all().delete()
+            _empty_stats()
             days: set[date] = set()
             if bounds["first"] is not None:
                 first, last = _local_day(bounds["first"]), _local_day(bounds["last"])
