@@ -20,7 +20,7 @@ from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.template import engines
@@ -302,6 +302,27 @@ def t_ranking(ctx: Context):
     _measure(ctx, "ranking_draft", _get(client, reverse("supervision:ranking_draft")), Budget())
 
 
+def t_ranking_publish(ctx: Context):
+    """The monthly publication the beat task runs (every kind of unit, the whole province) for the last
+    complete month, inside a savepoint that is rolled back: published rankings are frozen (model checks
+    and, on PostgreSQL, triggers), so undoing them afterwards is not possible, and every run measures
+    the same publication."""
+    from supervision.ranking import previous_month
+    from supervision.services import ranking_publish_month
+
+    newest = Request.objects.order_by("-submitted_at").values_list("submitted_at", flat=True).first()
+    month = previous_month(timezone.localdate(newest) if newest else timezone.localdate())
+
+    def publish():
+        with transaction.atomic():
+            snapshots = ranking_publish_month(month=month)
+            rows = sum(s.entries.count() for s in snapshots)
+            transaction.set_rollback(True)
+        return rows
+
+    _measure(ctx, "ranking_publish", publish, Budget(), warm=1, runs=max(3, ctx.runs // 5), month=f"{month:%Y-%m}")
+
+
 def t_submit(ctx: Context):
     user = ctx.people["enterprise"]
     client = _client(user)
@@ -412,6 +433,7 @@ TARGETS = {
     "figures": t_figures,
     "dashboards": t_dashboards,
     "ranking": t_ranking,
+    "ranking_publish": t_ranking_publish,
     "export": t_export,
     "submit": t_submit,
     "sweep": t_sweep,
