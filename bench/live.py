@@ -104,6 +104,7 @@ class Gunicorn:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "BENCH_DATABASE_NAME": str(name),
+            "BENCH_PASSWORD_HASHERS": ",".join(settings.PASSWORD_HASHERS),
             "DEBUG": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "GUNICORN_WORKERS": str(self.workers),
