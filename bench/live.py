@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from http.cookies import SimpleCookie
@@ -80,6 +81,10 @@ class HttpClient:
             conn.close()
 
 
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,9 +99,13 @@ class Gunicorn:
         self.port = _free_port()
         self.address = ("127.0.0.1", self.port)
         self.process: subprocess.Popen | None = None
+        self._previous_sigterm = None
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
 
     def __enter__(self) -> "Gunicorn":
+        if threading.current_thread() is threading.main_thread():
+            # a SIGTERM to the command (timeout, kill) unwinds like Ctrl-C, so gunicorn is stopped too
+            self._previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
         name = connection.settings_dict["NAME"]
         if connection.vendor == "sqlite" and (not name or ":memory:" in str(name) or "mode=memory" in str(name)):
             raise LookupError("--http needs a database another process can open (not an in-memory SQLite).")
@@ -184,6 +193,9 @@ class Gunicorn:
         return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
+        if getattr(self, "_previous_sigterm", None) is not None:
+            signal.signal(signal.SIGTERM, self._previous_sigterm)
+            self._previous_sigterm = None
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
             try:
