@@ -16,8 +16,10 @@ for the load and built again afterwards; elsewhere (SQLite, the development data
 """
 
 import json
+import queue
 import random
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,6 +36,7 @@ from issues.models import (
     Evaluation,
     Request,
     RequestEvent,
+    Visit,
 )
 from portal.accounts.models import User
 from portal.notifications.models import Notification
@@ -48,7 +51,7 @@ from portal.orgs.models import (
     SupervisorScope,
 )
 from portal.orgs.validators import make_credit_code
-from projects.models import Project
+from projects.models import ProgressReport, Project, period_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR = timedelta(hours=1)
@@ -201,21 +204,63 @@ def _default(f, anchor: datetime):
     return value
 
 
-def _flush(sink: Sink) -> None:
+def _flush(sink: Sink, writer: "Writer | None" = None) -> None:
+    """Load the rows gathered so far: with ``writer``, in the background while the next are made."""
     if not sink.rows:
         return
     columns = ", ".join(connection.ops.quote_name(c) for c in sink.columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {sink.table} ({columns}) FROM STDIN") as copy:
-                copy.write("".join(["\t".join(map(_text, row)) + "\n" for row in sink.rows]).encode())
+    if connection.vendor == "postgresql":
+        payload = "".join(["\t".join(map(_text, row)) + "\n" for row in sink.rows]).encode()
+        statement = f"COPY {sink.table} ({columns}) FROM STDIN"
+        if writer is not None:
+            writer.put(statement, payload)
         else:
-            marks = ", ".join(["%s"] * len(sink.columns))
+            with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+                copy.write(payload)
+    else:
+        marks = ", ".join(["%s"] * len(sink.columns))
+        with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {sink.table} ({columns}) VALUES ({marks})", [_adapt(row) for row in sink.rows]
             )
     sink.total += len(sink.rows)
     sink.rows = []
+
+
+class Writer:
+    """One thread that runs the COPYs on the command's own database connection (same transaction) while
+    the main thread makes the next round of rows: PostgreSQL's work and the generator's overlap on two
+    cores. The main thread does not touch the database until ``close``; an error is raised there."""
+
+    def __init__(self):
+        connection.ensure_connection()
+        self.raw = connection.connection  # psycopg 3: a connection may be used from another thread
+        self.queue: queue.Queue = queue.Queue(maxsize=12)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="scale-copy", daemon=True)
+        self.thread.start()
+
+    def put(self, statement: str, payload: bytes) -> None:
+        if self.error is not None:
+            self.close()
+        self.queue.put((statement, payload))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain after a failure
+            try:
+                with self.raw.cursor() as cursor, cursor.copy(item[0]) as copy:
+                    copy.write(item[1])
+            except BaseException as error:  # noqa: BLE001 - handed to the main thread
+                self.error = error
+
+    def close(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _text(value) -> str:
@@ -260,15 +305,18 @@ def _drop_indexes() -> list[str]:
     return [definition for _name, definition in found]
 
 
-def _rebuild_indexes(definitions: list[str], progress) -> None:
+def _rebuild_indexes(definitions: list[str], progress, vacuum_follows: bool = False) -> None:
+    """Build the dropped indexes again and analyse the tables (the big ones only when no VACUUM ANALYZE
+    follows: reading them twice costs a few seconds a million requests)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '256MB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 2")  # B-tree builds use both cores
         for i, definition in enumerate(definitions, 1):
             cursor.execute(definition)
             progress(f"indexes {i}/{len(definitions)}")
-        for model in BIG_TABLES + (User, Enterprise, EnterpriseMembership, Pairing):
+        for model in (() if vacuum_follows else BIG_TABLES) + (User, Enterprise, EnterpriseMembership, Pairing):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
@@ -302,6 +350,7 @@ class Province:
     enterprises_by_city: dict[int, list[int]] = field(default_factory=dict)  # indexes into enterprises
     projects: dict[int, list[int]] = field(default_factory=dict)  # region id -> project ids
     categories: list[int] = field(default_factory=list)
+    history: dict = field(default_factory=dict)  # table -> rows of the projects' reports and visits
 
 
 class Progress:
@@ -360,8 +409,110 @@ USER_COLUMNS = [
 ]
 
 
-def build_province(rng: random.Random, enterprises: int, anchor: datetime, progress) -> Province:
-    """Regions, departments, people, enterprises, pairings and projects (small tables, plain inserts)."""
+REPORT_GRACE_DAYS = 3  # ProjectPolicy's default: a half-month's report is late after these days
+STALLED_EVERY, MISSING_EVERY, LATE_EVERY = 9, 11, 7
+
+
+class ProjectHistory:
+    """This year's half-monthly progress reports of a key project (a few filed late, some projects missing
+    the last one, one in nine stalled for months, none for completed projects) and its A角's weekly site
+    visits (one week in six missed), as ``seeds/project_history.py`` makes them for the demo."""
+
+    def __init__(self, anchor: datetime):
+        self.today = anchor.date()
+        self.year_start = self.today.replace(month=1, day=1)
+        self.reports = Sink(
+            ProgressReport,
+            [
+                "id",
+                "project_id",
+                "period_start",
+                "period_end",
+                "progress",
+                "investment",
+                "stage",
+                "problems",
+                "filed_by_id",
+                "filed_at",
+                "on_time",
+            ],
+            anchor,
+        )
+        self.visits = Sink(
+            Visit,
+            ["id", "commissioner_id", "enterprise_id", "project_id", "visited_on", "people_met", "notes", "created_at"],
+            anchor,
+        )
+        # the half-months of this year whose report is due by now (the grace days of the last are over)
+        self.periods = []
+        start = self.year_start
+        while True:
+            first, last = period_of(start)
+            if last + timedelta(days=REPORT_GRACE_DAYS) >= self.today:
+                break
+            self.periods.append((first, last))
+            start = last + DAY
+
+    def project(self, rng, index: int, pk: int, enterprise: int, commissioner: int, stage: str, planned: int):
+        """Write the project's reports and visits; returns its stage_changed_on, reports_from,
+        reported_through and last_progress_on."""
+        today = self.today
+        stalled = index % STALLED_EVERY == 4 and stage != Project.Stage.COMPLETED
+        periods = [] if stage == Project.Stage.COMPLETED else list(self.periods)
+        if stalled:
+            periods = [period for period in periods if period[1] < today - 90 * DAY]
+        elif index % MISSING_EVERY == 2 and periods:
+            periods = periods[:-1]
+        changed = today - timedelta(days=rng.randint(100, 400) if stalled else rng.randint(5, 300))
+        per_period = planned // max(len(periods), 1)
+        filed_days = []
+        for number, (first, last) in enumerate(periods):
+            late = number > 0 and number % LATE_EVERY == index % LATE_EVERY
+            grace = REPORT_GRACE_DAYS
+            filed_on = min(today, last + timedelta(days=grace + rng.randint(1, 6) if late else rng.randint(0, grace)))
+            filed_days.append(min(last + timedelta(days=grace), today))
+            self.reports.add(
+                self.reports.new_id(),
+                pk,
+                first,
+                last,
+                "按计划推进，本期完成现场施工和设备安装。",
+                per_period,
+                stage,
+                "" if rng.random() < 0.8 else "配套电力线路尚未接入",
+                commissioner,
+                datetime(filed_on.year, filed_on.month, filed_on.day, 16, tzinfo=SHANGHAI),
+                not late,
+            )
+        last_progress = max([changed, *filed_days])
+        if stalled:
+            last_progress = min(last_progress, today - 100 * DAY)
+            changed = min(changed, last_progress)
+        if not stalled and stage != Project.Stage.COMPLETED:
+            week = self.year_start - timedelta(days=self.year_start.weekday())
+            while week + timedelta(days=7) <= today:
+                if rng.randrange(6):
+                    visited = max(week + timedelta(days=rng.randint(0, 4)), self.year_start)
+                    self.visits.add(
+                        self.visits.new_id(),
+                        commissioner,
+                        enterprise,
+                        pk,
+                        visited,
+                        "项目负责人",
+                        "查看现场进度，了解项目推进中的困难。",
+                        datetime(visited.year, visited.month, visited.day, 17, tzinfo=SHANGHAI),
+                    )
+                week += timedelta(days=7)
+        return changed, self.year_start, periods[-1][1] if periods else None, last_progress
+
+
+def build_province(
+    rng: random.Random, enterprises: int, anchor: datetime, progress, history_rng: random.Random | None = None
+) -> Province:
+    """Regions, departments, people, enterprises, pairings and projects with their reports and visits
+    (small tables). ``history_rng`` makes the projects' history, so the requests stay those of ``rng``."""
+    history_rng = history_rng or random.Random(0)
     p = Province(categories=list(Category.objects.order_by("pk").values_list("pk", flat=True)))
     password = make_password(PASSWORD)
     users = Sink(User, USER_COLUMNS, anchor)
@@ -485,29 +636,49 @@ def build_province(rng: random.Random, enterprises: int, anchor: datetime, progr
         [SupervisorScope(user_id=province_supervisor, region_id=c) for c in p.cities]
         + [SupervisorScope(user_id=u, region_id=r) for u, r in supervisors]
     )
-    # key projects: a few per district, with the district's commissioners
-    projects = Sink(Project, ["id", "name", "region_id", "enterprise_id", "stage", "level", "total_investment"], anchor)
+    # key projects: a few per district, with the district's commissioners, and this year's history
+    projects = Sink(
+        Project,
+        [
+            "id",
+            "name",
+            "region_id",
+            "enterprise_id",
+            "stage",
+            "level",
+            "total_investment",
+            "planned_investment",
+            "completed_investment",
+            "stage_changed_on",
+            "reports_from",
+            "reported_through",
+            "last_progress_on",
+        ],
+        anchor,
+    )
     through = Project.commissioners.through
     links = Sink(through, ["id", "project_id", "commissioner_id"], anchor)
+    history = ProjectHistory(anchor)
     stages = [value for value in Project.Stage.values]
     for index in range(0, len(p.enterprises), 100):
         enterprise_pk, region_pk, commissioner, _owner = p.enterprises[index]
         pk = projects.new_id()
-        projects.add(
-            pk,
-            f"重点项目{index // 100}号",
-            region_pk,
-            enterprise_pk,
-            rng.choice(stages),
-            "city",
-            rng.randint(1, 500) * 1000,
-        )
+        stage = rng.choice(stages)
+        total = rng.randint(1, 500) * 1000
+        planned = total // 4
+        dates = history.project(history_rng, index // 100, pk, enterprise_pk, commissioner, stage, planned)
+        name = f"重点项目{index // 100}号"
+        projects.add(pk, name, region_pk, enterprise_pk, stage, "city", total, planned, planned // 2, *dates)
         links.add(links.new_id(), pk, commissioner)
         p.projects.setdefault(region_pk, []).append(pk)
     _flush(projects)
     _flush(links)
+    _flush(history.reports)
+    _flush(history.visits)
+    p.history = {"projects_progressreport": history.reports.total, "issues_visit": history.visits.total}
     _reset_sequences(
         [User, Department, Enterprise, EnterpriseMembership, DepartmentMembership, Pairing, Project, through]
+        + [ProgressReport, Visit]
     )
     progress(f"province: {len(p.enterprises):,} enterprises, {users.total:,} people")
     return p
@@ -854,30 +1025,36 @@ def generate(
     rng = random.Random(seed)
     progress = Progress(stream, total=requests)
     started = time.perf_counter()
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block  # VACUUM needs no transaction
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
                 if cursor.fetchone()[0]:  # every id is made here: skip the foreign-key triggers of the load
                     cursor.execute("SET LOCAL session_replication_role = replica")
-        p = build_province(rng, enterprises, anchor, progress)
+        p = build_province(rng, enterprises, anchor, progress, history_rng=random.Random(f"projects-{seed}"))
         progress.started = started
         definitions = _drop_indexes()
         t = Tables(anchor)
         span_days = years * 365
-        for number in range(requests):
-            _request(t, p, rng, number, anchor, span_days)
-            if len(t.requests.rows) == CHUNK or number == requests - 1:
-                for sink in t.all():
-                    _flush(sink)
-                progress("requests", number + 1)
+        writer = Writer() if connection.vendor == "postgresql" else None
+        try:
+            for number in range(requests):
+                _request(t, p, rng, number, anchor, span_days)
+                if len(t.requests.rows) == CHUNK or number == requests - 1:
+                    for sink in t.all():
+                        _flush(sink, writer)
+                    progress("requests", number + 1)
+        finally:
+            if writer is not None:
+                writer.close()
         _reset_sequences([s.model for s in t.all()])
-        _rebuild_indexes(definitions, lambda what: progress(what, requests))
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # visibility map: index-only scans
+        _rebuild_indexes(definitions, lambda what: progress(what, requests), vacuum_follows=vacuum)
+    if vacuum:  # visibility map: index-only scans
         progress("vacuum", requests)
         with connection.cursor() as cursor:
             for model in BIG_TABLES:
                 cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     progress.done()
-    counts = {s.table: s.total for s in t.all()}
+    counts = {**{s.table: s.total for s in t.all()}, **p.history}
     return Result(anchor=anchor, seed=seed, counts=counts, seconds=round(time.perf_counter() - started, 1))

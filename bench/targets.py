@@ -9,6 +9,7 @@ table is explained: ``seq_scans`` lists those whose plan reads ``issues_request`
 ``unindexed`` those that still do with sequential scans disabled (no index can serve them).
 """
 
+import contextlib
 import io
 import json
 import re
@@ -20,7 +21,7 @@ from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.http import HttpResponse
 from django.template import engines
@@ -75,6 +76,7 @@ LIST = Budget(80, 10)  # queues, detail and lists
 class Context:
     stdout: object
     runs: int
+    server: object = None  # the gunicorn of --http (bench.live.Gunicorn), None: the test client
     floor_p95: float = 0.0
     results: list[dict] = field(default_factory=list)
     people: dict = field(default_factory=dict)
@@ -137,7 +139,7 @@ def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 
             started = time.perf_counter()
             out = fn()
             timings.append((time.perf_counter() - started) * 1000)
-        queries = recorder.count
+        queries = recorder.count if recorder.count or ctx.server is None else None  # over HTTP: in gunicorn
         rows = out if isinstance(out, int) else _rows_of(out)
         if i == 0:
             scans, unindexed = _seq_scans(recorder.queries), _seq_scans(recorder.queries, forced=True)
@@ -171,9 +173,18 @@ def _get(client: Client, url: str):
     return fetch
 
 
-def _client(user: User) -> Client:
+_SERVER = None  # the gunicorn pages are fetched from (--http), set by run()
+
+
+def _client(user: User | None = None):
+    """A client signed in as ``user`` (anonymous without): the test client, or over HTTP with --http."""
+    if _SERVER is not None:
+        from .live import HttpClient
+
+        return HttpClient.signed_in(_SERVER.address, user) if user else HttpClient(_SERVER.address)
     client = Client()
-    client.force_login(user)
+    if user is not None:
+        client.force_login(user)
     return client
 
 
@@ -238,7 +249,7 @@ def _people() -> dict:
 
 
 def t_floor(ctx: Context):
-    client = Client()
+    client = _client()
     result = _measure(ctx, "floor", _get(client, "/bench/floor/"), Budget())
     ctx.floor_p95 = result["p95_ms"]
     result["floor_ratio"] = 1.0
@@ -248,7 +259,7 @@ def t_login(ctx: Context):
     user = ctx.people["enterprise"]
 
     def login():
-        client = Client()
+        client = _client()
         response = client.post(reverse("accounts:login"), {"username": user.username, "password": scale.PASSWORD})
         assert response.status_code == 302, response.status_code
         return 0
@@ -300,6 +311,27 @@ def t_dashboards(ctx: Context):
 def t_ranking(ctx: Context):
     client = _client(ctx.people["city"])
     _measure(ctx, "ranking_draft", _get(client, reverse("supervision:ranking_draft")), Budget())
+
+
+def t_ranking_publish(ctx: Context):
+    """The monthly publication the beat task runs (every kind of unit, the whole province) for the last
+    complete month, inside a savepoint that is rolled back: published rankings are frozen (model checks
+    and, on PostgreSQL, triggers), so undoing them afterwards is not possible, and every run measures
+    the same publication."""
+    from supervision.ranking import previous_month
+    from supervision.services import ranking_publish_month
+
+    newest = Request.objects.order_by("-submitted_at").values_list("submitted_at", flat=True).first()
+    month = previous_month(timezone.localdate(newest) if newest else timezone.localdate())
+
+    def publish():
+        with transaction.atomic():
+            snapshots = ranking_publish_month(month=month)
+            rows = sum(s.entries.count() for s in snapshots)
+            transaction.set_rollback(True)
+        return rows
+
+    _measure(ctx, "ranking_publish", publish, Budget(), warm=1, runs=max(3, ctx.runs // 5), month=f"{month:%Y-%m}")
 
 
 def t_submit(ctx: Context):
@@ -384,7 +416,8 @@ def t_figures_rebuild(ctx: Context):
 
 
 def t_memory(ctx: Context):
-    peak = _peak_rss_mb()
+    """The peak resident size of this process, or with --http of the largest gunicorn worker."""
+    peak = ctx.server.peak_rss_mb() if ctx.server is not None else _peak_rss_mb()
     result = {"target": "worker_memory", "peak_rss_mb": peak, "budget": "≤ 300 MB", "pass": peak <= 300}
     ctx.results.append(result)
     ctx.stdout.write(json.dumps(result) + "\n")
@@ -412,6 +445,7 @@ TARGETS = {
     "figures": t_figures,
     "dashboards": t_dashboards,
     "ranking": t_ranking,
+    "ranking_publish": t_ranking_publish,
     "export": t_export,
     "submit": t_submit,
     "sweep": t_sweep,
@@ -420,28 +454,65 @@ TARGETS = {
 OPTIONAL = {"figures_rebuild": t_figures_rebuild}  # only when named
 
 
-def run(stdout, targets: list[str] | None = None, runs: int = 30) -> list[dict]:
-    """Measure the floor, then each target (all by default); print the JSON lines and the table."""
+def run(
+    stdout,
+    targets: list[str] | None = None,
+    runs: int = 30,
+    *,
+    http: bool = False,
+    workers: int = 3,
+    users: list[int] | None = None,
+    per_user: int = 40,
+) -> list[dict]:
+    """Measure the floor, then each target (all by default); print the JSON lines and the table. With
+    ``http`` the pages come from gunicorn on 127.0.0.1 (bench.live); with ``users`` the mixed workload
+    (bench.load) runs there for each number of concurrent users, after the targets named (none when
+    only ``users`` is asked for)."""
+    global _SERVER
     try:
         setup_test_environment()
     except RuntimeError:
         pass  # already set up (under the test runner)
     if not User.objects.filter(username="scale-province").exists():
         raise LookupError("No synthetic province here: run manage.py generate_scale first.")
-    chosen = [name for name in {**TARGETS, **OPTIONAL} if name in targets] if targets else list(TARGETS)
+    every = {**TARGETS, **OPTIONAL}
+    if targets:
+        chosen = [name for name in every if name in targets]
+    else:
+        chosen = [] if users else list(TARGETS)
     ctx = Context(stdout=stdout, runs=runs)
-    with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):
+    steps = []
+    with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False), contextlib.ExitStack() as stack:
+        if http:
+            from .live import Gunicorn
+
+            ctx.server = _SERVER = stack.enter_context(Gunicorn(workers=workers))
+            stack.callback(_forget_server)
         ctx.people = _people()
         t_floor(ctx)
         for name in chosen:
-            {**TARGETS, **OPTIONAL}[name](ctx)
-    stdout.write("\n" + table(ctx.results, requests=Request.objects.count()) + "\n")
-    return ctx.results
+            every[name](ctx)
+        if users:
+            from . import load
+
+            steps = load.run_steps(ctx, users, per_user=per_user)
+    via = "HTTP of gunicorn" if http else "test client"
+    stdout.write("\n" + table(ctx.results, requests=Request.objects.count(), via=via) + "\n")
+    if steps:
+        from . import load
+
+        stdout.write("\n" + load.table(steps, floor_p95=ctx.floor_p95) + "\n")
+    return ctx.results + steps
 
 
-def table(results: list[dict], requests: int) -> str:
+def _forget_server() -> None:
+    global _SERVER
+    _SERVER = None
+
+
+def table(results: list[dict], requests: int, via: str = "test client") -> str:
     head = f"{'target':<32} {'median':>9} {'p95':>9} {'×floor':>7} {'queries':>7} {'rows':>6}  {'budget':<22} result"
-    lines = [f"{requests:,} requests on {connection.vendor}", head, "-" * len(head)]
+    lines = [f"{requests:,} requests on {connection.vendor}, pages through the {via}", head, "-" * len(head)]
     for r in results:
         if "p95_ms" not in r:
             lines.append(f"{r['target']:<32} {r['peak_rss_mb']:>8} MB peak{'':>24}  {r['budget']:<22} {_verdict(r)}")
@@ -449,7 +520,7 @@ def table(results: list[dict], requests: int) -> str:
         seq = "  NO INDEX on requests" if r.get("unindexed") else "  seq scan of requests" if r.get("seq_scans") else ""
         lines.append(
             f"{r['target']:<32} {_ms(r['median_ms']):>9} {_ms(r['p95_ms']):>9} {r['floor_ratio']:>7} "
-            f"{r['queries']:>7} {r['rows']:>6}  {r['budget']:<22} {_verdict(r)}{seq}"
+            f"{'-' if r['queries'] is None else r['queries']:>7} {r['rows']:>6}  {r['budget']:<22} {_verdict(r)}{seq}"
         )
     return "\n".join(lines)
 

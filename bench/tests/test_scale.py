@@ -1,19 +1,24 @@
 """The province generator and the benchmark on a small province: the commands must never rot.
 
-1,500 requests over one year; every target runs (two timed runs each) and prints its line."""
+1,500 requests over one year; every target runs (two timed runs each) and prints its line. On
+PostgreSQL the pages also run over HTTP from gunicorn, with two small steps of the mixed workload."""
 
 import io
 import json
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from bench import scale, targets
-from issues.models import Card, Dispatch, Evaluation, Request, RequestEvent
+from issues.models import Card, Dispatch, Evaluation, Request, RequestEvent, Visit
 from portal.orgs.models import Enterprise, Pairing, Region
 from portal.orgs.validators import validate_credit_code
+from projects.models import ProgressReport, Project, period_of
+from supervision.models import RankingEntry, RankingSnapshot
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
 
@@ -28,11 +33,12 @@ def _generate(**options) -> dict:
 
 
 def _fingerprint() -> list:
-    return list(
-        Request.objects.order_by("pk").values_list(
-            "title", "status", "submitted_at", "answered_at", "verdict", "reopen_count", "region__code"
-        )
+    requests = Request.objects.order_by("pk").values_list(
+        "title", "status", "submitted_at", "answered_at", "verdict", "reopen_count", "region__code"
     )
+    reports = ProgressReport.objects.order_by("pk").values_list("project__name", "period_start", "filed_at", "on_time")
+    visits = Visit.objects.order_by("pk").values_list("project__name", "commissioner__username", "visited_on")
+    return [list(requests), list(reports), list(visits)]
 
 
 def test_it_builds_a_province_with_the_whole_lifecycle():
@@ -52,6 +58,19 @@ def test_it_builds_a_province_with_the_whole_lifecycle():
     # a request's current deadline is kept as the model keeps it
     req = Request.objects.filter(status="submitted").first()
     assert req.current_due_at == req.assign_due_at
+    # key projects: half-monthly reports of this year (a few late) and their A角's weekly visits
+    assert counts["projects_progressreport"] == ProgressReport.objects.count() > 0
+    assert counts["issues_visit"] == Visit.objects.count() > 0
+    assert set(ProgressReport.objects.values_list("on_time", flat=True)) == {True, False}
+    for report in ProgressReport.objects.select_related("project")[:50]:
+        assert (report.period_start, report.period_end) == period_of(report.period_start)
+        assert report.period_start.year == UNTIL.year and report.period_end < UNTIL
+        assert report.filed_by_id in set(report.project.commissioners.values_list("pk", flat=True))
+    visit = Visit.objects.select_related("project").first()
+    assert visit.project.enterprise_id == visit.enterprise_id and visit.visited_on <= UNTIL
+    assert not ProgressReport.objects.filter(project__stage=Project.Stage.COMPLETED).exists()
+    reported = Project.objects.exclude(reported_through=None).first()
+    assert reported.reported_through == reported.reports.order_by("-period_end").first().period_end
     # ids continue after the load: the ORM can add rows
     Region.objects.create(code="379901", name="测试区", level=Region.Level.DISTRICT)
 
@@ -76,6 +95,7 @@ def test_every_target_runs_and_prints_its_line():
     assert {"floor", "login", "my_requests", "request_detail", "city_dashboard", "district_dashboard"} <= names
     assert {"commissioner_queue:search", "department_queue:default", "supervisor_list:overdue"} <= names
     assert {"ranking_draft", "export_10k", "submit", "reminder_sweep", "figures_rebuild", "figures_refresh"} <= names
+    assert {"ranking_publish"} <= names
     assert "worker_memory" in names
     floor = next(line for line in lines if line["target"] == "floor")
     assert floor["p95_ms"] > 0 and floor["rows"] == 25
@@ -87,8 +107,11 @@ def test_every_target_runs_and_prints_its_line():
         assert all(line["unindexed"] == [] for line in pages), [p["target"] for p in pages if p["unindexed"]]
     table = out.getvalue().split("\n\n")[-1]
     assert "1,500 requests" in table and ("PASS" in table or "FAIL" in table)
-    # the submissions and the sweep were undone
+    publish = next(line for line in lines if line["target"] == "ranking_publish")
+    assert publish["rows"] > 0 and publish["month"] == "2026-05" and publish["queries"] > 0
+    # the submissions, the sweep and the publication were undone
     assert Request.objects.count() == 1500
+    assert not RankingSnapshot.objects.exists() and not RankingEntry.objects.exists()
 
 
 def test_it_refuses_unknown_targets_and_an_empty_database():
@@ -97,3 +120,64 @@ def test_it_refuses_unknown_targets_and_an_empty_database():
     with pytest.raises(CommandError, match="generate_scale"):
         call_command("bench", "login", stdout=io.StringIO())
     assert set(targets.OPTIONAL) == {"figures_rebuild"} and scale.CITIES[6][1] == "潍坊市"
+
+
+def _children_named(word: str) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                if word in (stat.parent / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.django_db(transaction=True)  # gunicorn's workers read the rows: they must be committed
+def test_the_pages_and_a_mixed_workload_run_over_http_from_gunicorn():
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and (":memory:" in name or "mode=memory" in name):
+        pytest.skip("gunicorn cannot open an in-memory SQLite database (runs on PostgreSQL)")
+    _generate(enterprises=60, requests=600)
+    out = io.StringIO()
+    call_command(
+        "bench",
+        "login",
+        "my_requests",
+        "queues",
+        "submit",
+        "memory",
+        "--http",
+        "--runs",
+        "2",
+        "--users",
+        "1,3",
+        "--requests-per-user",
+        "8",
+        "--workers",
+        "2",
+        stdout=out,
+    )
+    lines = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+    pages = {line["target"]: line for line in lines if "p95_ms" in line}
+    assert {"floor", "login", "my_requests", "commissioner_queue:search", "submit"} <= set(pages)
+    assert pages["floor"]["rows"] == 25 and pages["my_requests"]["rows"] > 0
+    assert pages["my_requests"]["queries"] is None  # run in gunicorn, not here
+    steps = [line for line in lines if line["target"] == "load"]
+    assert [s["users"] for s in steps] == [1, 3] and [s["requests"] for s in steps] == [8, 24]
+    assert all(s["errors"] == 0 and s["throughput_rps"] > 0 and s["p95_ms"] >= s["p50_ms"] > 0 for s in steps)
+    knee = next(line for line in lines if line["target"] == "load_knee")
+    assert knee["p95_limit_ms"] == 300
+    memory = next(line for line in lines if line["target"] == "worker_memory")
+    assert 20 < memory["peak_rss_mb"] < 1000  # a gunicorn worker's, not this process's
+    text = out.getvalue()
+    assert "pages through the HTTP of gunicorn" in text and "mixed workload over HTTP" in text
+    assert "p95 crossed 300 ms" in text or "p95 stayed under 300 ms" in text
+    assert Request.objects.count() == 600  # the submissions were deleted
+    assert _children_named("gunicorn") == []  # stopped at the end
+
+
+def test_users_need_http():
+    with pytest.raises(CommandError, match="--http"):
+        call_command("bench", "--users", "2", stdout=io.StringIO())
