@@ -6,6 +6,7 @@ the form invalid for that field only; django-filter then leaves that filter out,
 the user which ones were ignored.
 """
 
+import html
 from datetime import date, datetime, time, timedelta
 
 import django_filters
@@ -42,6 +43,10 @@ def check_filter_date(value: date) -> None:
         )
 
 
+# models whose label in a select is their ``name`` (their ``__str__``)
+NAMED_BY_NAME = (Department, Region)
+
+
 class ListedChoiceIterator(ModelChoiceIterator):
     """Choices read with one plain query. The stock iterator uses ``QuerySet.iterator()``, a server-side
     cursor on PostgreSQL (DECLARE, FETCH, CLOSE: three round trips per select of a few dozen rows)."""
@@ -49,6 +54,10 @@ class ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        if self.queryset.model in NAMED_BY_NAME:
+            # a province has about 1,400 departments: read (id, name) pairs, not one model instance each
+            yield from self.queryset.values_list("pk", "name")
+            return
         for obj in self.queryset.all():
             yield self.choice(obj)
 
@@ -62,20 +71,36 @@ def _attrs_html(attrs) -> str:
     )
 
 
+def _escape(value) -> str:
+    """``conditional_escape``, with the common case (a plain ``str``) escaped directly."""
+    return html.escape(value) if type(value) is str else conditional_escape(value)
+
+
 class QuickSelect(forms.Select):
     """A ``<select>`` rendered in Python, byte for byte what ``django/forms/widgets/select.html`` renders,
     without one template include per option (the filter form shows about a hundred options)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
+        # Widget.get_context, not ChoiceWidget's: the options are walked here once, without building an
+        # option dict per choice (ChoiceWidget.optgroups / create_option)
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
+        if self.allow_multiple_selected:
+            widget["attrs"]["multiple"] = True
+        chosen = widget["value"]
         parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
-        for group_name, group_choices, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in group_choices:
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, (list, tuple)):
+                group_name, choices = option_value, option_label
+                parts.append(f'\n  <optgroup label="{_escape(group_name)}">')
+            else:
+                group_name, choices = None, [("" if option_value is None else option_value, option_label)]
+            for subvalue, sublabel in choices:
+                selected = (not has_selected or self.allow_multiple_selected) and str(subvalue) in chosen
+                has_selected |= selected
                 parts.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"{_attrs_html(option["attrs"])}>'
-                    f"{conditional_escape(option['label'])}</option>\n"
+                    f'\n  <option value="{_escape(str(subvalue))}"{" selected" if selected else ""}>'
+                    f"{_escape(sublabel)}</option>\n"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")
