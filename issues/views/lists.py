@@ -66,7 +66,9 @@ def _list_page(request, kind):
     counts = queues.tab_counts(spec, base, now)
     rows = queues.with_relations(spec, queues.ordered(spec, base.filter(queues.tab_condition(spec, tab, now)), sort))
     paginator = Paginator(rows, size)
-    paginator.count = counts[tab]  # the tab's count is already known: no second COUNT query
+    # the tab's count is already known: no second COUNT query (a bounded one pages through the first
+    # COUNT_LIMIT + 1 rows; the filters narrow a scope beyond that)
+    paginator.count = counts[tab]
     page = paginator.get_page(request.GET.get("page"))
     _decorate(kind, page.object_list, user, policies_by_region(), now)
     ignored = [
@@ -83,6 +85,9 @@ def _list_page(request, kind):
         "sort": sort,
         "size": size,
         "tabs": [(key, label, counts[key]) for key, label in queues.TABS],
+        # a bounded count (已办结 and 全部 of a large scope) is shown as "10000+"
+        "count_limit": queues.COUNT_LIMIT,
+        "capped": counts[tab] > queues.COUNT_LIMIT,
         "ignored": ignored,
         "page_adjusted": bool(page_asked) and page_asked != str(page.number),
         "list_url": reverse(LIST_URLS[kind]),
