@@ -28,7 +28,7 @@ from ..selectors import (
     policies_by_region,
 )
 from .common import _require
-from .rows import _decorate
+from .rows import _decorate, csrf_input
 
 LIST_TITLES = {
     queues.COMMISSIONER: (
@@ -70,7 +70,9 @@ def _list_page(request, kind):
     # COUNT_LIMIT + 1 rows; the filters narrow a scope beyond that)
     paginator.count = counts[tab]
     page = paginator.get_page(request.GET.get("page"))
-    _decorate(kind, page.object_list, user, policies_by_region(), now)
+    _decorate(
+        kind, page.object_list, user, policies_by_region(), now, csrf_input(request) if spec.over_dispatches else ""
+    )
     ignored = [
         str(filterset.form.fields[name].label) for name in filterset.form.errors if name in filterset.form.fields
     ]
