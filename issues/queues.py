@@ -267,7 +267,8 @@ def with_relations(spec: ListSpec, qs: QuerySet) -> QuerySet:
         return qs.select_related("request__enterprise", "request__category", "department").annotate(
             extension_waiting=Exists(waiting)
         )
-    qs = qs.select_related("enterprise", "category", "lead_department", "region")
+    # only what the row shows: every join more costs PostgreSQL planning time (a left join the most)
+    qs = qs.select_related("enterprise", "category", *(("region",) if spec.kind == SUPERVISOR else ()))
     if spec.kind in (COMMISSIONER, SUPERVISOR):
         live = Dispatch.objects.exclude(status=DispatchStatus.CANCELLED).select_related("department")
         qs = qs.prefetch_related(Prefetch("dispatches", queryset=live, to_attr="live_dispatches"))
