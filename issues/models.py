@@ -230,6 +230,19 @@ class Request(models.Model):
                 condition=Q(status__in=[status.value for status in OPEN_STATUSES]),
                 name="req_open_region_submitted",
             ),
+            # the work lists' tab counts read only the live requests (open or answered), from the index alone:
+            # every column the tab conditions test, in deadline order (the overdue ones first), and the id
+            # for the department queue's join
+            models.Index(
+                fields=["current_due_at", "region", "status", "assigned_at", "assign_due_at", "answer_due_at"],
+                condition=Q(status__in=[status.value for status in (*OPEN_STATUSES, Status.ANSWERED)]),
+                name="req_live_due",
+            ),
+            models.Index(
+                fields=["id", "status"],
+                condition=Q(status__in=[status.value for status in (*OPEN_STATUSES, Status.ANSWERED)]),
+                name="req_live_id",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),
@@ -336,6 +349,8 @@ class Dispatch(models.Model):
             # the department queue in urgency order; request last so its tab counts join without the heap
             models.Index(fields=["department", "status", "answer_due_at", "request"], name="dispatch_queue_request"),
             models.Index(fields=["request", "role"], name="dispatch_request_role"),
+            # the department queue's newest / oldest order
+            models.Index(fields=["department", "dispatched_at"], name="dispatch_department_time"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -22,8 +22,9 @@ PAGE = 6
 LISTS = {
     # + the commissioner's paired enterprises and key projects (visibility ids), tab counts (one aggregate),
     # policies (regions, SLA policies), the page of rows, their live dispatches and those dispatches'
-    # departments (prefetch), the filter choices (categories, regions) and the bulk-dispatch departments
-    ("bob", "queue"): PAGE + 11,
+    # departments (prefetch), the filter choices (categories, regions) and the active departments (read
+    # once for the department filter and the bulk-dispatch form)
+    ("bob", "queue"): PAGE + 10,
     # + the handler's departments (visibility ids), tab counts, policies (2), the handler's departments
     # again (for the row actions), the page of tasks with request / enterprise / category / department,
     # the filter choices (categories, regions, departments)

@@ -28,7 +28,7 @@ from ..selectors import (
     policies_by_region,
 )
 from .common import _require
-from .rows import _decorate
+from .rows import _decorate, csrf_input
 
 LIST_TITLES = {
     queues.COMMISSIONER: (
@@ -66,9 +66,13 @@ def _list_page(request, kind):
     counts = queues.tab_counts(spec, base, now)
     rows = queues.with_relations(spec, queues.ordered(spec, base.filter(queues.tab_condition(spec, tab, now)), sort))
     paginator = Paginator(rows, size)
-    paginator.count = counts[tab]  # the tab's count is already known: no second COUNT query
+    # the tab's count is already known: no second COUNT query (a bounded one pages through the first
+    # COUNT_LIMIT + 1 rows; the filters narrow a scope beyond that)
+    paginator.count = counts[tab]
     page = paginator.get_page(request.GET.get("page"))
-    _decorate(kind, page.object_list, user, policies_by_region(), now)
+    _decorate(
+        kind, page.object_list, user, policies_by_region(), now, csrf_input(request) if spec.over_dispatches else ""
+    )
     ignored = [
         str(filterset.form.fields[name].label) for name in filterset.form.errors if name in filterset.form.fields
     ]
@@ -83,13 +87,17 @@ def _list_page(request, kind):
         "sort": sort,
         "size": size,
         "tabs": [(key, label, counts[key]) for key, label in queues.TABS],
+        # a bounded count (已办结 and 全部 of a large scope) is shown as "10000+"
+        "count_limit": queues.COUNT_LIMIT,
+        "capped": counts[tab] > queues.COUNT_LIMIT,
         "ignored": ignored,
         "page_adjusted": bool(page_asked) and page_asked != str(page.number),
         "list_url": reverse(LIST_URLS[kind]),
         "title": title,
         "intro": intro,
         "bulk_form": forms.BulkDispatchForm(auto_id="bulk-%s") if kind == queues.COMMISSIONER else None,
-        "bulk_departments": forms.department_choices() if kind == queues.COMMISSIONER else (),
+        # a callable: the template reads it only when it renders the bulk form (not for an htmx page of rows)
+        "bulk_department_options": filterset.departments.options_html if kind == queues.COMMISSIONER else "",
         "filtered": bool(data),
     }
     partial = request.htmx and not request.htmx.history_restore_request

@@ -4,6 +4,7 @@ forms offered from issues/permissions.py, extensions, attachments and filing a r
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from portal.accounts.models import User
 from portal.orgs.models import Pairing
 from portal.orgs.selectors import (
     pairings_of,
@@ -27,6 +29,7 @@ from ..models import (
     Attachment,
     Dispatch,
     ExtensionStatus,
+    Request,
 )
 from ..selectors import (
     access_dispatch,
@@ -269,10 +272,29 @@ def request_create(request):
     return render(request, "issues/request_form.html", {"form": form})
 
 
+def _page_request(user, pk: int) -> Request:
+    """``access_request`` for the request page: the same visibility selector and the same related objects,
+    but only the relations every request has are joined; the nullable ones (key project, commissioner,
+    lead department) and the filer are read by id afterwards. With all of them joined in one query
+    PostgreSQL spent 20–40 ms planning it at a province's million requests (a left join per nullable
+    relation, over a table of some 35 indexes) for well under a millisecond of execution."""
+    found = list(
+        request_visible_to(user).select_related("enterprise", "region", "category").filter(pk=pk).order_by()[:1]
+    )
+    if not found:
+        raise Http404
+    req = found[0]
+    people = User.objects.in_bulk({req.created_by_id, req.commissioner_id} - {None})
+    req.created_by = people[req.created_by_id]
+    req.commissioner = people.get(req.commissioner_id)
+    prefetch_related_objects(found, "project", "lead_department")  # no query for an empty one
+    return req
+
+
 @login_required
 @require_GET
 def request_detail(request, pk):
-    return _render_detail(request, access_request(request.user, pk))
+    return _render_detail(request, _page_request(request.user, pk))
 
 
 def _modal(request, action, back_url):

@@ -1,0 +1,96 @@
+"""The work lists at a province's scale: bounded tab counts for large scopes, the department lists read once
+as plain values, and the request page's related objects read by id."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from issues import forms, queues
+from issues.models import Dispatch, DispatchStatus, Request, Status
+
+from .factories import dispatched, make_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.cookies["django_language"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def five(acme, alice, bob, hr_bureau):
+    """Five requests dispatched to hr, four of them closed."""
+    made = [dispatched(make_request(acme, alice, title=f"诉求{i}"), bob, hr_bureau) for i in range(5)]
+    Request.objects.filter(pk__in=[r.pk for r in made[1:]]).update(status=Status.CLOSED, current_due_at=None)
+    Dispatch.objects.filter(request__in=made[1:]).update(status=DispatchStatus.ANSWERED)
+    return made
+
+
+def tabs(response):
+    return {key: count for key, _label, count in response.context["tabs"]}
+
+
+@pytest.mark.parametrize("who, name", [("dave", "supervisor_list"), ("carol", "department_queue")])
+def test_a_large_scope_bounds_its_closed_and_all_tabs_and_says_so(client, five, monkeypatch, request, who, name):
+    monkeypatch.setattr(queues, "COUNT_LIMIT", 2)
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(reverse(f"issues:{name}"), {"tab": "closed"})
+    counts = tabs(response)
+    assert counts["closed"] == 3 and counts["all"] == 3  # COUNT_LIMIT + 1: "more than 2"
+    assert counts["open"] == 1 and counts[Status.IN_PROGRESS] == 1  # the live tabs stay exact
+    html = response.content.decode()
+    assert re.search(r"Closed <span[^>]*>2\+</span>", html)
+    assert "more than 2 in this tab" in html
+    assert len(response.context["page"]) == 3  # the pager walks the counted rows
+
+
+def test_below_the_bound_every_count_is_exact(client, five, dave, carol):
+    client.force_login(dave)
+    counts = tabs(client.get(reverse("issues:supervisor_list")))
+    assert counts == {
+        "open": 1,
+        Status.SUBMITTED: 0,
+        Status.IN_PROGRESS: 1,
+        Status.INFO_NEEDED: 0,
+        Status.ANSWERED: 0,
+        Status.CLOSED: 4,
+        "overdue": 0,
+        "all": 5,
+    }
+    client.force_login(carol)
+    counts = tabs(client.get(reverse("issues:department_queue")))
+    assert counts["open"] == 1 and counts[Status.CLOSED] == 4 and counts["all"] == 5
+
+
+def test_a_small_scope_is_counted_exactly_whatever_the_bound(client, five, bob, alice, monkeypatch):
+    monkeypatch.setattr(queues, "COUNT_LIMIT", 2)
+    for user, name in ((bob, "queue"), (alice, "my_requests")):
+        client.force_login(user)
+        counts = tabs(client.get(reverse(f"issues:{name}")))
+        assert counts[Status.CLOSED] == 4 and counts["all"] == 5, name
+
+
+def test_the_bulk_form_and_the_filter_list_the_same_departments_as_the_dispatch_form(client, five, bob):
+    client.force_login(bob)
+    response = client.get(reverse("issues:queue"))
+    html = response.content.decode()
+    bulk = html[html.index('<select name="lead"') : html.index("</select>", html.index('<select name="lead"'))]
+    expected = [(str(pk), label) for _region, options in forms.department_choices() for pk, label in options]
+    assert re.findall(r'<option value="(\d+)">([^<]*)</option>', bulk) == expected
+    choices = [value for value, _label in response.context["filter"].form.fields["department"].widget.choices]
+    assert choices[1:] == [int(pk) for pk, _label in expected]
+
+
+def test_the_request_page_shows_its_commissioner_lead_department_and_filer(client, five, alice, bob, hr_bureau):
+    req = five[0]
+    client.force_login(alice)
+    response = client.get(reverse("issues:request_detail", args=[req.pk]))
+    page = response.context["req"]
+    assert page.commissioner == bob and page.lead_department == hr_bureau and page.created_by == alice
+    assert page.project is None
+    assert hr_bureau.name in response.content.decode()
