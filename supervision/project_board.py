@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import or_
 
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from issues.models import OPEN_STATUSES, Request, Visit
 from portal.orgs.models import Industry, Region
-from projects.models import STARTED_OR_LATER, ProgressReport, Project
+from projects.models import STARTED_OR_LATER, ProgressReport, Project, latest_due_period, period_of
 from projects.reminders import report_due, visit_windows
 from projects.selectors import DEFAULT_RULES, Rules, project_visible_to, rules_by_region
 
@@ -54,21 +56,43 @@ def report_late_q(today: date, rules: dict[int, Rules]) -> Q:
     return _by_rule(rules, "report_grace_days", lambda qs, days: qs.report_late(today, days))
 
 
+def _half_month(day: date) -> int:
+    """The number of the half-month containing ``day``: consecutive half-months differ by one."""
+    return day.year * 24 + (day.month - 1) * 2 + (day.day > 15)
+
+
 def reports_due_and_on_time(base: QuerySet[Project], today: date, rules: dict[int, Rules]) -> tuple[int, int]:
     """Half-monthly reports of this year that are due by ``today`` (the period and its grace days are
-    over, as the reminder sweep counts them) and how many of those were filed on time."""
+    over, as the reminder sweep counts them) and how many of those were filed on time.
+
+    A project owes the half-months from the one of Jan 1 (or of its ``reports_from``, if later) through
+    the newest one whose grace days are over (``latest_due_period``, as ``projects.reminders.report_due``
+    lists them): counted by arithmetic per project, and the on-time reports inside each project's span
+    counted by the database, so no report row is read."""
     since = today.replace(month=1, day=1)
+    newest: dict[int, date] = {}  # grace days -> first day of the newest half-month due
+    spans: dict[tuple[date, date], list[int]] = {}  # (first, newest half-month due) -> projects
     due = 0
-    starts: dict[int, set] = {}
-    for project in base.exclude(stage=Stage.COMPLETED).only("pk", "region_id", "reports_from").order_by():
-        grace = rules.get(project.region_id, DEFAULT_RULES).report_grace_days
-        periods = {start for start, _late, _escalate in report_due(project, today, grace, since)}
-        starts[project.pk] = periods
-        due += len(periods)
-    filed = ProgressReport.objects.filter(
-        project__in=base.exclude(stage=Stage.COMPLETED).values("pk"), on_time=True, period_start__gte=since
-    ).values_list("project_id", "period_start")
-    on_time = sum(1 for project_id, start in filed if start in starts.get(project_id, ()))
+    rows = base.exclude(stage=Stage.COMPLETED).order_by().values_list("pk", "region_id", "reports_from")
+    for pk, region_id, reports_from in rows:
+        grace = rules.get(region_id, DEFAULT_RULES).report_grace_days
+        if grace not in newest:
+            newest[grace] = latest_due_period(today, grace)[0]
+        first, last = period_of(max(since, reports_from))[0], newest[grace]
+        owed = _half_month(last) - _half_month(first) + 1
+        if owed > 0:
+            due += owed
+            spans.setdefault((first, last), []).append(pk)
+    # one query whatever the spans (matching nothing without any), so the page's count stays fixed
+    inside = reduce(
+        or_,
+        (
+            Q(project_id__in=ids, period_start__gte=first, period_start__lte=last)
+            for (first, last), ids in spans.items()
+        ),
+        Q(pk=None),
+    )
+    on_time = ProgressReport.objects.filter(inside, on_time=True, period_start__day__in=(1, 16)).count()
     return due, on_time
 
 
@@ -224,13 +248,11 @@ def board_for(base: QuerySet[Project], filters: ProjectFilters, scope: Scope, to
 
     groups = scope.groups(filters.region)
     by_region = {g.pk: {"id": g.pk, "name": g.name, "count": 0, "planned": 0, "completed": 0} for g in groups}
-    for row in base.order_by().values("region_id").annotate(**sums):
-        group = scope.group_of(row["region_id"], groups)
-        if group is not None:
-            entry = by_region[group.pk]
-            entry["count"] += row["count"]
-            entry["planned"] += row["planned"] or 0
-            entry["completed"] += row["completed"] or 0
+    # summed per bar (child region of the focus) in the database
+    for row in base.order_by().annotate(bar=scope.group_case(groups)).values("bar").annotate(**sums):
+        entry = by_region.get(row["bar"])
+        if entry is not None:
+            entry.update(count=row["count"], planned=row["planned"] or 0, completed=row["completed"] or 0)
 
     levels = {row["level"]: row for row in base.order_by().values("level").annotate(**sums)}
     by_level = [
