@@ -6,10 +6,8 @@ from datetime import date, datetime, time, timedelta
 from html import escape
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -73,7 +71,13 @@ class PlainSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         final = {"name": name, **self.build_attrs(self.attrs, attrs)}
         chosen = set(self.format_value(value))
-        parts = [format_html("<select{}>", flatatt(final))]
+        # attributes in the order and form of django/forms/widgets/attrs.html
+        drawn = "".join(
+            f" {key}" if val is True else f' {key}="{escape(str(val))}"'
+            for key, val in final.items()
+            if val is not False
+        )
+        parts = [f"<select{drawn}>"]
         for option, label in self.choices:
             option = "" if option is None else str(option)
             selected = " selected" if option in chosen else ""
