@@ -215,6 +215,12 @@ class Request(models.Model):
             models.Index(fields=["status", "evaluate_remind_at"], name="req_status_evaluate_remind"),
             models.Index(fields=["status", "co_opinion_due_at"], name="req_status_co_opinion_due"),
             models.Index(fields=["work_order_number"], name="req_work_order"),  # the queues' text search
+            # the key-project dashboard: the open requests linked to a project (a few hundred in a province)
+            models.Index(
+                fields=["project"],
+                condition=Q(status__in=[status.value for status in OPEN_STATUSES], project__isnull=False),
+                name="req_open_project",
+            ),
             # work queues: urgency order inside each list's scope
             models.Index(fields=["commissioner", "status", "current_due_at"], name="req_queue_commissioner"),
             models.Index(fields=["enterprise", "status", "current_due_at"], name="req_queue_enterprise"),

@@ -123,6 +123,33 @@ class StatKey(models.Model):
         abstract = True
 
 
+# every count and sum column of the aggregate tables (``metrics.STAT_COLUMNS``)
+SUMMARY_COLUMNS = [
+    "received",
+    "resolved",
+    "dispatch_due",
+    "dispatched_on_time",
+    "dispatched_late",
+    "answer_due",
+    "answered_on_time",
+    "answered_late",
+    "evaluated",
+    "satisfied",
+    "answered",
+    "reopened",
+    "reopens",
+    "yellow_cards",
+    "red_cards",
+    "not_evaluated",
+    "withdrawn",
+    "dispatch_timed",
+    "answer_timed",
+    "score_sum",
+    "dispatch_hours_sum",
+    "answer_hours_sum",
+]
+
+
 class DailyStat(StatKey):
     """The figures of the requests submitted on one day (Asia/Shanghai)."""
 
@@ -153,7 +180,23 @@ class MonthlyStat(StatKey):
                 fields=["grain", "month", *StatKey.KEY], name="monthly_stat_key", nulls_distinct=False
             )
         ]
-        indexes = [models.Index(fields=["grain", "lead_department", "month"], name="monthly_stat_dept_month")]
+        indexes = [
+            models.Index(fields=["grain", "lead_department", "month"], name="monthly_stat_dept_month"),
+            # the unfiltered dashboard's figures and charts, and its department chart, read from the index
+            # alone (index-only scans of a year's months of the scope)
+            models.Index(
+                fields=["month", "region"],
+                include=["category", *SUMMARY_COLUMNS],
+                condition=Q(grain=Grain.SUMMARY),
+                name="monthly_stat_summary",
+            ),
+            models.Index(
+                fields=["month", "region"],
+                include=["lead_department", "received", "resolved"],
+                condition=Q(grain=Grain.DEPARTMENTS),
+                name="monthly_stat_departments",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.region_id}: {self.received}"

@@ -11,26 +11,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import or_
 
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import OPEN_STATUSES, Request, Visit
 from portal.orgs.models import Industry, Region
-from projects.models import STARTED_OR_LATER, ProgressReport, Project
+from projects.models import STARTED_OR_LATER, ProgressReport, Project, latest_due_period, period_of
 from projects.reminders import report_due, visit_windows
 from projects.selectors import DEFAULT_RULES, Rules, project_visible_to, rules_by_region
 
+from .forms import PlainSelect
 from .selectors import Scope
 
 Stage = Project.Stage
 
 
 def _open_requests() -> Q:
-    return Q(Exists(Request.objects.filter(project=OuterRef("pk"), status__in=OPEN_STATUSES)))
+    """At least one linked request is open: the open requests' projects read once (PostgreSQL hashes the
+    subquery) instead of a probe into every project's requests."""
+    return Q(pk__in=Request.objects.filter(status__in=OPEN_STATUSES, project__isnull=False).values("project_id"))
 
 
 def _by_rule(rules: dict[int, Rules], value, build) -> Q:
@@ -54,21 +59,43 @@ def report_late_q(today: date, rules: dict[int, Rules]) -> Q:
     return _by_rule(rules, "report_grace_days", lambda qs, days: qs.report_late(today, days))
 
 
+def _half_month(day: date) -> int:
+    """The number of the half-month containing ``day``: consecutive half-months differ by one."""
+    return day.year * 24 + (day.month - 1) * 2 + (day.day > 15)
+
+
 def reports_due_and_on_time(base: QuerySet[Project], today: date, rules: dict[int, Rules]) -> tuple[int, int]:
     """Half-monthly reports of this year that are due by ``today`` (the period and its grace days are
-    over, as the reminder sweep counts them) and how many of those were filed on time."""
+    over, as the reminder sweep counts them) and how many of those were filed on time.
+
+    A project owes the half-months from the one of Jan 1 (or of its ``reports_from``, if later) through
+    the newest one whose grace days are over (``latest_due_period``, as ``projects.reminders.report_due``
+    lists them): counted by arithmetic per project, and the on-time reports inside each project's span
+    counted by the database, so no report row is read."""
     since = today.replace(month=1, day=1)
+    newest: dict[int, date] = {}  # grace days -> first day of the newest half-month due
+    spans: dict[tuple[date, date], list[int]] = {}  # (first, newest half-month due) -> projects
     due = 0
-    starts: dict[int, set] = {}
-    for project in base.exclude(stage=Stage.COMPLETED).only("pk", "region_id", "reports_from").order_by():
-        grace = rules.get(project.region_id, DEFAULT_RULES).report_grace_days
-        periods = {start for start, _late, _escalate in report_due(project, today, grace, since)}
-        starts[project.pk] = periods
-        due += len(periods)
-    filed = ProgressReport.objects.filter(
-        project__in=base.exclude(stage=Stage.COMPLETED).values("pk"), on_time=True, period_start__gte=since
-    ).values_list("project_id", "period_start")
-    on_time = sum(1 for project_id, start in filed if start in starts.get(project_id, ()))
+    rows = base.exclude(stage=Stage.COMPLETED).order_by().values_list("pk", "region_id", "reports_from")
+    for pk, region_id, reports_from in rows:
+        grace = rules.get(region_id, DEFAULT_RULES).report_grace_days
+        if grace not in newest:
+            newest[grace] = latest_due_period(today, grace)[0]
+        first, last = period_of(max(since, reports_from))[0], newest[grace]
+        owed = _half_month(last) - _half_month(first) + 1
+        if owed > 0:
+            due += owed
+            spans.setdefault((first, last), []).append(pk)
+    # one query whatever the spans (matching nothing without any), so the page's count stays fixed
+    inside = reduce(
+        or_,
+        (
+            Q(project_id__in=ids, period_start__gte=first, period_start__lte=last)
+            for (first, last), ids in spans.items()
+        ),
+        Q(pk=None),
+    )
+    on_time = ProgressReport.objects.filter(inside, on_time=True, period_start__day__in=(1, 16)).count()
     return due, on_time
 
 
@@ -143,16 +170,25 @@ class ProjectFilters:
 
 class ProjectFilterForm(forms.Form):
     region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("Whole scope")
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("Whole scope"),
+        widget=PlainSelect,
     )
-    level = forms.ChoiceField(label=_("Level"), choices=[("", _("All levels")), *Project.Level.choices], required=False)
+    level = forms.ChoiceField(
+        label=_("Level"), choices=[("", _("All levels")), *Project.Level.choices], required=False, widget=PlainSelect
+    )
     industry = forms.ChoiceField(
-        label=_("Industry"), choices=[("", _("All industries")), *Industry.choices], required=False
+        label=_("Industry"), choices=[("", _("All industries")), *Industry.choices], required=False, widget=PlainSelect
     )
 
     def __init__(self, data, *, scope: Scope, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["region"].queryset = Region.objects.filter(pk__in=list(scope.ids) or [0]).order_by("path")
+        region = self.fields["region"]
+        region.queryset = Region.objects.filter(pk__in=list(scope.ids) or [0]).order_by("path")
+        # the options come from the scope already read (no query to draw them)
+        region.widget.choices = [("", region.empty_label), *((r.pk, r.name) for r in scope.regions)]
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select form-select-sm")
 
@@ -224,13 +260,11 @@ def board_for(base: QuerySet[Project], filters: ProjectFilters, scope: Scope, to
 
     groups = scope.groups(filters.region)
     by_region = {g.pk: {"id": g.pk, "name": g.name, "count": 0, "planned": 0, "completed": 0} for g in groups}
-    for row in base.order_by().values("region_id").annotate(**sums):
-        group = scope.group_of(row["region_id"], groups)
-        if group is not None:
-            entry = by_region[group.pk]
-            entry["count"] += row["count"]
-            entry["planned"] += row["planned"] or 0
-            entry["completed"] += row["completed"] or 0
+    # summed per bar (child region of the focus) in the database
+    for row in base.order_by().annotate(bar=scope.group_case(groups)).values("bar").annotate(**sums):
+        entry = by_region.get(row["bar"])
+        if entry is not None:
+            entry.update(count=row["count"], planned=row["planned"] or 0, completed=row["completed"] or 0)
 
     levels = {row["level"]: row for row in base.order_by().values("level").annotate(**sums)}
     by_level = [
@@ -246,12 +280,7 @@ def board_for(base: QuerySet[Project], filters: ProjectFilters, scope: Scope, to
         for level, label in Project.Level.choices
     ]
 
-    open_rows = list(
-        base.filter(_open_requests())
-        .annotate(open_count=Count("requests", filter=Q(requests__status__in=OPEN_STATUSES)))
-        .select_related("region")
-        .order_by("-open_count", "name")[:20]
-    )
+    open_rows = _most_open_requests(base, 20)
     return ProjectBoard(
         figures=figures,
         by_stage=by_stage,
@@ -260,6 +289,25 @@ def board_for(base: QuerySet[Project], filters: ProjectFilters, scope: Scope, to
         open_requests=open_rows,
         reports=report_figures(base, today, rules),
     )
+
+
+def _most_open_requests(base: QuerySet[Project], limit: int) -> list[Project]:
+    """The projects with the most open requests, counted from the open requests alone (a few hundred
+    in a province), not from every request of every project; each with ``open_count``."""
+    top = list(
+        Request.objects.filter(status__in=OPEN_STATUSES, project__in=base.values("pk"))
+        .order_by()
+        .values("project_id")
+        .annotate(open_count=Count("pk"))
+        .order_by("-open_count", "project__name", "project_id")[:limit]
+    )
+    found = Project.objects.select_related("region").in_bulk([row["project_id"] for row in top])
+    projects = []
+    for row in top:
+        project = found[row["project_id"]]
+        project.open_count = row["open_count"]
+        projects.append(project)
+    return projects
 
 
 def report_figures(base: QuerySet[Project], today: date, rules: dict[int, Rules]) -> dict:

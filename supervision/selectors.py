@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -66,6 +66,15 @@ class Scope:
             if region.path.startswith(group.path):
                 return group
         return None
+
+    def group_case(self, groups: list[Region]) -> Case:
+        """``group_of`` as an SQL expression on ``region_id``: the group's id, or NULL outside every
+        group, so the by-region chart is summed in the database."""
+        whens = [
+            When(region_id__in=[r.pk for r in self.regions if r.path.startswith(g.path)], then=Value(g.pk))
+            for g in groups
+        ]
+        return Case(*whens, default=Value(None), output_field=IntegerField())
 
 
 def supervised_requests(
@@ -145,37 +154,68 @@ def _union(querysets: list[QuerySet]) -> list[dict]:
     return list(first.union(*others, all=True) if others else first)
 
 
+def _grain_for(filters: Filters) -> tuple[int, int]:
+    """The coarsest grains that keep every dimension the filters need: for the figures and the trend,
+    category and region charts, and for the department chart."""
+    if filters.department is not None:
+        grain = Grain.FULL
+    elif filters.source or filters.industry:
+        grain = Grain.FILTERS
+    else:
+        grain = Grain.SUMMARY
+    department_grain = Grain.FULL if (filters.category or filters.industry or filters.source) else Grain.DEPARTMENTS
+    return grain, department_grain
+
+
+RECEIVED_RESOLVED = {"n_received": Sum("received"), "n_resolved": Sum("resolved")}
+
+
+def _merged(rows: list[dict], key: str) -> dict:
+    """Received and resolved per key over the parts of the period (a key may come from months and days)."""
+    merged: dict = {}
+    for row in rows:
+        entry = merged.setdefault(row[key], [0, 0])
+        entry[0] += row["n_received"] or 0
+        entry[1] += row["n_resolved"] or 0
+    return merged
+
+
 def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime) -> Dashboard:
     """Every figure and chart of the dashboard.
 
     The stored figures and the charts are summed from the aggregate tables (as of their last refresh);
-    open and overdue are counted live from ``base``, the requests behind the figures. A fixed number
-    of queries: the figures/trend/category/region cube, the departments, and the live count."""
+    open and overdue are counted live from ``base``, the requests behind the figures. Each chart is
+    grouped in the database to the few rows it draws, so the page reads a few dozen rows however many
+    regions, categories and months the period holds. A fixed number of queries: the figures per
+    category, the trend, the regions, the departments (each one ``UNION ALL`` of whole months and
+    loose days) and the live count."""
     weekly = (filters.end - filters.start).days <= 92
-    # the coarsest grain that keeps every dimension the filters and the chart need
-    if filters.department is not None:
-        cube_grain = Grain.FULL
-    elif filters.source or filters.industry:
-        cube_grain = Grain.FILTERS
-    else:
-        cube_grain = Grain.SUMMARY
-    department_grain = Grain.FULL if (filters.category or filters.industry or filters.source) else Grain.DEPARTMENTS
+    grain, department_grain = _grain_for(filters)
+    parts = _stat_rows(filters, scope, weekly, grain)
     sums = {PREFIX + column: Sum(column) for column in STAT_COLUMNS}
-    cube = _union(
+    per_category = _union(
         [
-            rows.order_by()
-            .annotate(bucket=bucket)
-            .values("bucket", "category_id", "category__name", "region_id")
-            .annotate(**sums)
-            for rows, bucket in _stat_rows(filters, scope, weekly, cube_grain)
+            rows.order_by().values("category_id", "category__name", "category__sort_order").annotate(**sums)
+            for rows, _bucket in parts
         ]
     )
-    departments = _union(
+    per_bucket = _union(
+        [
+            rows.order_by().annotate(bucket=bucket).values("bucket").annotate(**RECEIVED_RESOLVED)
+            for rows, bucket in parts
+        ]
+    )
+    groups = scope.groups(filters.region)
+    bar = scope.group_case(groups)
+    per_group = _union(
+        [rows.order_by().annotate(bar=bar).values("bar").annotate(**RECEIVED_RESOLVED) for rows, _bucket in parts]
+    )
+    per_department = _union(
         [
             rows.filter(lead_department__isnull=False)
             .order_by()
             .values("lead_department_id", "lead_department__name")
-            .annotate(received=Sum("received"), resolved=Sum("resolved"))
+            .annotate(**RECEIVED_RESOLVED)
             for rows, _bucket in _stat_rows(filters, scope, weekly, department_grain)
         ]
     )
@@ -188,41 +228,36 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
 
     figures = dict.fromkeys(STAT_COLUMNS, 0)
     figures.update(unprefixed(live))
-    trend, by_category, by_region, names = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0]), {}, {}
-    groups = scope.groups(filters.region)
-    for group in groups:
-        by_region[group.pk] = [0, 0]
-    for row in cube:
-        row = unprefixed(row)
+    categories: dict = {}
+    for row in per_category:
         for column in STAT_COLUMNS:
-            figures[column] += row[column] or 0
-        if not row["received"] and not row["resolved"]:
-            continue
-        names[row["category_id"]] = row["category__name"]
-        for table, key in ((trend, row["bucket"]), (by_category, row["category_id"])):
-            table[key][0] += row["received"]
-            table[key][1] += row["resolved"]
-        group = scope.group_of(row["region_id"], groups)
-        if group is not None:
-            by_region[group.pk][0] += row["received"]
-            by_region[group.pk][1] += row["resolved"]
-    by_department: dict = {}
-    for row in departments:
-        entry = by_department.setdefault(
-            row["lead_department_id"],
-            {"id": row["lead_department_id"], "name": row["lead_department__name"], "received": 0, "resolved": 0},
+            figures[column] += row[PREFIX + column] or 0
+        entry = categories.setdefault(
+            row["category_id"],
+            {"name": row["category__name"], "order": row["category__sort_order"] or 0, "received": 0, "resolved": 0},
         )
-        entry["received"] += row["received"]
-        entry["resolved"] += row["resolved"]
+        entry["received"] += row[PREFIX + "received"]
+        entry["resolved"] += row[PREFIX + "resolved"]
+    trend = _merged(per_bucket, "bucket")
+    by_group = _merged(per_group, "bar")
+    departments = _merged(per_department, "lead_department_id")
+    department_names = {row["lead_department_id"]: row["lead_department__name"] for row in per_department}
     # every department that led requests in the period (district bureaus too), most requests first
     top_departments = sorted(
-        (d for d in by_department.values() if d["received"]), key=lambda d: (-d["received"], d["name"] or "")
+        (
+            {"id": pk, "name": department_names[pk], "received": received, "resolved": resolved}
+            for pk, (received, resolved) in departments.items()
+            if received
+        ),
+        key=lambda d: (-d["received"], d["name"] or ""),
     )
 
     def fmt(day):
         return f"{day:%m-%d}" if weekly else f"{day:%Y-%m}"
 
-    trend_keys = sorted(trend)
+    # a bucket or category shows once requests were received or resolved in it
+    trend_keys = sorted(key for key, (received, resolved) in trend.items() if received or resolved)
+    shown_categories = [(pk, c) for pk, c in categories.items() if c["received"] or c["resolved"]]
     charts = {
         "trend": {
             "labels": [fmt(k) for k in trend_keys],
@@ -233,11 +268,19 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
             "partial": bool(trend_keys) and filters.end >= now_local_day(now) and not _bucket_done(filters, weekly),
         },
         "category": [
-            {"id": pk, "name": names.get(pk, "?"), "received": v[0], "resolved": v[1]}
-            for pk, v in sorted(by_category.items(), key=lambda kv: -kv[1][0])
+            {"id": pk, "name": c["name"] or "?", "received": c["received"], "resolved": c["resolved"]}
+            for pk, c in sorted(
+                shown_categories, key=lambda item: (-item[1]["received"], item[1]["order"], item[0] or 0)
+            )
         ],
         "region": [
-            {"id": g.pk, "name": g.name, "received": by_region[g.pk][0], "resolved": by_region[g.pk][1]} for g in groups
+            {
+                "id": g.pk,
+                "name": g.name,
+                "received": by_group.get(g.pk, (0, 0))[0],
+                "resolved": by_group.get(g.pk, (0, 0))[1],
+            }
+            for g in groups
         ],
         "department": top_departments,
     }

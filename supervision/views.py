@@ -76,7 +76,7 @@ def supervisor_required(view):
 def _filtered(request):
     """Scope, validated filters and the filter form; ignored input becomes a warning message."""
     scope = Scope.of(request.user)
-    form = SupervisionFilterForm(request.GET, user=request.user)
+    form = SupervisionFilterForm(request.GET, user=request.user, scope=scope)
     filters, notes = form.filters()
     for note in notes:
         messages.warning(request, note)
