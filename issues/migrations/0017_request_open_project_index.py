@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("issues", "0015_request_open_index")]
+    dependencies = [("issues", "0016_list_counts_indexes")]
 
     operations = [
         migrations.AddIndex(
