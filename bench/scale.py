@@ -4,7 +4,8 @@ Ten cities with real-looking division codes (``3701xx`` … ``3710xx``), twelve 
 district departments, enterprises with valid unified social credit codes, an A角 and a B角 commissioner
 per enterprise, and years of requests with the whole lifecycle behind them: dispatches (lead and
 co-handling), answers, evaluations with reopens, timeline events, yellow and red cards for missed
-deadlines, in-app notifications of the last weeks and key projects. The state mix follows age: old
+deadlines, in-app notifications of the last weeks and key projects with this year's half-monthly
+progress reports and site visits. The state mix follows age: old
 requests are closed (a few withdrawn, a few still open and long overdue), the last days' are still
 being dispatched and answered.
 

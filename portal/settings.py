@@ -41,6 +41,21 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def env_hours(name: str, default: str) -> tuple[int, int]:
+    """``"22-7"`` → (22, 7): a window of whole hours, Asia/Shanghai; ``off`` → (0, 0), an empty window."""
+    raw = os.environ.get(name, "").strip() or default
+    if raw == "off":
+        return (0, 0)
+    start, dash, end = raw.partition("-")
+    try:
+        hours = (int(start), int(end))
+    except ValueError:
+        hours = None
+    if not dash or hours is None or not all(0 <= h <= 23 for h in hours):
+        raise ImproperlyConfigured(f"{name}: expected two hours like 22-7, or off; got {raw!r}")
+    return hours
+
+
 def parse_admins(raw: str) -> list[tuple[str, str]]:
     """``"Wang Li <wang@example.gov.cn>, ops@example.gov.cn"`` → [(name, address), ...] for ADMINS."""
     admins = []
@@ -305,7 +320,8 @@ NOTIFICATION_CHANNEL_BACKENDS = {
     "wecom": os.environ.get("WECOM_BACKEND", "portal.notifications.channels.LogChannel"),
     "dingtalk": os.environ.get("DINGTALK_BACKEND", "portal.notifications.channels.LogChannel"),
 }
-NOTIFICATION_QUIET_HOURS = (22, 7)
+# Non-urgent SMS and messages wait until the end of this window (Asia/Shanghai hours, start-end).
+NOTIFICATION_QUIET_HOURS = env_hours("NOTIFICATION_QUIET_HOURS", "22-7")
 # Seconds a channel may take to accept one message; a send that takes longer is retried later.
 NOTIFICATION_SEND_TIMEOUTS = {
     channel: float(os.environ.get(f"{channel.upper()}_SEND_TIMEOUT", "10"))

@@ -7,8 +7,23 @@ from datetime import date, datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from issues.deadlines import answer_overdue_q
@@ -170,6 +185,28 @@ def _grain_for(filters: Filters) -> tuple[int, int]:
 RECEIVED_RESOLVED = {"n_received": Sum("received"), "n_resolved": Sum("resolved")}
 
 
+CATEGORY_CHART, TREND_CHART, REGION_CHART = 0, 1, 2
+
+
+def _chart_rows(rows: QuerySet, chart: int, bucket, bar: Case, sums: dict) -> QuerySet:
+    """The aggregate rows summed to the grain of one chart, in the columns every chart shares: the
+    figures per category (with the category's name and order), the trend per bucket, the region bars."""
+    # typed NULLs: PostgreSQL matches the UNION's columns by type
+    no_int, no_date, no_text = (Cast(Value(None), kind()) for kind in (IntegerField, DateField, CharField))
+    keys = {
+        CATEGORY_CHART: {"c_key": F("category_id"), "c_bucket": no_date, "c_name": F("category__name")},
+        TREND_CHART: {"c_key": no_int, "c_bucket": bucket, "c_name": no_text},
+        REGION_CHART: {"c_key": bar, "c_bucket": no_date, "c_name": no_text},
+    }[chart]
+    order = F("category__sort_order") if chart == CATEGORY_CHART else no_int
+    return (
+        rows.order_by()
+        .annotate(chart=Value(chart, output_field=IntegerField()), **keys, c_order=order)
+        .values("chart", "c_key", "c_bucket", "c_name", "c_order")
+        .annotate(**sums)
+    )
+
+
 def _merged(rows: list[dict], key: str) -> dict:
     """Received and resolved per key over the parts of the period (a key may come from months and days)."""
     merged: dict = {}
@@ -193,22 +230,13 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
     grain, department_grain = _grain_for(filters)
     parts = _stat_rows(filters, scope, weekly, grain)
     sums = {PREFIX + column: Sum(column) for column in STAT_COLUMNS}
-    per_category = _union(
+    groups = scope.groups(filters.region)
+    cube = _union(
         [
-            rows.order_by().values("category_id", "category__name", "category__sort_order").annotate(**sums)
-            for rows, _bucket in parts
-        ]
-    )
-    per_bucket = _union(
-        [
-            rows.order_by().annotate(bucket=bucket).values("bucket").annotate(**RECEIVED_RESOLVED)
+            _chart_rows(rows, chart, bucket, scope.group_case(groups), sums)
+            for chart in (CATEGORY_CHART, TREND_CHART, REGION_CHART)
             for rows, bucket in parts
         ]
-    )
-    groups = scope.groups(filters.region)
-    bar = scope.group_case(groups)
-    per_group = _union(
-        [rows.order_by().annotate(bar=bar).values("bar").annotate(**RECEIVED_RESOLVED) for rows, _bucket in parts]
     )
     per_department = _union(
         [
@@ -229,17 +257,23 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
     figures = dict.fromkeys(STAT_COLUMNS, 0)
     figures.update(unprefixed(live))
     categories: dict = {}
-    for row in per_category:
-        for column in STAT_COLUMNS:
-            figures[column] += row[PREFIX + column] or 0
-        entry = categories.setdefault(
-            row["category_id"],
-            {"name": row["category__name"], "order": row["category__sort_order"] or 0, "received": 0, "resolved": 0},
-        )
-        entry["received"] += row[PREFIX + "received"]
-        entry["resolved"] += row[PREFIX + "resolved"]
-    trend = _merged(per_bucket, "bucket")
-    by_group = _merged(per_group, "bar")
+    trend: dict = {}
+    by_group: dict = {}
+    for row in cube:
+        received, resolved = row[PREFIX + "received"] or 0, row[PREFIX + "resolved"] or 0
+        if row["chart"] == CATEGORY_CHART:
+            for column in STAT_COLUMNS:
+                figures[column] += row[PREFIX + column] or 0
+            entry = categories.setdefault(
+                row["c_key"], {"name": row["c_name"], "order": row["c_order"] or 0, "received": 0, "resolved": 0}
+            )
+            entry["received"] += received
+            entry["resolved"] += resolved
+        else:
+            table, key = (trend, row["c_bucket"]) if row["chart"] == TREND_CHART else (by_group, row["c_key"])
+            entry = table.setdefault(key, [0, 0])
+            entry[0] += received
+            entry[1] += resolved
     departments = _merged(per_department, "lead_department_id")
     department_names = {row["lead_department_id"]: row["lead_department__name"] for row in per_department}
     # every department that led requests in the period (district bureaus too), most requests first

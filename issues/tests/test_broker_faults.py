@@ -39,6 +39,13 @@ def redis_server(tmp_path):
         proc.wait(10)
 
 
+@pytest.fixture(autouse=True)
+def no_quiet_hours(settings, monkeypatch):
+    """These tests send at once whatever the hour: out of quiet hours, in the test and in its workers."""
+    settings.NOTIFICATION_QUIET_HOURS = (0, 0)
+    monkeypatch.setenv("NOTIFICATION_QUIET_HOURS", "off")
+
+
 @pytest.fixture
 def postgres(transactional_db):
     if connection.vendor != "postgresql":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.settings import parse_admins
+from portal.settings import env_hours, parse_admins
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {"PRODUCTION": "true", "SECRET_KEY": "x" * 64, "ALLOWED_HOSTS": "portal.example.gov.cn"}
@@ -168,3 +168,19 @@ def test_it_reports_errors_to_sentry_only_when_a_dsn_is_set():
 def test_it_reads_how_old_the_last_sweep_may_be():
     assert load({}, "HEALTH_SWEEP_MAX_AGE") == {"HEALTH_SWEEP_MAX_AGE": "0:15:00"}
     assert load({"HEALTH_SWEEP_MAX_AGE_MINUTES": "30"}, "HEALTH_SWEEP_MAX_AGE") == {"HEALTH_SWEEP_MAX_AGE": "0:30:00"}
+
+
+def test_it_reads_the_quiet_hours_from_the_environment(monkeypatch):
+    monkeypatch.delenv("NOTIFICATION_QUIET_HOURS", raising=False)
+    assert env_hours("NOTIFICATION_QUIET_HOURS", "22-7") == (22, 7)
+    monkeypatch.setenv("NOTIFICATION_QUIET_HOURS", "21-8")
+    assert env_hours("NOTIFICATION_QUIET_HOURS", "22-7") == (21, 8)
+    monkeypatch.setenv("NOTIFICATION_QUIET_HOURS", "off")
+    assert env_hours("NOTIFICATION_QUIET_HOURS", "22-7") == (0, 0)
+
+
+@pytest.mark.parametrize("raw", ["22", "22-24", "night", "7-x"])
+def test_it_refuses_quiet_hours_it_cannot_read(monkeypatch, raw):
+    monkeypatch.setenv("NOTIFICATION_QUIET_HOURS", raw)
+    with pytest.raises(ImproperlyConfigured, match="NOTIFICATION_QUIET_HOURS"):
+        env_hours("NOTIFICATION_QUIET_HOURS", "22-7")
