@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from issues.models import Request
 from portal.accounts.masking import mask_phone
 from portal.accounts.spreadsheets import safe_row
 
@@ -72,7 +73,13 @@ def _request_headers() -> list[str]:
     ]
 
 
-def _request_row(req, *, unmask: bool) -> list:
+def _labels(field: str) -> dict:
+    """A request field's choice labels in the active language, once per export (``get_FOO_display`` per
+    cell builds the choices again every time)."""
+    return {value: str(label) for value, label in Request._meta.get_field(field).flatchoices}
+
+
+def _request_row(req, *, unmask: bool, labels: dict) -> list:
     phone = req.enterprise.contact_phone
     return [
         req.reference,
@@ -82,16 +89,16 @@ def _request_row(req, *, unmask: bool) -> list:
         phone if unmask else mask_phone(phone),
         req.region.name,
         req.category.name,
-        req.get_source_display(),
-        req.get_status_display(),
+        labels["source"].get(req.source, req.source or ""),
+        labels["status"].get(req.status, req.status or ""),
         req.lead_department.name if req.lead_department else "",
         _local(req.submitted_at),
         _local(req.assign_due_at),
         _local(req.assigned_at),
         _local(req.answer_due_at),
         _local(req.answered_at),
-        req.get_outcome_display(),
-        req.get_verdict_display(),
+        labels["outcome"].get(req.outcome, req.outcome or ""),
+        labels["verdict"].get(req.verdict, req.verdict or ""),
         req.satisfaction_score if req.satisfaction_score is not None else "",
         req.reopen_count,
     ]
@@ -99,8 +106,9 @@ def _request_row(req, *, unmask: bool) -> list:
 
 def _requests(title: str, qs, *, unmask: bool = False, extra_headers=(), extra=None) -> Ledger:
     def rows():
+        labels = {field: _labels(field) for field in ("source", "status", "outcome", "verdict")}
         for req in qs.iterator(chunk_size=2000):
-            row = _request_row(req, unmask=unmask)
+            row = _request_row(req, unmask=unmask, labels=labels)
             if extra is not None:
                 row += extra(req)
             yield row
