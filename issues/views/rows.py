@@ -235,7 +235,6 @@ def _row_html(kind, row, texts, csrf_input="", notice=None, notice_level="") -> 
             f'    <label class="visually-hidden" for="sel-{pk}">{label}</label>\n'
             "  </td>\n  "
         )
-    out.append("\n  ")
     if kind == queues.DEPARTMENT:
         req = row.request
         role_style = "text-bg-dark" if row.role == "lead" else "text-bg-light border"
@@ -264,7 +263,6 @@ def _row_html(kind, row, texts, csrf_input="", notice=None, notice_level="") -> 
             if kind == queues.COMMISSIONER and row.pairing:
                 style = "text-bg-dark" if row.pairing == "A" else "text-bg-light border"
                 out.append(f'<span class="badge {style}" title="{texts["pairing"]}">{e(row.pairing)}角</span>')
-            out.append("\n    ")
             if kind == queues.SUPERVISOR:
                 out.append(f'<div class="small text-muted">{e(row.region.name)}</div>')
             out.append("\n  </td>\n  ")
@@ -280,7 +278,6 @@ def _row_html(kind, row, texts, csrf_input="", notice=None, notice_level="") -> 
         out.append(
             f'\n  </td>\n  <td class="text-nowrap"><div class="small">{e(row.due_text)}</div>{e(row.due_html)}</td>\n  '
         )
-    out.append("\n  ")
     if kind in (queues.COMMISSIONER, queues.DEPARTMENT):
         out.append('\n  <td class="text-nowrap actions">\n    ')
         if notice:
@@ -288,28 +285,20 @@ def _row_html(kind, row, texts, csrf_input="", notice=None, notice_level="") -> 
                 f'<div class="small alert alert-{e(notice_level)} py-1 px-2 mb-1 text-wrap" role="status">'
                 f"{e(notice)}</div>"
             )
-        out.append("\n    ")
         urls = row.action_urls
+        buttons = []  # one per line, so the inline buttons keep their gap
         if kind == queues.COMMISSIONER:
-            out.append("\n      ")
             for key in row.quick:
-                out.append("\n        ")
                 if key in _COMMISSIONER_BUTTONS:
                     style, text = _COMMISSIONER_BUTTONS[key]
-                    out.append(
+                    buttons.append(
                         f'<a class="btn btn-sm {style}" href="{row.detail_url}#action-{key}"'
                         f' hx-get="{urls[key]}?in=row" hx-target="#portal-modal-content">{texts[text]}</a>'
                     )
-                    if key != "ask_info":  # each branch but the template's last ends before the next line's tag
-                        out.append("\n        ")
-                out.append("\n      ")
-            out.append("\n    ")
         else:
-            out.append("\n      ")
             for key in row.quick:
-                out.append("\n        ")
                 if key == "accept":
-                    out.append(
+                    buttons.append(
                         f'<form method="post" action="{urls[key]}" class="d-inline" hx-post="{urls[key]}"'
                         f' hx-target="#row-department-{pk}" hx-swap="outerHTML">{csrf_input}'
                         f'<input type="hidden" name="version" value="{row.version}">'
@@ -321,14 +310,11 @@ def _row_html(kind, row, texts, csrf_input="", notice=None, notice_level="") -> 
                         text = texts["Answer"] if row.role == "lead" else texts["Opinion"]
                     else:
                         text = texts["Return"] if key == "return" else texts["Ask for more time"]
-                    out.append(
+                    buttons.append(
                         f'<a class="btn btn-sm {_TASK_BUTTONS[key]}" href="{row.detail_url}#dispatch-{pk}"'
                         f' hx-get="{urls[key]}?in=row" hx-target="#portal-modal-content">{text}</a>'
                     )
-                if key in ("accept", "answer", "return"):  # as above
-                    out.append("\n        ")
-                out.append("\n      ")
-            out.append("\n    ")
+        out.append("\n".join(buttons))
         out.append("\n  </td>\n  ")
     out.append("\n</tr>")
     return mark_safe("".join(out))
