@@ -306,6 +306,9 @@ def t_dashboards(ctx: Context):
     ):
         client = _client(ctx.people[person])
         _measure(ctx, name, _get(client, f"{url}?period=year"), budget)
+    # filtered by source: no stored grain keeps it, so the page counts the city's requests of the year
+    client = _client(ctx.people["city"])
+    _measure(ctx, "city_dashboard_hotline", _get(client, f"{url}?period=year&source=hotline"), Budget())
     # the key-project dashboard of the whole province (every project: the worst case)
     client = _client(ctx.people["province"])
     _measure(ctx, "project_dashboard", _get(client, reverse("supervision:projects")), Budget())

@@ -39,17 +39,16 @@ class RequestTiming(models.Model):
 
 
 class Grain(models.IntegerChoices):
-    """Which dimensions a row of the aggregate tables keeps; the others are summed over (empty)."""
+    """Which dimension besides the region a row of the aggregate tables keeps; the others are summed over
+    (empty). Grains 1 and 2 (every filter, all but the department) were dropped: at a province's size they
+    held about a row per request, and views filtered by department, source or industry count the requests
+    themselves (``selectors.dashboard_for``)."""
 
-    FULL = 1, _("every filter")
-    FILTERS = 2, _("all but the department")
     DEPARTMENTS = 3, _("region and department")
     SUMMARY = 4, _("region and category")
 
 
 GRAIN_KEYS = {
-    Grain.FULL: ("region_id", "category_id", "source", "industry", "lead_department_id"),
-    Grain.FILTERS: ("region_id", "category_id", "source", "industry"),
     Grain.DEPARTMENTS: ("region_id", "lead_department_id"),
     Grain.SUMMARY: ("region_id", "category_id"),
 }
@@ -59,9 +58,8 @@ class StatKey(models.Model):
     """The dimensions of the aggregate tables, with every stored figure (``metrics.STORED``) as a count and
     the sums behind the averages (``metrics.SUMS``).
 
-    Each day (or month) is stored at four grains: every filter (for drill-down-exact filtered views),
-    all but the department (views filtered by source or industry), region × category (figures and
-    charts of the usual, unfiltered dashboard: a few hundred rows per city and month, however many
+    Each day (or month) is stored at two grains: region × category (figures and charts of the dashboard
+    unfiltered or filtered by region and category: a few hundred rows per city and month, however many
     requests) and region × department (the department chart). Rows are derived data: written only by
     ``stats_refresh`` (delete and insert per day or month inside one transaction), never edited."""
 
@@ -83,8 +81,6 @@ class StatKey(models.Model):
         db_index=False,
         related_name="+",
     )
-    source = models.CharField(_("source"), max_length=10, blank=True)
-    industry = models.CharField(_("industry"), max_length=20, blank=True)
     lead_department = models.ForeignKey(
         Department,
         verbose_name=_("lead department"),
@@ -117,7 +113,7 @@ class StatKey(models.Model):
     dispatch_hours_sum = models.FloatField(null=True)
     answer_hours_sum = models.FloatField(null=True)
 
-    KEY = ("region", "category", "source", "industry", "lead_department")
+    KEY = ("region", "category", "lead_department")
 
     class Meta:
         abstract = True
@@ -161,7 +157,6 @@ class DailyStat(StatKey):
         constraints = [
             models.UniqueConstraint(fields=["grain", "day", *StatKey.KEY], name="daily_stat_key", nulls_distinct=False)
         ]
-        indexes = [models.Index(fields=["grain", "lead_department", "day"], name="daily_stat_dept_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.region_id}: {self.received}"
@@ -181,7 +176,6 @@ class MonthlyStat(StatKey):
             )
         ]
         indexes = [
-            models.Index(fields=["grain", "lead_department", "month"], name="monthly_stat_dept_month"),
             # the unfiltered dashboard's figures and charts, and its department chart, read from the index
             # alone (index-only scans of a year's months of the scope)
             models.Index(

@@ -35,7 +35,17 @@ from portal.orgs.models import Industry, Region
 from portal.orgs.selectors import region_scope_for
 
 from .forms import Filters
-from .metrics import LIVE, METRICS, PREFIX, RECEIVED, STAT_COLUMNS, unprefixed, with_averages, with_rates
+from .metrics import (
+    LIVE,
+    METRICS,
+    PREFIX,
+    RECEIVED,
+    STAT_COLUMNS,
+    stored_expressions,
+    unprefixed,
+    with_averages,
+    with_rates,
+)
 from .models import BigScreenToken, DailyStat, Grain, MonthlyStat, RankingSnapshot, ReturnVisit
 
 
@@ -132,17 +142,14 @@ def _next_month(day: date) -> date:
 
 
 def _stat_filter(filters: Filters, scope: Scope) -> Q:
-    """The filters as a condition on the aggregate tables' dimensions."""
+    """The filters as a condition on the aggregate tables' dimensions (a source or industry filter is
+    never read from them: ``_grain_for``)."""
     region_ids = [r.pk for r in scope.regions if filters.region is None or r.path.startswith(filters.region.path)]
     q = Q(region_id__in=region_ids or [0])
     if filters.department is not None:
         q &= Q(lead_department_id=filters.department.pk)
     if filters.category is not None:
         q &= Q(category_id=filters.category.pk)
-    if filters.industry:
-        q &= Q(industry=filters.industry)
-    if filters.source:
-        q &= Q(source=filters.source)
     return q
 
 
@@ -169,16 +176,12 @@ def _union(querysets: list[QuerySet]) -> list[dict]:
     return list(first.union(*others, all=True) if others else first)
 
 
-def _grain_for(filters: Filters) -> tuple[int, int]:
-    """The coarsest grains that keep every dimension the filters need: for the figures and the trend,
-    category and region charts, and for the department chart."""
-    if filters.department is not None:
-        grain = Grain.FULL
-    elif filters.source or filters.industry:
-        grain = Grain.FILTERS
-    else:
-        grain = Grain.SUMMARY
-    department_grain = Grain.FULL if (filters.category or filters.industry or filters.source) else Grain.DEPARTMENTS
+def _grain_for(filters: Filters) -> tuple[int | None, int | None]:
+    """The stored grains that keep every dimension the filters need: for the figures and the trend,
+    category and region charts, and for the department chart. None: no stored grain keeps them (a
+    department, source or industry filter), and the requests themselves are counted."""
+    grain = None if (filters.department is not None or filters.source or filters.industry) else Grain.SUMMARY
+    department_grain = None if (filters.category or filters.industry or filters.source) else Grain.DEPARTMENTS
     return grain, department_grain
 
 
@@ -207,6 +210,49 @@ def _chart_rows(rows: QuerySet, chart: int, bucket, bar: Case, sums: dict) -> Qu
     )
 
 
+def _request_cube(base: QuerySet, weekly: bool, bar: Case, now: datetime) -> list[dict]:
+    """The charts' rows counted from the requests themselves, for filters no stored grain keeps: one
+    query grouped by category, trend bucket and region group (at most categories × buckets × groups
+    rows), each row then split into the rows of the three charts."""
+    bucket = (TruncWeek if weekly else TruncMonth)(
+        "submitted_at", output_field=DateField(), tzinfo=timezone.get_default_timezone()
+    )
+    grouped = (
+        base.order_by()
+        .values(
+            c_category=F("category_id"),
+            c_name=F("category__name"),
+            c_order=F("category__sort_order"),
+            c_bucket=bucket,
+            c_group=bar,
+        )
+        .annotate(**stored_expressions(now))
+    )
+    cube = []
+    for row in grouped:
+        sums = {key: value for key, value in row.items() if key.startswith(PREFIX)}
+        cube.append(
+            {"chart": CATEGORY_CHART, "c_key": row["c_category"], "c_name": row["c_name"], "c_order": row["c_order"]}
+            | sums
+        )
+        cube.append({"chart": TREND_CHART, "c_bucket": row["c_bucket"]} | sums)
+        cube.append({"chart": REGION_CHART, "c_key": row["c_group"]} | sums)
+    return cube
+
+
+def _request_departments(base: QuerySet, now: datetime) -> list[dict]:
+    """The department chart counted from the requests themselves (a category, source or industry filter)."""
+    return list(
+        base.filter(lead_department__isnull=False)
+        .order_by()
+        .values("lead_department_id", "lead_department__name")
+        .annotate(
+            n_received=Count("pk", filter=METRICS["received"].q(now)),
+            n_resolved=Count("pk", filter=METRICS["resolved"].q(now)),
+        )
+    )
+
+
 def _merged(rows: list[dict], key: str) -> dict:
     """Received and resolved per key over the parts of the period (a key may come from months and days)."""
     merged: dict = {}
@@ -228,25 +274,31 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
     loose days) and the live count."""
     weekly = (filters.end - filters.start).days <= 92
     grain, department_grain = _grain_for(filters)
-    parts = _stat_rows(filters, scope, weekly, grain)
     sums = {PREFIX + column: Sum(column) for column in STAT_COLUMNS}
     groups = scope.groups(filters.region)
-    cube = _union(
-        [
-            _chart_rows(rows, chart, bucket, scope.group_case(groups), sums)
-            for chart in (CATEGORY_CHART, TREND_CHART, REGION_CHART)
-            for rows, bucket in parts
-        ]
-    )
-    per_department = _union(
-        [
-            rows.filter(lead_department__isnull=False)
-            .order_by()
-            .values("lead_department_id", "lead_department__name")
-            .annotate(**RECEIVED_RESOLVED)
-            for rows, _bucket in _stat_rows(filters, scope, weekly, department_grain)
-        ]
-    )
+    if grain is None:
+        cube = _request_cube(base, weekly, scope.group_case(groups), now)
+    else:
+        parts = _stat_rows(filters, scope, weekly, grain)
+        cube = _union(
+            [
+                _chart_rows(rows, chart, bucket, scope.group_case(groups), sums)
+                for chart in (CATEGORY_CHART, TREND_CHART, REGION_CHART)
+                for rows, bucket in parts
+            ]
+        )
+    if department_grain is None:
+        per_department = _request_departments(base, now)
+    else:
+        per_department = _union(
+            [
+                rows.filter(lead_department__isnull=False)
+                .order_by()
+                .values("lead_department_id", "lead_department__name")
+                .annotate(**RECEIVED_RESOLVED)
+                for rows, _bucket in _stat_rows(filters, scope, weekly, department_grain)
+            ]
+        )
     live_q = {name: METRICS[name].q(now) for name in LIVE}
     live = (
         base.filter(reduce(or_, live_q.values()))

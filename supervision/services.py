@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Max, Min, Q, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import F, Max, Min, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -354,9 +354,9 @@ def _runs(days: Iterable[date], longest: int) -> list[tuple[date, date]]:
     return runs
 
 
-KEY_COLUMNS = ("region_id", "category_id", "source", "industry", "lead_department_id")
+KEY_COLUMNS = ("region_id", "category_id", "lead_department_id")
 # what a key column holds at a grain that sums over it
-EMPTY_KEY = {"category_id": "NULL", "source": "''", "industry": "''", "lead_department_id": "NULL"}
+EMPTY_KEY = {"category_id": "NULL", "lead_department_id": "NULL"}
 
 
 def _q(name: str) -> str:
@@ -379,38 +379,32 @@ def _execute(sql: str, params) -> int:
 
 
 def _count_days(first: date, last: date, now: datetime, *, fresh: bool = False) -> None:
-    """Replace the daily rows of ``first``..``last`` with a fresh count of the requests submitted then:
-    the full grain with one grouped ``INSERT … SELECT`` over the requests, each coarser grain with one
-    over the full grain's new rows. ``fresh``: the days hold no rows (the full rebuild emptied them)."""
+    """Replace the daily rows of ``first``..``last`` with a fresh count of the requests submitted then,
+    in one ``INSERT … SELECT``: the requests are grouped once by day, region, category and lead
+    department, and that is summed to each stored grain. ``fresh``: the days hold no rows (the full
+    rebuild emptied them)."""
     counted = (
         Request.objects.filter(
             submitted_at__gte=_day_start(first), submitted_at__lt=_day_start(last + timedelta(days=1))
         )
         .order_by()
-        .annotate(
-            stat_day=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone()),
-            stat_industry=Coalesce(F("enterprise__industry"), Value("")),
-        )
-        .values("stat_day", "region_id", "category_id", "source", "stat_industry", "lead_department_id")
+        .annotate(stat_day=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone()))
+        .values("stat_day", "region_id", "category_id", "lead_department_id")
         .annotate(**stored_expressions(now))
     )
     inner, params = counted.query.sql_with_params()
     if not fresh:
         DailyStat.objects.filter(grain__in=Grain.values, day__gte=first, day__lte=last).delete()
-    table = _q(DailyStat._meta.db_table)
-    keys = ("stat_day", "region_id", "category_id", "source", "stat_industry", "lead_department_id")
-    outer = ", ".join([str(Grain.FULL.value), *(_q(c) for c in keys), *(_q(PREFIX + c) for c in STAT_COLUMNS)])
-    _execute(f"{_stat_insert(DailyStat, 'day')}SELECT {outer} FROM ({inner}) counted", params)
-    for grain in (Grain.FILTERS, Grain.DEPARTMENTS, Grain.SUMMARY):
+    sums = ", ".join(f"SUM({_q(PREFIX + c)})" for c in STAT_COLUMNS)
+    parts = []
+    for grain in Grain:
         kept = [_q(c) for c in KEY_COLUMNS if c in GRAIN_KEYS[grain]]
         select = [_q(c) if c in GRAIN_KEYS[grain] else EMPTY_KEY[c] for c in KEY_COLUMNS]
-        sums = [f"SUM({_q(c)})" for c in STAT_COLUMNS]
-        _execute(
-            f"{_stat_insert(DailyStat, 'day')}SELECT {int(grain)}, {_q('day')}, {', '.join(select + sums)} "
-            f"FROM {table} WHERE {_q('grain')} = %s AND {_q('day')} >= %s AND {_q('day')} <= %s "
-            f"GROUP BY {', '.join([_q('day'), *kept])}",
-            [int(Grain.FULL), _date(first), _date(last)],
+        parts.append(
+            f"SELECT {int(grain)}, {_q('stat_day')}, {', '.join(select)}, {sums} "
+            f"FROM counted GROUP BY {', '.join([_q('stat_day'), *kept])}"
         )
+    _execute(f"WITH counted AS ({inner}) {_stat_insert(DailyStat, 'day')}{' UNION ALL '.join(parts)}", params)
 
 
 GRAIN_LIST = ", ".join(str(int(grain)) for grain in Grain.values)
@@ -461,15 +455,12 @@ def _sum_month(month: date, *, fresh: bool = False) -> None:
 
 
 def _month_runs(days: Iterable[date]) -> list[tuple[date, date]]:
-    """Contiguous runs of at most RECOUNT_DAYS days, none crossing the end of a month."""
-    runs = []
-    for first, last in _runs(days, RECOUNT_DAYS):
-        while first.month != last.month or first.year != last.year:
-            end = (first.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-            runs.append((first, end))
-            first = end + timedelta(days=1)
-        runs.append((first, last))
-    return runs
+    """Contiguous runs of at most RECOUNT_DAYS days, none crossing the end of a month: a whole month
+    is one run (the full rebuild counts a month per statement)."""
+    by_month: dict[date, list[date]] = {}
+    for day in days:
+        by_month.setdefault(day.replace(day=1), []).append(day)
+    return [run for month in sorted(by_month) for run in _runs(by_month[month], RECOUNT_DAYS)]
 
 
 def _recount(days: set[date], now: datetime, *, fresh: bool = False) -> None:

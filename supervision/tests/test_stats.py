@@ -163,7 +163,7 @@ def test_the_refresh_after_changes_equals_a_full_rebuild(month, dave, alice, bob
     timings_refresh()
     stats_refresh(now=april + timedelta(hours=2))
     incremental = every_stored_row()
-    april_rows = MonthlyStat.objects.filter(month=april.date(), grain=Grain.FULL)
+    april_rows = MonthlyStat.objects.filter(month=april.date(), grain=Grain.DEPARTMENTS)
     assert {row[0]: row[1:] for row in april_rows.values_list("lead_department_id", "received", "withdrawn")} == {
         None: (0, 1),
         housing_bureau.pk: (1, 0),
@@ -180,3 +180,29 @@ def test_recounted_days_never_cross_a_month():
         (date(2025, 4, 1), date(2025, 4, 1)),
         (date(2025, 4, 3), date(2025, 4, 3)),
     ]
+    # the full rebuild's contiguous days: a statement per month
+    every_day = [date(2025, 2, 15) + timedelta(days=n) for n in range(60)]
+    assert _month_runs(every_day) == [
+        (date(2025, 2, 15), date(2025, 2, 28)),
+        (date(2025, 3, 1), date(2025, 3, 31)),
+        (date(2025, 4, 1), date(2025, 4, 15)),
+    ]
+
+
+@pytest.mark.parametrize("params", [MARCH, {"period": "custom", "from": "2025-01-01", "to": "2025-12-31"}])
+def test_counting_the_requests_draws_what_the_stored_grains_draw(month, dave, params, monkeypatch):
+    """Views filtered by department, source or industry count the requests themselves: the same page
+    counted that way shows the same figures and charts as from the stored grains."""
+    import supervision.selectors as selectors
+
+    timings_refresh()
+    stats_refresh(now=LATER)
+    filters, _notes = SupervisionFilterForm(params, user=dave).filters()
+    scope = Scope.of(dave)
+    base = supervised_requests(dave, filters, scope=scope)
+    stored = dashboard_for(base, filters, scope, LATER)
+    monkeypatch.setattr(selectors, "_grain_for", lambda filters: (None, None))
+    counted = dashboard_for(base, filters, scope, LATER)
+    assert counted.figures == stored.figures
+    assert counted.charts == stored.charts
+    assert stored.charts["department"] and sum(row["received"] for row in stored.charts["region"]) == 6
