@@ -56,10 +56,17 @@ def test_each_region_bar_and_category_equals_its_drill_down_list(month, client, 
         assert row["received"] == _drill_count(client, {**MARCH, "department": row["id"], "metric": "received"})
 
 
+# a source filter counts the requests themselves, a category filter its department chart
+@pytest.mark.parametrize(
+    "filtered", [{}, {"source": "hotline"}, {"category": "first"}], ids=["unfiltered", "source", "category"]
+)
 @pytest.mark.parametrize("who", ["dave", "dora", "two_cities"])
 def test_every_dashboard_takes_the_same_queries_for_more_regions_and_departments(
-    month, client, request, who, at_later, django_assert_max_num_queries
+    month, client, request, who, filtered, at_later, django_assert_max_num_queries
 ):
+    params = {"period": "year", **filtered}
+    if filtered.get("category"):
+        params["category"] = str(month.category.pk)
     if who == "two_cities":  # a supervisor of two cities: the by-region chart shows both
         user = request.getfixturevalue("dave")
         other = f.RegionFactory(code="370600", name="烟台市", level="city")
@@ -71,7 +78,7 @@ def test_every_dashboard_takes_the_same_queries_for_more_regions_and_departments
     def queries():
         client.force_login(user)
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("supervision:dashboard"), {"period": "year"}).status_code == 200
+            assert client.get(reverse("supervision:dashboard"), params).status_code == 200
         return len(ctx.captured_queries)
 
     before = queries()
@@ -84,7 +91,7 @@ def test_every_dashboard_takes_the_same_queries_for_more_regions_and_departments
     # session, user, scope (2), refresh state, figures per category, trend, regions, departments, live
     # open/overdue, visibility, filter choices (departments, categories), notifications, session save
     with django_assert_max_num_queries(17):
-        client.get(reverse("supervision:dashboard"), {"period": "year"})
+        client.get(reverse("supervision:dashboard"), params)
 
 
 def test_the_filter_choices_are_drawn_as_django_draws_them(month, dave, kuiwen):
