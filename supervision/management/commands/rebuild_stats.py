@@ -1,8 +1,7 @@
 """``manage.py rebuild_stats``: count the working hours to dispatch and answer of every request again,
 then the dashboard's aggregate tables (``DailyStat``, ``MonthlyStat``) from scratch. The beat tasks
 ``refresh_timings`` and ``refresh_stats`` keep both current incrementally; run this after deploying the
-aggregate, after bulk data corrections made outside the services, or when an enterprise's industry was
-reclassified."""
+aggregate, or after bulk data corrections made outside the services."""
 
 import time
 
