@@ -174,8 +174,8 @@ class _Names:
 
 
 def _request_rows(qs, *, unmask: bool, extra) -> Iterator[list]:
-    labels = {field: choice_labels(Request, field) for field in ("source", "status", "outcome", "verdict")}
-    sources, statuses, outcomes, verdicts = (labels[f] for f in ("source", "status", "outcome", "verdict"))
+    fields = ("source", "status", "outcome", "verdict")
+    sources, statuses, outcomes, verdicts = (choice_labels(Request, field) for field in fields)
     tz = timezone.get_current_timezone()
 
     def local(moment):
