@@ -9,6 +9,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from portal.choices import choice_labels
 from portal.orgs.selectors import (
     department_ids_for_handler,
 )
@@ -85,10 +86,6 @@ def _row_url_patterns() -> dict[str, tuple[str, str]]:
     }
 
 
-def _choice_labels(model, field: str) -> dict[str, str]:
-    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
-
-
 def _decorate(kind, rows, user, policies, now, csrf_input="") -> None:
     """Per-row values the template shows, computed in one pass: the running deadline, the reminder lead
     time, the actions, the links, the badges and the labels (each badge and label once per page, not
@@ -100,10 +97,10 @@ def _decorate(kind, rows, user, policies, now, csrf_input="") -> None:
         if kind == queues.DEPARTMENT
         else frozenset()
     )
-    status_labels = _choice_labels(Request, "status")
-    dispatch_labels = _choice_labels(Dispatch, "status")
-    source_labels = _choice_labels(Request, "source")
-    role_labels = _choice_labels(Dispatch, "role")
+    status_labels = choice_labels(Request, "status")
+    dispatch_labels = choice_labels(Dispatch, "status")
+    source_labels = choice_labels(Request, "source")
+    role_labels = choice_labels(Dispatch, "role")
     badges = {}
 
     def url(key, pk):

@@ -22,6 +22,7 @@ LOCAL = {path.parent.name for path in ROOT.glob("*/__init__.py")} | {"manage", "
 USED_WITHOUT_IMPORT = {
     "gunicorn": "the web server, started as a command",
     "psycopg": "PostgreSQL driver, loaded by Django's database backend",
+    "lxml": "openpyxl's fast XML writer for the Excel ledgers, used when importable",
 }
 
 

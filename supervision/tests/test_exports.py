@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from issues.models import Request
 from portal.accounts.models import AuditEvent
-from supervision.exports import KINDS
+from supervision.exports import KINDS, _keyset, in_chunks
+from supervision.selectors import accountability_requests
 from supervision.services import stats_refresh
 
 from .conftest import MARCH
@@ -208,3 +209,29 @@ def test_each_list_page_offers_the_export_as_a_form_with_its_filters(month, clie
     assert f'<form method="post" action="{action}?' in page
     assert f'href="{action}' not in page
     assert "from=2025-03-01" in page.split(f'action="{action}?')[1].split('"')[0]
+
+
+@pytest.mark.parametrize(
+    "order, keyset",
+    [
+        (("-submitted_at", "-pk"), ("submitted_at", "lt")),  # the drill ledger
+        (("answer_due_at", "pk"), ("answer_due_at", "gt")),  # the accountability ledger
+        (("-closed_at", "-pk"), None),  # nullable: the return visits read the ordered ids first
+        (("title",), None),
+    ],
+)
+def test_a_ledger_is_read_in_chunks_in_its_order_even_across_equal_times(month, order, keyset):
+    qs = Request.objects.order_by(*order)
+    assert _keyset(qs) == keyset
+    assert len({r.submitted_at for r in qs}) == 1  # the month's requests were all filed at one instant
+    chunks = list(in_chunks(qs, size=2))
+    assert [len(chunk) for chunk in chunks] == [2, 2, 2, 1]
+    assert [r.pk for chunk in chunks for r in chunk] == list(qs.values_list("pk", flat=True))
+
+
+def test_a_chunked_ledger_keeps_its_annotations_and_prefetches(month, at_later):
+    qs = accountability_requests(Request.objects.all(), at_later)
+    rows = [r for chunk in in_chunks(qs, size=1) for r in chunk]
+    assert [r.pk for r in rows] == list(qs.values_list("pk", flat=True))
+    assert [(r.yellow, r.red) for r in rows] == [(r.yellow, r.red) for r in qs]
+    assert all("extensions" in r._prefetched_objects_cache for r in rows)
