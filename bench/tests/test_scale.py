@@ -181,3 +181,21 @@ def test_the_pages_and_a_mixed_workload_run_over_http_from_gunicorn():
 def test_users_need_http():
     with pytest.raises(CommandError, match="--http"):
         call_command("bench", "--users", "2", stdout=io.StringIO())
+
+
+def test_the_stored_working_hours_are_those_the_beat_job_counts():
+    from supervision.models import RequestTiming
+    from supervision.services import timings_refresh
+
+    counts = _generate(requests=800, enterprises=60)
+    columns = ("request_id", "assigned_at", "answered_at", "dispatch_hours", "answer_hours")
+    generated = list(RequestTiming.objects.order_by("request_id").values_list(*columns))
+    dispatched = Request.objects.filter(assigned_at__isnull=False)
+    assert counts["supervision_requesttiming"] == len(generated) == dispatched.count() > 0
+    assert (
+        RequestTiming.objects.filter(answer_hours__isnull=False).count() == dispatched.exclude(answered_at=None).count()
+    )
+    assert timings_refresh() == 0  # nothing is stale after the load
+    assert timings_refresh(full=True) == len(generated)
+    assert list(RequestTiming.objects.order_by("request_id").values_list(*columns)) == generated
+    assert any(hours > 0 for _pk, _a, _b, _d, hours in generated if hours)
