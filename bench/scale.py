@@ -8,6 +8,9 @@ deadlines, in-app notifications of the last weeks and key projects with this yea
 progress reports and site visits. The state mix follows age: old
 requests are closed (a few withdrawn, a few still open and long overdue), the last days' are still
 being dispatched and answered.
+Every dispatched request also gets its stored working hours to dispatch and to answer
+(``supervision.models.RequestTiming``), counted with the portal's own clock on its PRC calendar exactly
+as the beat job ``timings_refresh`` counts them.
 
 Rows are made with plain arithmetic (deadlines skip weekends, not the holiday calendar) from one
 ``random.Random(seed)`` in a fixed order, so the same ``seed`` and ``until`` give the same rows. On
@@ -30,6 +33,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Max
 
+from issues.clock import working_time_between
+from issues.deadlines import work_calendar
 from issues.models import (
     Card,
     Category,
@@ -53,6 +58,7 @@ from portal.orgs.models import (
 )
 from portal.orgs.validators import make_credit_code
 from projects.models import ProgressReport, Project, period_of
+from supervision.models import RequestTiming
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR = timedelta(hours=1)
@@ -285,7 +291,7 @@ def _adapt(row: tuple) -> tuple:
     )
 
 
-BIG_TABLES = (Request, Dispatch, RequestEvent, Evaluation, Card, Notification)
+BIG_TABLES = (Request, Dispatch, RequestEvent, Evaluation, Card, Notification, RequestTiming)
 
 
 def _drop_indexes() -> list[str]:
@@ -690,7 +696,8 @@ def build_province(
 
 
 class Tables:
-    def __init__(self, anchor: datetime):
+    def __init__(self, anchor: datetime, calendar):
+        self.calendar = calendar  # the working hours of the timings are counted on the portal's calendar
         self.requests = Sink(
             Request,
             [
@@ -775,8 +782,20 @@ class Tables:
             Notification, ["id", "user_id", "kind", "title", "body", "url", "urgent", "created_at", "read_at"], anchor
         )
 
+        self.timings = Sink(
+            RequestTiming, ["request_id", "assigned_at", "answered_at", "dispatch_hours", "answer_hours"], anchor
+        )
+
     def all(self) -> list[Sink]:
-        return [self.requests, self.dispatches, self.events, self.evaluations, self.cards, self.notifications]
+        return [
+            self.requests,
+            self.dispatches,
+            self.events,
+            self.evaluations,
+            self.cards,
+            self.notifications,
+            self.timings,
+        ]
 
 
 def _submitted_at(rng: random.Random, anchor: datetime, span_days: int) -> datetime:
@@ -876,6 +895,8 @@ def _request(t: Tables, p: Province, rng: random.Random, number: int, anchor: da
         current,
         state["closed_at"] or state["answered_at"] or submitted,
     )
+    if state["assigned_at"] is not None:
+        _timing(t, pk, submitted, state["assigned_at"], state["answered_at"])
     if anchor - submitted < 30 * DAY:
         t.notifications.add(
             t.notifications.new_id(),
@@ -888,6 +909,20 @@ def _request(t: Tables, p: Province, rng: random.Random, number: int, anchor: da
             submitted,
             submitted + HOUR if rng.random() < 0.8 else None,
         )
+
+
+def _timing(t: Tables, pk: int, submitted: datetime, assigned: datetime, answered: datetime | None) -> None:
+    """The stored working hours, as ``supervision.services.timings_refresh`` counts them (hours to two
+    places), so the dashboards' averages are there from the start and the beat job finds nothing stale."""
+    dispatch_hours = working_time_between(submitted, assigned, t.calendar).total_seconds() / 3600
+    answer_hours = working_time_between(submitted, answered, t.calendar).total_seconds() / 3600 if answered else None
+    t.timings.add(
+        pk,
+        assigned,
+        answered,
+        round(dispatch_hours, 2),
+        None if answer_hours is None else round(answer_hours, 2),
+    )
 
 
 def _weighted_city(rng: random.Random, p: Province) -> int:
@@ -1036,7 +1071,7 @@ def generate(
         p = build_province(rng, enterprises, anchor, progress, history_rng=random.Random(f"projects-{seed}"))
         progress.started = started
         definitions = _drop_indexes()
-        t = Tables(anchor)
+        t = Tables(anchor, work_calendar())
         span_days = years * 365
         writer = Writer() if connection.vendor == "postgresql" else None
         try:
@@ -1049,7 +1084,7 @@ def generate(
         finally:
             if writer is not None:
                 writer.close()
-        _reset_sequences([s.model for s in t.all()])
+        _reset_sequences([s.model for s in t.all() if s.model is not RequestTiming])  # keyed by the request
         _rebuild_indexes(definitions, lambda what: progress(what, requests), vacuum_follows=vacuum)
     if vacuum:  # visibility map: index-only scans
         progress("vacuum", requests)

@@ -400,6 +400,26 @@ def t_sweep(ctx: Context):
         SweepRun.objects.filter(started_at__gte=now - timedelta(seconds=1)).delete()
 
 
+def t_timings(ctx: Context):
+    """The working hours the beat task keeps (``timings_refresh``): a full count when there are none yet,
+    then its incremental work after a typical minute, a few hundred requests dispatched or answered
+    (their rows are deleted so that each run counts them again)."""
+    from supervision.models import RequestTiming
+    from supervision.services import timings_refresh
+
+    if not RequestTiming.objects.exists():
+        _measure(ctx, "timings_rebuild", lambda: timings_refresh(full=True), Budget(), warm=0, runs=1)
+    dispatched = Request.objects.filter(assigned_at__isnull=False).order_by("-submitted_at")
+    minute = list(dispatched.values_list("pk", flat=True)[:300])
+
+    def refresh():
+        Request.objects.filter(pk__in=minute).update(updated_at=timezone.now())
+        RequestTiming.objects.filter(request_id__in=minute).delete()
+        return timings_refresh()
+
+    _measure(ctx, "timings_refresh", refresh, Budget(2_000), warm=0, runs=3)
+
+
 def t_figures(ctx: Context, full: bool = False):
     """The full rebuild of the aggregate tables (when they were never built, or asked for), then the
     incremental refresh the beat task runs every minute."""
@@ -441,13 +461,14 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-# in the order they run: the figures are refreshed before the dashboards read them, the sweep and the
-# submissions (which write) after the pages, the memory figure last
+# in the order they run: the working hours and then the figures are refreshed before the dashboards
+# read them, the sweep and the submissions (which write) after the pages, the memory figure last
 TARGETS = {
     "login": t_login,
     "my_requests": t_my_requests,
     "detail": t_detail,
     "queues": t_queues,
+    "timings_refresh": t_timings,  # before the figures, which read the working hours
     "figures": t_figures,
     "dashboards": t_dashboards,
     "ranking": t_ranking,

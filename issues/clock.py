@@ -37,10 +37,13 @@ class WorkCalendar:
     ``overrides`` maps a date to True (a working day, e.g. a make-up day) or
     False (a holiday) and wins over the package. Years the package has no data
     for fall back to Monday-Friday, with one warning per year per instance.
+    Each day's answer is kept once found: counting working hours for a million
+    requests asks about the same few thousand days again and again.
     """
 
     def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
         self._overrides: dict[date, bool] = {_as_date(day): bool(working) for day, working in (overrides or {}).items()}
+        self._known: dict[date, bool] = {}
         self._fallback_years: set[int] = set()
         self._lock = threading.Lock()
 
@@ -49,7 +52,15 @@ class WorkCalendar:
 
     def is_working_day(self, day: date) -> bool:
         """Whether ``day`` is a working day (a datetime is taken at its Shanghai date)."""
-        day = _as_date(day)
+        known = self._known.get(day)  # keyed by plain dates: a datetime misses and is converted below
+        if known is None:
+            day = _as_date(day)
+            known = self._known.get(day)
+            if known is None:
+                known = self._known[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day: date) -> bool:
         override = self._overrides.get(day)
         if override is not None:
             return override

@@ -33,6 +33,10 @@ class RequestTiming(models.Model):
     class Meta:
         verbose_name = _("request timing")
         verbose_name_plural = _("request timings")
+        indexes = [  # the newest stamp counted: where the incremental refresh starts
+            models.Index(fields=["assigned_at"], name="timing_assigned"),
+            models.Index(fields=["answered_at"], name="timing_answered"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.dispatch_hours}/{self.answer_hours}"

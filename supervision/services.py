@@ -111,15 +111,22 @@ def ranking_publish_month(*, month: date) -> list[RankingSnapshot]:
 
 
 def timings_refresh(*, limit: int | None = None, full: bool = False) -> int:
-    """Count the working hours to dispatch and to answer of requests whose stamps changed."""
+    """Count the working hours to dispatch and to answer of requests whose stamps changed. Only the
+    requests changed since the newest stamp already counted are looked at (less an overlap for late
+    commits; ``req_updated`` serves it, not a read of every request); all of them the first time."""
     qs = Request.objects.filter(assigned_at__isnull=False)
     if not full:
+        newest = RequestTiming.objects.aggregate(assigned=Max("assigned_at"), answered=Max("answered_at"))
+        counted = max((stamp for stamp in newest.values() if stamp is not None), default=None)
+        if counted is not None:
+            qs = qs.filter(updated_at__gte=counted - STATS_OVERLAP)
         qs = qs.filter(
             Q(timing__isnull=True)
             | ~Q(timing__assigned_at=F("assigned_at"))
             | Q(answered_at__isnull=False, timing__answered_at__isnull=True)
             | Q(answered_at__isnull=True, timing__answered_at__isnull=False)
-            | ~Q(timing__answered_at=F("answered_at"))
+            | Q(answered_at__lt=F("timing__answered_at"))  # not "~Q(=)": true for every unanswered request
+            | Q(answered_at__gt=F("timing__answered_at"))
         )
     rows = qs.order_by("pk").values_list("pk", "submitted_at", "assigned_at", "answered_at")
     if limit:

@@ -95,7 +95,7 @@ def test_every_target_runs_and_prints_its_line():
     assert {"floor", "login", "my_requests", "request_detail", "city_dashboard", "district_dashboard"} <= names
     assert {"commissioner_queue:search", "department_queue:default", "supervisor_list:overdue"} <= names
     assert {"ranking_draft", "export_10k", "submit", "reminder_sweep", "figures_rebuild", "figures_refresh"} <= names
-    assert {"ranking_publish"} <= names
+    assert {"ranking_publish", "timings_refresh"} <= names
     assert "worker_memory" in names
     floor = next(line for line in lines if line["target"] == "floor")
     assert floor["p95_ms"] > 0 and floor["rows"] == 25
@@ -107,6 +107,8 @@ def test_every_target_runs_and_prints_its_line():
         assert all(line["unindexed"] == [] for line in pages), [p["target"] for p in pages if p["unindexed"]]
     table = out.getvalue().split("\n\n")[-1]
     assert "1,500 requests" in table and ("PASS" in table or "FAIL" in table)
+    timings = next(line for line in lines if line["target"] == "timings_refresh")
+    assert timings["rows"] == 300 and timings["queries"] > 0 and "timings_rebuild" not in names  # loaded
     publish = next(line for line in lines if line["target"] == "ranking_publish")
     assert publish["rows"] > 0 and publish["month"] == "2026-05" and publish["queries"] > 0
     # the submissions, the sweep and the publication were undone
@@ -181,3 +183,39 @@ def test_the_pages_and_a_mixed_workload_run_over_http_from_gunicorn():
 def test_users_need_http():
     with pytest.raises(CommandError, match="--http"):
         call_command("bench", "--users", "2", stdout=io.StringIO())
+
+
+def test_the_stored_working_hours_are_those_the_beat_job_counts():
+    from supervision.models import RequestTiming
+    from supervision.services import timings_refresh
+
+    counts = _generate(requests=800, enterprises=60)
+    columns = ("request_id", "assigned_at", "answered_at", "dispatch_hours", "answer_hours")
+    generated = list(RequestTiming.objects.order_by("request_id").values_list(*columns))
+    dispatched = Request.objects.filter(assigned_at__isnull=False)
+    assert counts["supervision_requesttiming"] == len(generated) == dispatched.count() > 0
+    assert (
+        RequestTiming.objects.filter(answer_hours__isnull=False).count() == dispatched.exclude(answered_at=None).count()
+    )
+    assert timings_refresh() == 0  # nothing is stale after the load
+    assert timings_refresh(full=True) == len(generated)
+    assert list(RequestTiming.objects.order_by("request_id").values_list(*columns)) == generated
+    assert any(hours > 0 for _pk, _a, _b, _d, hours in generated if hours)
+
+
+def test_the_timings_target_counts_them_all_when_there_are_none_then_a_minute_of_changes():
+    from supervision.models import RequestTiming
+
+    _generate(requests=600, enterprises=60)
+    columns = ("request_id", "assigned_at", "answered_at", "dispatch_hours", "answer_hours")
+    generated = list(RequestTiming.objects.order_by("request_id").values_list(*columns))
+    RequestTiming.objects.all().delete()
+    out = io.StringIO()
+    call_command("bench", "timings_refresh", "--runs", "2", stdout=out)
+    printed = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+    lines = {line["target"]: line for line in printed}
+    assert lines["timings_rebuild"]["rows"] == len(generated) > 300
+    assert lines["timings_refresh"]["rows"] == 300 and lines["timings_refresh"]["pass"] is not None
+    if connection.vendor == "postgresql":  # the changed requests are found through an index
+        assert lines["timings_refresh"]["unindexed"] == [] and lines["timings_refresh"]["seq_scans"] == []
+    assert list(RequestTiming.objects.order_by("request_id").values_list(*columns)) == generated

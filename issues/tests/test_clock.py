@@ -216,3 +216,16 @@ def test_it_refuses_to_walk_forever():
         add_working_days(at(2025, 1, 1, 9), 1, never)
     with pytest.raises(ValueError):
         working_time_between(at(2004, 1, 5), at(2025, 1, 5))
+
+
+def test_it_asks_the_holiday_package_once_per_day(monkeypatch):
+    asked = []
+    real = chinese_calendar.is_workday
+    monkeypatch.setattr(chinese_calendar, "is_workday", lambda day: asked.append(day) or real(day))
+    calendar = WorkCalendar({date(2025, 10, 9): False})
+    # over National Day: the make-up Sunday 28 Sep and Saturday 11 Oct work, 1-8 Oct and the override 9 Oct do not
+    hours = 8 + 24 * 5 + 9  # the rest of Friday 26 Sep; 28, 29, 30 Sep, 10 and 11 Oct; Monday 13 Oct until 9:00
+    for _ in range(3):
+        assert working_time_between(at(2025, 9, 26, 16), at(2025, 10, 13, 9), calendar) == timedelta(hours=hours)
+        assert calendar.is_working_day(at(2025, 10, 11, 9)) and not calendar.is_working_day(date(2025, 10, 9))
+    assert sorted(asked) == sorted(set(asked)) and date(2025, 10, 9) not in asked
