@@ -110,10 +110,12 @@ def ranking_publish_month(*, month: date) -> list[RankingSnapshot]:
 # stored working hours
 
 
-def timings_refresh(*, limit: int | None = None, full: bool = False) -> int:
+def timings_refresh(*, full: bool = False) -> int:
     """Count the working hours to dispatch and to answer of requests whose stamps changed. Only the
     requests changed since the newest stamp already counted are looked at (less an overlap for late
-    commits; ``req_updated`` serves it, not a read of every request); all of them the first time."""
+    commits; ``req_updated`` serves it, not a read of every request); all of them the first time. A run
+    counts every request it finds: stopping part-way could leave the newest stamp ahead of requests not
+    yet counted, and the next run would not look at them again."""
     qs = Request.objects.filter(assigned_at__isnull=False)
     if not full:
         newest = RequestTiming.objects.aggregate(assigned=Max("assigned_at"), answered=Max("answered_at"))
@@ -129,8 +131,6 @@ def timings_refresh(*, limit: int | None = None, full: bool = False) -> int:
             | Q(answered_at__gt=F("timing__answered_at"))
         )
     rows = qs.order_by("pk").values_list("pk", "submitted_at", "assigned_at", "answered_at")
-    if limit:
-        rows = rows[:limit]
     calendar = work_calendar()
     batch, written, days = [], 0, set()
     for pk, submitted, assigned, answered in rows.iterator(chunk_size=5000):

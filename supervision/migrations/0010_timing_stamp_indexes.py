@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('issues', '0017_request_open_project_index'),
-        ('supervision', '0008_dashboard_indexes'),
+        ('supervision', '0009_drop_fine_grains'),
     ]
 
     operations = [
