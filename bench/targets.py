@@ -128,9 +128,23 @@ def _rows_of(response) -> int:
     return len(re.findall(rb"<tr[\s>]", response.content)) if hasattr(response, "content") else 0
 
 
+def _warm(ctx: Context, fn: Callable, warm: int) -> None:
+    """Run ``fn`` before timing it. Over HTTP every gunicorn worker must have served the page (its first
+    fetch compiles the templates and resolves the URLs): one by one, the fetches may all land on the
+    same worker and a cold one is timed later, so each worker gets ``warm`` fetches sent together."""
+    if ctx.server is None or warm == 0:
+        for _ in range(warm):
+            fn()
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=ctx.server.workers) as pool:
+        for future in [pool.submit(fn) for _ in range(warm * ctx.server.workers)]:
+            future.result()
+
+
 def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 2, runs: int | None = None, **extra):
-    for _ in range(warm):
-        fn()
+    _warm(ctx, fn, warm)
     timings, queries, rows = [], 0, 0
     recorder = None
     for i in range(runs or ctx.runs):
