@@ -11,6 +11,7 @@ admin   administrator
 """
 
 import pytest
+from django.utils import translation
 
 from portal import celery_app
 from portal.orgs import factories as f
@@ -19,6 +20,15 @@ from portal.orgs.models import DepartmentMembership, Region
 # Tasks run inline in tests; the integration tests start a real worker themselves.
 celery_app.conf.task_always_eager = True
 celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def english(client):
+    """Pages and messages in English, for the tests that read their text
+    (``pytest.mark.usefixtures("english")``)."""
+    client.cookies["django_language"] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from issues.card_views import CardFilter
@@ -21,15 +21,8 @@ from projects.models import Project
 
 from .factories import category, make_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 FORMULA = '=HYPERLINK("http://x/","a")'
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["django_language"] = "en"
-    with translation.override("en"):
-        yield
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,21 +5,13 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from issues import forms, queues
 from issues.models import Dispatch, DispatchStatus, Request, Status
 
 from .factories import dispatched, make_request
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["django_language"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

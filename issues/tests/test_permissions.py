@@ -4,7 +4,6 @@ queue row and the service give the same answer."""
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from django.utils import translation
 
 from issues import services
 from issues.models import Outcome, RequestEvent, Status
@@ -13,14 +12,7 @@ from issues.services import TransitionError
 
 from .factories import dispatched, fresh, lead_dispatch, make_request
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["django_language"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import qrcode
 import qrcode.image.svg
 import time_machine
 from django.urls import reverse
-from django.utils import translation
 from openpyxl import load_workbook
 
 from issues import services
@@ -20,16 +19,9 @@ from portal.orgs import factories as f
 
 from .factories import dispatched, fresh, lead_dispatch, make_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_9 = datetime(2025, 6, 2, 9, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["django_language"] = "en"
-    with translation.override("en"):
-        yield
 
 
 def rows(response):

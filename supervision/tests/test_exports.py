@@ -5,7 +5,6 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import urlencode
 from openpyxl import load_workbook
 
@@ -49,12 +48,7 @@ HEADERS = {
 }
 PARAMS = {"drill": {**MARCH, "metric": "received"}}
 
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["django_language"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _export_url(kind: str) -> str:

@@ -8,7 +8,6 @@ from datetime import datetime
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import urlencode
 from openpyxl import load_workbook
 
@@ -18,16 +17,9 @@ from knowledge.models import Entry
 
 from .conftest import MARCH, SHANGHAI
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 FORMULA = '=HYPERLINK("http://x/","a")'
 DATE_MESSAGE = "Enter a date between 2000-01-01 and 2100-12-31."
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies["django_language"] = "en"
-    with translation.override("en"):
-        yield
 
 
 def _messages(response) -> str:
