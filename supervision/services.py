@@ -36,6 +36,7 @@ from .models import (
     RequestTiming,
     ReturnVisit,
     StatDirtyDay,
+    StatKey,
     StatRefresh,
     UnitKind,
 )
@@ -361,9 +362,8 @@ def _runs(days: Iterable[date], longest: int) -> list[tuple[date, date]]:
     return runs
 
 
-KEY_COLUMNS = ("region_id", "category_id", "lead_department_id")
-# what a key column holds at a grain that sums over it
-EMPTY_KEY = {"category_id": "NULL", "lead_department_id": "NULL"}
+# the aggregate tables' dimension columns; a grain that sums over one stores NULL in it
+KEY_COLUMNS = tuple(DailyStat._meta.get_field(name).column for name in StatKey.KEY)
 
 
 def _q(name: str) -> str:
@@ -406,7 +406,7 @@ def _count_days(first: date, last: date, now: datetime, *, fresh: bool = False) 
     parts = []
     for grain in Grain:
         kept = [_q(c) for c in KEY_COLUMNS if c in GRAIN_KEYS[grain]]
-        select = [_q(c) if c in GRAIN_KEYS[grain] else EMPTY_KEY[c] for c in KEY_COLUMNS]
+        select = [_q(c) if c in GRAIN_KEYS[grain] else "NULL" for c in KEY_COLUMNS]
         parts.append(
             f"SELECT {int(grain)}, {_q('stat_day')}, {', '.join(select)}, {sums} "
             f"FROM counted GROUP BY {', '.join([_q('stat_day'), *kept])}"
@@ -421,7 +421,8 @@ def _same_key(a: str, b: str) -> str:
     """SQL: rows ``a`` and ``b`` have the same grain and dimensions (an empty dimension equals itself)."""
     same = [f"{a}.{_q('grain')} = {b}.{_q('grain')}"]
     for column in KEY_COLUMNS:
-        if EMPTY_KEY.get(column) == "NULL":  # no dimension id is 0
+        if not all(column in keys for keys in GRAIN_KEYS.values()):
+            # a dimension some grain sums over (NULL there); no dimension id is 0
             same.append(f"COALESCE({a}.{_q(column)}, 0) = COALESCE({b}.{_q(column)}, 0)")
         else:
             same.append(f"{a}.{_q(column)} = {b}.{_q(column)}")
