@@ -32,6 +32,7 @@ from issues.models import (
 )
 from portal.accounts.models import User
 from portal.notifications.models import Notification
+from portal.orgs import listing
 from portal.orgs.models import (
     Department,
     DepartmentMembership,
@@ -123,6 +124,7 @@ def _build_world() -> None:
     departments = Department.objects.bulk_create(
         [Department(name=f"基准部门{d.code}-{j}", region=d) for d in districts for j in range(DEPARTMENTS_PER_DISTRICT)]
     )
+    listing.changed()  # bulk_create sends no signals
 
     def users(prefix: str, count: int, **flags) -> list[User]:
         return User.objects.bulk_create(

@@ -46,6 +46,7 @@ from issues.models import (
 )
 from portal.accounts.models import User
 from portal.notifications.models import Notification
+from portal.orgs import listing
 from portal.orgs.models import (
     Department,
     DepartmentMembership,
@@ -1069,6 +1070,7 @@ def generate(
                 if cursor.fetchone()[0]:  # every id is made here: skip the foreign-key triggers of the load
                     cursor.execute("SET LOCAL session_replication_role = replica")
         p = build_province(rng, enterprises, anchor, progress, history_rng=random.Random(f"projects-{seed}"))
+        listing.changed()  # the regions and departments were copied in, without their signals
         progress.started = started
         definitions = _drop_indexes()
         t = Tables(anchor, work_calendar())

@@ -7,7 +7,6 @@ the user which ones were ignored.
 """
 
 import html
-from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import django_filters
@@ -16,13 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _l
 
+from portal.orgs import listing
 from portal.orgs.models import Department, Enterprise, Pairing, Region
-from portal.orgs.selectors import department_ids_for_handler, region_scope_for
+from portal.orgs.selectors import department_ids_for_handler, region_scope_for, supervised_paths
 
 from . import queues
 from .models import Category, Source, Status
@@ -94,6 +93,16 @@ class QuickSelect(forms.Select):
             widget["attrs"]["multiple"] = True
         chosen = widget["value"]
         parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>']
+        listed = getattr(getattr(self.choices, "field", None), "listed", None)
+        if listed is not None and not self.allow_multiple_selected:
+            # the options kept with the departments, the chosen one marked: what the loop below writes
+            empty = self.choices.field.empty_label
+            body = "" if empty is None else f'\n  <option value="">{_escape(empty)}</option>\n'
+            body += listed.options_markup()
+            if chosen:
+                marker = f'<option value="{_escape(chosen[0])}">'
+                body = body.replace(marker, f"{marker[:-1]} selected>", 1)
+            return mark_safe(f"{parts[0]}{body}\n</select>")
         has_selected = False
         for option_value, option_label in self.choices:
             if isinstance(option_label, (list, tuple)):
@@ -126,39 +135,47 @@ def enterprise_ids_matching(text: str) -> list[int]:
     )
 
 
-class ActiveDepartments:
-    """The active departments as (id, name, region name) in their usual order (region, name), read with
-    one query when first used: the commissioner's department filter and bulk form both list them, about
-    1,400 in a province."""
+class ListedDepartments:
+    """The active departments, all of them or those of the regions under ``paths``, from the listing a
+    process keeps (portal/orgs/listing.py): the commissioner's department filter and bulk form list
+    about 1,400 in a province, and their options are written once per change of the departments."""
 
-    @cached_property
-    def rows(self) -> list[tuple[int, str, str]]:
-        return list(
-            Department.objects.filter(is_active=True)
-            .order_by("region__path", "name")
-            .values_list("pk", "name", "region__name")
-        )
+    def __init__(self, paths: tuple[str, ...] | None = None):
+        self.listing = listing.current()
+        self.paths = paths
+
+    @property
+    def rows(self):
+        return self.listing.within(self.paths)
 
     @property
     def choices(self) -> list[tuple[int, str]]:
-        return [(pk, name) for pk, name, _region in self.rows]
+        return self.listing.derived(("choices", self.paths), lambda: [(d.pk, d.name) for d in self.rows])
+
+    def options_markup(self) -> str:
+        """The choices as QuickSelect writes its options, none selected."""
+        return self.listing.derived(
+            ("options", self.paths),
+            lambda: "".join(f'\n  <option value="{pk}">{html.escape(name)}</option>\n' for pk, name in self.choices),
+        )
 
     def options_html(self) -> str:
         """The lead departments as ``<option>``s in an ``<optgroup>`` per region, labelled as
         ``issues.forms.department_choices`` labels them (with the region where a name is used twice)."""
-        names = Counter(name for _pk, name, _region in self.rows)
+        return mark_safe(self.listing.derived(("grouped", self.paths), self._grouped))
+
+    def _grouped(self) -> str:
         parts, current = [], None
-        for pk, name, region in self.rows:
-            if region != current:
+        for row in self.rows:
+            if row.region_name != current:
                 if current is not None:
                     parts.append("</optgroup>")
-                parts.append(f'<optgroup label="{html.escape(region)}">')
-                current = region
-            label = f"{name}（{region}）" if names[name] > 1 else name
-            parts.append(f'<option value="{pk}">{html.escape(label)}</option>')
+                parts.append(f'<optgroup label="{html.escape(row.region_name)}">')
+                current = row.region_name
+            parts.append(f'<option value="{row.pk}">{html.escape(self.listing.label_of(row))}</option>')
         if current is not None:
             parts.append("</optgroup>")
-        return mark_safe("".join(parts))
+        return "".join(parts)
 
 
 class QueueFilterBase(django_filters.FilterSet):
@@ -306,9 +323,8 @@ class CommissionerQueueFilter(QueueFilterBase):
         self.form.fields["region"].queryset = Region.objects.exclude(level=Region.Level.TOWN)
         department = self.form.fields["department"]
         department.queryset = Department.objects.filter(is_active=True)
-        # the same rows as the bulk form's lead departments: read once, when the page first shows them
-        self.departments = ActiveDepartments()
-        department.listed = self.departments
+        # the same rows as the bulk form's lead departments, kept by the process (portal/orgs/listing.py)
+        self.departments = department.listed = ListedDepartments()
 
     def filter_role(self, queryset, name, value):
         paired = Pairing.objects.active().filter(commissioner=self.user, role=value).values("enterprise_id")
@@ -340,11 +356,12 @@ class SupervisorListFilter(QueueFilterBase):
     kind = queues.SUPERVISOR
 
     def configure(self):
-        scope = region_scope_for(self.user)
+        paths = supervised_paths(self.user)
+        scope = region_scope_for(self.user, paths)
         self.form.fields["region"].queryset = scope.exclude(level=Region.Level.TOWN)
-        self.form.fields["department"].queryset = Department.objects.filter(
-            region_id__in=scope.values("pk"), is_active=True
-        )
+        department = self.form.fields["department"]
+        department.queryset = Department.objects.filter(region_id__in=scope.values("pk"), is_active=True)
+        department.listed = ListedDepartments(paths)
 
 
 FILTERS = {

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from issues.models import SlaPolicy
+from portal.orgs import listing
 from portal.orgs.models import (
     Department,
     DepartmentMembership,
@@ -128,6 +129,7 @@ def load_departments(regions, tally: Tally) -> dict[tuple[str, str], Department]
         for code, name, short in dept_data.all_departments(names, region_data.TOWNS)
     ]
     synced = sync(Department, ("region_id", "name"), rows, tally, "departments")
+    listing.changed()  # written in bulk, without their signals
     code_of = {region.pk: code for code, region in regions.items()}
     return {(code_of[region_id], name): dept for (region_id, name), dept in synced.items()}
 

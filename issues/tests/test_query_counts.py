@@ -22,15 +22,16 @@ PAGE = 6
 LISTS = {
     # + the commissioner's paired enterprises and key projects (visibility ids), tab counts (one aggregate),
     # policies (regions, SLA policies), the page of rows, their live dispatches and those dispatches'
-    # departments (prefetch), the filter choices (categories, regions) and the active departments (read
-    # once for the department filter and the bulk-dispatch form)
+    # departments (prefetch), the filter choices (categories, regions) and the departments' token (the
+    # process keeps their rows for the department filter and the bulk-dispatch form: portal/orgs/listing.py)
     ("bob", "queue"): PAGE + 10,
     # + the handler's departments (visibility ids), tab counts, policies (2), the handler's departments
     # again (for the row actions), the page of tasks with request / enterprise / category / department,
     # the filter choices (categories, regions, departments)
     ("carol", "department_queue"): PAGE + 9,
     # + the scope's region paths and ids (visibility), the paths again (filter choices), tab counts,
-    # policies (2), the page, its live dispatches and their departments, the filter choices (3)
+    # policies (2), the page, its live dispatches and their departments, the filter choices (categories,
+    # regions, the departments' token)
     ("dave", "supervisor_list"): PAGE + 11,
     # + the member's enterprises (visibility ids), tab counts, policies (2), the page, the category choices
     ("alice", "my_requests"): PAGE + 6,

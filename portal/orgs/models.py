@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -101,6 +103,23 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OrgRevision(models.Model):
+    """One row whose token changes with every change to a region or a department, in the same
+    transaction: a process keeps their lists between requests and reads them again only when the token
+    differs (portal/orgs/listing.py). Saves and deletes change it through signals; bulk writes call
+    ``listing.changed()`` themselves."""
+
+    key = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = _("organisation revision")
+        verbose_name_plural = _("organisation revisions")
+
+    def __str__(self) -> str:
+        return str(self.token)
 
 
 class Industry(models.TextChoices):

@@ -5,11 +5,17 @@ from django.db.models import Q, QuerySet
 from .models import Department, DepartmentMembership, Enterprise, Pairing, Region
 
 
-def region_scope_for(user) -> QuerySet[Region]:
-    """Every region inside the subtrees this supervisor watches (empty for others)."""
+def supervised_paths(user) -> tuple[str, ...]:
+    """The paths of the regions this supervisor watches, in order (none for others)."""
     if not user.is_authenticated or not user.is_supervisor:
-        return Region.objects.none()
-    paths = list(user.supervisor_scopes.values_list("region__path", flat=True))
+        return ()
+    return tuple(sorted(user.supervisor_scopes.values_list("region__path", flat=True)))
+
+
+def region_scope_for(user, paths: tuple[str, ...] | None = None) -> QuerySet[Region]:
+    """Every region inside the subtrees this supervisor watches (empty for others); ``paths``: their
+    ``supervised_paths``, when already read."""
+    paths = supervised_paths(user) if paths is None else paths
     if not paths:
         return Region.objects.none()
     condition = Q()
