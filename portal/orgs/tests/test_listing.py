@@ -42,7 +42,8 @@ def test_a_renamed_region_is_seen_in_the_labels_and_order():
     east = RegionFactory(name="东区")
     dept = DepartmentFactory(name="人社局", region=east)
     DepartmentFactory(name="人社局")
-    assert listing.current().label_of(next(d for d in listing.current().departments if d.pk == dept.pk)) == "人社局（东区）"
+    row = next(d for d in listing.current().departments if d.pk == dept.pk)
+    assert listing.current().label_of(row) == "人社局（东区）"
     east.name = "奎文区"
     east.save()
     row = next(d for d in listing.current().departments if d.pk == dept.pk)
