@@ -17,8 +17,9 @@ from .factories import dispatched, lead_dispatch, make_request
 
 pytestmark = pytest.mark.django_db
 
-# every page: session, user, the bell's unread count, and the session save (savepoint, update, release)
-PAGE = 6
+# every page: session, user, the bell's unread count (a page saves the session only when it changes it:
+# the idle clock writes the time of activity at most every 30 s)
+PAGE = 3
 LISTS = {
     # + the commissioner's paired enterprises and key projects (visibility ids), tab counts (one aggregate),
     # policies (regions, SLA policies), the page of rows, their live dispatches and those dispatches'

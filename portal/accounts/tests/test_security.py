@@ -105,6 +105,31 @@ def test_it_logs_out_after_31_idle_minutes(client, bob, start):
         assert response["Location"].startswith(LOGIN_URL)
 
 
+def test_it_writes_the_activity_at_most_every_30_seconds_and_never_ends_a_session_early(client, bob, start):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def saves(**headers) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/accounts/profile/", **headers).status_code == 200
+        return sum(q["sql"].startswith('UPDATE "django_session"') for q in ctx.captured_queries)
+
+    with time_machine.travel(start, tick=False) as traveller:
+        client.force_login(bob)
+        assert saves() == 1  # the first page of a session
+        traveller.shift(timedelta(seconds=29))
+        assert saves() == 0  # activity 29 s later: the time kept stays
+        traveller.shift(timedelta(seconds=1))
+        assert saves(HTTP_X_PORTAL_POLL="1") == 0  # polling is never activity
+        assert saves() == 1  # 30 s after the time kept
+        traveller.shift(timedelta(seconds=29))
+        assert saves() == 0  # active now, but the time kept is 29 s old
+        traveller.shift(timedelta(minutes=30))  # 30 idle minutes since the last page
+        assert client.get("/accounts/profile/").status_code == 200
+        traveller.shift(timedelta(minutes=31))
+        assert client.get("/accounts/profile/").status_code == 302
+
+
 def test_it_logs_out_an_open_tab_whose_only_traffic_is_background_polling(client, bob, start):
     with time_machine.travel(start, tick=False) as traveller:
         client.force_login(bob)
