@@ -69,9 +69,10 @@ def policy_for(region) -> Policy:
     return DEFAULT_POLICY
 
 
-def policies_by_region() -> dict[int, Policy]:
-    """Policy per region id for every region, in two queries (for sweeps and queues)."""
-    regions = list(Region.objects.only("pk", "code", "path"))
+def policies_by_region(regions=None) -> dict[int, Policy]:
+    """Policy per region id for every region, in two queries (for sweeps and queues); in one with
+    ``regions`` already read (anything with ``pk`` and ``path``: the rows of portal/orgs/listing.py)."""
+    regions = list(Region.objects.only("pk", "code", "path")) if regions is None else regions
     by_code = {p.region.code: Policy.from_model(p) for p in SlaPolicy.objects.select_related("region")}
     result = {}
     for region in regions:

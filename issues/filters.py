@@ -135,34 +135,48 @@ def enterprise_ids_matching(text: str) -> list[int]:
     )
 
 
-class ListedDepartments:
-    """The active departments, all of them or those of the regions under ``paths``, from the listing a
-    process keeps (portal/orgs/listing.py): the commissioner's department filter and bulk form list
-    about 1,400 in a province, and their options are written once per change of the departments."""
+class Listed:
+    """Choices kept with the listing of regions and departments a process keeps (portal/orgs/listing.py):
+    their (id, name) pairs and their options, written once per change of the regions or departments
+    (a province lists about 1,400 departments), for the regions under ``paths`` (all for ``None``)."""
 
-    def __init__(self, paths: tuple[str, ...] | None = None):
-        self.listing = listing.current()
+    def __init__(self, paths: tuple[str, ...] | None = None, *, kept: "listing.Listing | None" = None):
+        self.listing = kept or listing.current()
         self.paths = paths
+
+    rows: tuple = ()  # the listing's rows these choices show (``pk``, ``name``)
+
+    @property
+    def choices(self) -> list[tuple[int, str]]:
+        return self.listing.derived((type(self), "choices", self.paths), lambda: [(r.pk, r.name) for r in self.rows])
+
+    def options_markup(self) -> str:
+        """The choices as QuickSelect writes its options, none selected."""
+        return self.listing.derived(
+            (type(self), "options", self.paths),
+            lambda: "".join(f'\n  <option value="{pk}">{html.escape(name)}</option>\n' for pk, name in self.choices),
+        )
+
+
+class ListedRegions(Listed):
+    """The regions of the filter, without the towns."""
+
+    @property
+    def rows(self):
+        return self.listing.regions_within(self.paths, towns=False)
+
+
+class ListedDepartments(Listed):
+    """The active departments of the filter, and of the commissioner's bulk-dispatch form."""
 
     @property
     def rows(self):
         return self.listing.within(self.paths)
 
-    @property
-    def choices(self) -> list[tuple[int, str]]:
-        return self.listing.derived(("choices", self.paths), lambda: [(d.pk, d.name) for d in self.rows])
-
-    def options_markup(self) -> str:
-        """The choices as QuickSelect writes its options, none selected."""
-        return self.listing.derived(
-            ("options", self.paths),
-            lambda: "".join(f'\n  <option value="{pk}">{html.escape(name)}</option>\n' for pk, name in self.choices),
-        )
-
     def options_html(self) -> str:
         """The lead departments as ``<option>``s in an ``<optgroup>`` per region, labelled as
         ``issues.forms.department_choices`` labels them (with the region where a name is used twice)."""
-        return mark_safe(self.listing.derived(("grouped", self.paths), self._grouped))
+        return mark_safe(self.listing.derived((type(self), "grouped", self.paths), self._grouped))
 
     def _grouped(self) -> str:
         parts, current = [], None
@@ -231,6 +245,8 @@ class QueueFilterBase(django_filters.FilterSet):
         self.user = user
         self.now = now or timezone.now()
         self.spec = queues.SPECS[self.kind]
+        # the regions and departments this process keeps, for the choices and the rows' SLA policies
+        self.listing = listing.current()
         super().__init__(data, queryset, **kwargs)
         self.configure()
         for field in self.form.fields.values():
@@ -320,11 +336,13 @@ class CommissionerQueueFilter(QueueFilterBase):
     kind = queues.COMMISSIONER
 
     def configure(self):
-        self.form.fields["region"].queryset = Region.objects.exclude(level=Region.Level.TOWN)
+        region = self.form.fields["region"]
+        region.queryset = Region.objects.exclude(level=Region.Level.TOWN)
+        region.listed = ListedRegions(kept=self.listing)
         department = self.form.fields["department"]
         department.queryset = Department.objects.filter(is_active=True)
         # the same rows as the bulk form's lead departments, kept by the process (portal/orgs/listing.py)
-        self.departments = department.listed = ListedDepartments()
+        self.departments = department.listed = ListedDepartments(kept=self.listing)
 
     def filter_role(self, queryset, name, value):
         paired = Pairing.objects.active().filter(commissioner=self.user, role=value).values("enterprise_id")
@@ -335,7 +353,9 @@ class DepartmentQueueFilter(QueueFilterBase):
     kind = queues.DEPARTMENT
 
     def configure(self):
-        self.form.fields["region"].queryset = Region.objects.exclude(level=Region.Level.TOWN)
+        region = self.form.fields["region"]
+        region.queryset = Region.objects.exclude(level=Region.Level.TOWN)
+        region.listed = ListedRegions(kept=self.listing)
         self.form.fields["department"].queryset = Department.objects.filter(
             pk__in=department_ids_for_handler(self.user)
         )
@@ -358,10 +378,12 @@ class SupervisorListFilter(QueueFilterBase):
     def configure(self):
         paths = supervised_paths(self.user)
         scope = region_scope_for(self.user, paths)
-        self.form.fields["region"].queryset = scope.exclude(level=Region.Level.TOWN)
+        region = self.form.fields["region"]
+        region.queryset = scope.exclude(level=Region.Level.TOWN)
+        region.listed = ListedRegions(paths, kept=self.listing)
         department = self.form.fields["department"]
         department.queryset = Department.objects.filter(region_id__in=scope.values("pk"), is_active=True)
-        department.listed = ListedDepartments(paths)
+        department.listed = ListedDepartments(paths, kept=self.listing)
 
 
 FILTERS = {

@@ -12,30 +12,44 @@ from portal.orgs.factories import DepartmentFactory
 pytestmark = pytest.mark.django_db
 
 
-def _select(filterset, listed: bool) -> str:
-    field = filterset.form.fields["department"]
+def _select(filterset, name: str, listed: bool) -> str:
+    field = filterset.form.fields[name]
     if not listed:
         del field.listed  # QuickSelect's general loop over the field's queryset
-    return str(filterset.form["department"])
+    return str(filterset.form[name])
+
+
+KINDS = [
+    ("bob", "CommissionerQueueFilter"),
+    ("carol", "DepartmentQueueFilter"),
+    ("dave", "SupervisorListFilter"),
+]
 
 
 @pytest.mark.parametrize("chosen", [None, "first", "12345678", "abc"])
-@pytest.mark.parametrize("who, kind", [("bob", "CommissionerQueueFilter"), ("dave", "SupervisorListFilter")])
-def test_the_kept_options_are_what_the_queryset_renders(request, hr_bureau, housing_bureau, who, kind, chosen):
+@pytest.mark.parametrize("who, kind", KINDS)
+def test_the_kept_options_are_what_the_queryset_renders(request, hr_bureau, kuiwen_town, who, kind, chosen):
+    outside = DepartmentFactory(name="外地部门")  # outside the supervisor's city, in a region of its own
     DepartmentFactory(name="<特殊>&部门", region=hr_bureau.region)
-    DepartmentFactory(name="外地部门")  # outside the supervisor's city
     user = request.getfixturevalue(who)
-    data = None if chosen is None else {"department": str(hr_bureau.pk) if chosen == "first" else chosen}
+    names = ["region"] + (["department"] if kind != "DepartmentQueueFilter" else [])
+    for name in names:
+        first = {"region": hr_bureau.region.pk, "department": hr_bureau.pk}[name]
+        data = None if chosen is None else {name: str(first) if chosen == "first" else chosen}
 
-    def make():
-        return getattr(filters, kind)(data, queryset=Request.objects.all(), user=user)
+        def make(data=data):
+            return getattr(filters, kind)(data, queryset=Request.objects.all(), user=user)
 
-    kept, plain = _select(make(), listed=True), _select(make(), listed=False)
-    assert kept == plain
-    assert "&lt;特殊&gt;&amp;部门" in kept
-    assert ("外地部门" in kept) is (who == "bob")
-    if chosen == "first":
-        assert f'<option value="{hr_bureau.pk}" selected>' in kept
+        kept, plain = _select(make(), name, listed=True), _select(make(), name, listed=False)
+        assert kept == plain
+        if chosen == "first":
+            assert f'<option value="{first}" selected>' in kept
+        if name == "department":
+            assert "&lt;特殊&gt;&amp;部门" in kept
+            assert ("外地部门" in kept) is (who == "bob")
+        else:
+            assert kuiwen_town.name not in kept  # no towns
+            assert (outside.region.name in kept) is (who != "dave")
 
 
 def test_a_renamed_department_is_on_the_next_page(client, bob, hr_bureau):

@@ -1,12 +1,14 @@
-"""The active departments as plain rows, kept by each process between requests.
+"""The regions and the active departments as plain rows, kept by each process between requests.
 
 A province has about 1,400 departments, and the work lists' filter and bulk-dispatch forms list them
-on every page: reading the rows and writing their ``<option>``s took about 10 ms a page. A process
+on every page (and the regions, whose SLA policies set the rows' reminder lead times): reading the
+rows and writing their ``<option>``s took about 10 ms a page. A process
 keeps them, with what is derived from them (labels, rendered options), under the token of
 ``OrgRevision`` they were read with. Each page reads the token (one single-row query) and reads the
 rows again only when it has changed. Every change to a region or a department changes the token in
 its own transaction (signals on save and delete; bulk writers call ``changed()``), so a page that
-sees the new token also sees the new rows, and a rolled-back change leaves the old token.
+sees the new token also sees the new rows (or newer ones, read later), and a rolled-back change
+leaves the old token.
 """
 
 import uuid
@@ -14,7 +16,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .models import Department, OrgRevision
+from django.utils.functional import cached_property
+
+from .models import Department, OrgRevision, Region
 
 
 class DepartmentRow(NamedTuple):
@@ -25,13 +29,35 @@ class DepartmentRow(NamedTuple):
     region_path: str
 
 
-class Listing:
-    """The active departments in their usual order (region path, then name) as read under ``token``."""
+class RegionRow(NamedTuple):
+    pk: int
+    code: str
+    name: str
+    level: str
+    path: str
 
-    def __init__(self, token: uuid.UUID | None, departments: tuple[DepartmentRow, ...]):
+
+class Listing:
+    """The regions (by path) and the active departments in their usual order (region path, then name) of
+    ``token``, each read when first used (an enterprise's list needs no departments)."""
+
+    def __init__(self, token: uuid.UUID | None):
         self.token = token
-        self.departments = departments
         self._derived: dict = {}
+
+    @cached_property
+    def regions(self) -> tuple[RegionRow, ...]:
+        rows = Region.objects.order_by("path").values_list("pk", "code", "name", "level", "path")
+        return tuple(RegionRow(*row) for row in rows)
+
+    @cached_property
+    def departments(self) -> tuple[DepartmentRow, ...]:
+        rows = (
+            Department.objects.filter(is_active=True)
+            .order_by("region__path", "name")
+            .values_list("pk", "name", "region_id", "region__name", "region__path")
+        )
+        return tuple(DepartmentRow(*row) for row in rows)
 
     def derived(self, key, make: Callable):
         """``make()``, computed once per listing and kept with it (``key`` names what it is)."""
@@ -49,6 +75,18 @@ class Listing:
             ("within", paths), lambda: tuple(d for d in self.departments if d.region_path.startswith(paths))
         )
 
+    def regions_within(self, paths: tuple[str, ...] | None, towns: bool = True) -> tuple[RegionRow, ...]:
+        """The regions under ``paths`` (all of them for ``None``), without the towns unless ``towns``."""
+
+        def make():
+            return tuple(
+                r
+                for r in self.regions
+                if (towns or r.level != Region.Level.TOWN) and (paths is None or r.path.startswith(paths))
+            )
+
+        return self.derived(("regions", paths, towns), make)
+
     def label_of(self, row: DepartmentRow) -> str:
         """The name, with the region where the same name is used in several regions ("人社局")."""
         names = self.derived("names", lambda: Counter(d.name for d in self.departments))
@@ -65,13 +103,7 @@ def current() -> Listing:
     kept = _kept
     if kept is not None and token is not None and kept.token == token:
         return kept
-    rows = tuple(
-        DepartmentRow(*row)
-        for row in Department.objects.filter(is_active=True)
-        .order_by("region__path", "name")
-        .values_list("pk", "name", "region_id", "region__name", "region__path")
-    )
-    listing = Listing(token, rows)
+    listing = Listing(token)
     if token is not None:  # no revision row (a flushed database): read every time until one is written
         _kept = listing
     return listing
