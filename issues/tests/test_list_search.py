@@ -170,3 +170,9 @@ def test_the_overdue_filter_of_a_small_scope_lists_exactly_the_overdue_requests(
     assert rows == [r.pk for r in want]
     assert counts["overdue"] == counts["open"] == counts["all"] == 2
     assert on_time.pk not in rows
+
+
+def test_every_state_is_live_closed_or_withdrawn():
+    """全部 of a large scope is the sum of those three counts: a new state must join one of them."""
+    assert sorted(Status.values) == sorted({*queues.LIVE_STATUSES, Status.CLOSED, Status.WITHDRAWN})
+    assert not set(queues.LIVE_STATUSES) & {Status.CLOSED, Status.WITHDRAWN}
