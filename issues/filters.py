@@ -28,7 +28,7 @@ from . import queues
 from .models import Category, Request, Source, Status
 
 ENTERPRISE_MATCH_LIMIT = 500
-# above this many matching requests among a department's tasks the search filters them by subquery
+# above this many matching requests among a department's tasks the search keeps the plain condition on them
 TASK_MATCH_LIMIT = 2_000
 MAX_DUE_WITHIN_DAYS = 365
 STATE_CHOICES = [(s.value, s.label) for s in Status]
