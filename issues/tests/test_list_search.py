@@ -1,0 +1,178 @@
+"""The text search and the overdue filter of the work lists give the rows, the order and the tab counts
+that the plain query gives: the department queue's search by the ids of its matching requests (or, above
+TASK_MATCH_LIMIT of them, by the plain condition), the large scopes' 全部 as the sum of bounded counts,
+the small scopes' overdue filter checked on the scope's rows."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from issues import deadlines, filters, queues
+from issues.models import Dispatch, DispatchStatus, Request, Status
+
+from .factories import dispatched, make_request
+
+pytestmark = pytest.mark.django_db
+
+WORD = "环评审批"
+
+
+@pytest.fixture
+def mixed(acme, alice, bob, hr_bureau):
+    """Twelve requests dispatched to hr: the word in the title of some, in the description of others, in
+    neither of the rest; open, answered, closed and withdrawn ones among each."""
+    made = []
+    for i in range(12):
+        title = f"{WORD}进度{i}" if i % 3 == 0 else f"用工补贴{i}"
+        description = f"项目{WORD}材料已提交" if i % 3 == 1 else "企业希望尽快办理。"
+        made.append(dispatched(make_request(acme, alice, title=title, description=description), bob, hr_bureau))
+    ended = {Status.CLOSED: made[3:8], Status.WITHDRAWN: made[8:10], Status.ANSWERED: made[10:11]}
+    for status, rows in ended.items():
+        Request.objects.filter(pk__in=[r.pk for r in rows]).update(status=status, current_due_at=None)
+        task = DispatchStatus.CANCELLED if status == Status.WITHDRAWN else DispatchStatus.ANSWERED
+        Dispatch.objects.filter(request__in=rows).update(status=task)
+    Dispatch.objects.filter(request=made[9]).update(status=DispatchStatus.ANSWERED)  # withdrawn after an answer
+    return made
+
+
+def plain(kind, user, text, now):
+    """The list's rows with the search as one plain condition on each row, as before any shortcut."""
+    spec = queues.SPECS[kind]
+    rows = queues.ROWS[kind](user)
+    if text:
+        rows = rows.filter(filters.text_matches(text, filters.enterprise_ids_matching(text), spec.to_request))
+    return spec, rows
+
+
+def expected(kind, user, text, tab, sort="urgency"):
+    """The tab counts (exact, or bounded at COUNT_LIMIT + 1 where the list bounds them) and the first page's
+    ids, counted one tab at a time on the plain rows."""
+    now = timezone.now()
+    spec, rows = plain(kind, user, text, now)
+    bounded = {Status.CLOSED, "all"} | ({"open"} if spec.over_dispatches else set())
+    counts = {}
+    for key in queues.TAB_KEYS:
+        exact = rows.filter(queues.tab_condition(spec, key, now)).count()
+        counts[key] = min(exact, queues.COUNT_LIMIT + 1) if spec.large and key in bounded else exact
+    page = queues.ordered(spec, rows.filter(queues.tab_condition(spec, tab, now)), sort)
+    return counts, list(page.values_list("pk", flat=True)[: min(25, counts[tab])])  # the pager walks the counted rows
+
+
+def shown(client, name, **params):
+    response = client.get(reverse(f"issues:{name}"), params)
+    assert response.status_code == 200
+    counts = {key: n for key, _label, n in response.context["tabs"]}
+    return counts, [row.pk for row in response.context["page"]]
+
+
+@pytest.mark.parametrize(
+    "who, name, kind, task_limit",
+    [("carol", "department_queue", queues.DEPARTMENT, 2000), ("carol", "department_queue", queues.DEPARTMENT, 1)]
+    + [("dave", "supervisor_list", queues.SUPERVISOR, 2000), ("bob", "queue", queues.COMMISSIONER, 2000)],
+)
+@pytest.mark.parametrize("text", [WORD, "阿克米", "无此内容", ""])
+@pytest.mark.parametrize("count_limit", [2, 1000])
+def test_a_search_shows_the_rows_and_counts_of_the_plain_query(
+    client, mixed, monkeypatch, request, who, name, kind, task_limit, text, count_limit
+):
+    """Whether the department's matching requests are read first (task_limit 2000) or too many for that
+    (task_limit 1), whether 全部 is bounded or exact: what the page shows is what the plain query gives."""
+    monkeypatch.setattr(queues, "COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(filters, "TASK_MATCH_LIMIT", task_limit)
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    for tab in ("all", "open", Status.CLOSED, Status.ANSWERED):
+        for sort in ("urgency", "newest"):
+            want_counts, want_rows = expected(kind, user, text, tab, sort)
+            assert shown(client, name, q=text, tab=tab, sort=sort) == (want_counts, want_rows), (tab, sort)
+    if text == WORD and queues.SPECS[kind].large:  # the word is in some titles and some descriptions
+        assert want_counts["all"] == (3 if count_limit == 2 else 8)
+
+
+def test_all_is_the_sum_of_closed_withdrawn_and_live_below_the_bound_and_bounded_above(
+    client, mixed, dave, monkeypatch
+):
+    client.force_login(dave)
+    counts, _rows = shown(client, "supervisor_list")
+    assert counts[Status.CLOSED] == 5 and counts["all"] == 12  # 5 closed, 2 withdrawn, 1 answered, 4 open
+    for limit, closed, total in ((4, 5, 5), (5, 5, 6), (7, 5, 8), (11, 5, 12), (12, 5, 12)):
+        monkeypatch.setattr(queues, "COUNT_LIMIT", limit)
+        counts, _rows = shown(client, "supervisor_list")
+        assert (counts[Status.CLOSED], counts["all"]) == (closed, total), limit
+
+
+def test_the_department_search_reads_its_matching_requests_once_whatever_their_number(
+    client, acme, alice, bob, carol, hr_bureau, monkeypatch
+):
+    """One query for the matching requests, then the same queries as without a search; the same number
+    for three matches as for twelve, and the tab counts by id, not by the text."""
+    client.force_login(carol)
+    url = reverse("issues:department_queue")
+    client.get(url)  # the first request of a session stores its language
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url, params)
+        return [q["sql"] for q in ctx.captured_queries]
+
+    for i in range(3):
+        dispatched(make_request(acme, alice, title=f"{WORD}{i}"), bob, hr_bureau)
+    plain_page, three = queries(tab="all"), queries(q=WORD, tab="all")
+    for i in range(9):
+        dispatched(make_request(acme, alice, title=f"{WORD}{i}"), bob, hr_bureau)
+    twelve = queries(q=WORD, tab="all")
+    # + the enterprises whose name matches, + the matching requests among the department's tasks
+    assert len(three) == len(twelve) == len(plain_page) + 2
+    counting = [sql for sql in twelve if "COUNT(" in sql and "issues_dispatch" in sql]
+    assert counting and all("LIKE" not in sql for sql in counting)
+    assert len(shown(client, "department_queue", q=WORD, tab="all")[1]) == 12
+
+
+def test_above_the_task_match_limit_the_department_search_filters_by_the_text(client, mixed, carol, monkeypatch):
+    monkeypatch.setattr(filters, "TASK_MATCH_LIMIT", 1)
+    client.force_login(carol)
+    with CaptureQueriesContext(connection) as ctx:
+        counts, _rows = shown(client, "department_queue", q=WORD, tab="all")
+    assert counts["all"] == 8
+    assert any("COUNT(" in q["sql"] and "LIKE" in q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.parametrize("tab", ["open", "overdue", "all"])
+def test_the_overdue_filter_of_a_small_scope_lists_exactly_the_overdue_requests(
+    client, acme, alice, bob, hr_bureau, tab
+):
+    """The commissioner's overdue filter (checked on the scope's rows, see tab_condition) against the one
+    predicate of "overdue": late on the dispatch deadline, late on the answer deadline, paused, returned."""
+    past = timezone.now() - timedelta(days=1)
+    late_dispatch = make_request(acme, alice, title="待分解超期")
+    late_answer = dispatched(make_request(acme, alice, title="办理超期"), bob, hr_bureau)
+    paused = dispatched(make_request(acme, alice, title="待补充"), bob, hr_bureau)
+    returned = make_request(acme, alice, title="退回")
+    on_time = make_request(acme, alice, title="未超期")
+    Request.objects.filter(pk=late_dispatch.pk).update(assign_due_at=past, current_due_at=past)
+    deadlines_past = {"assign_due_at": past - timedelta(days=1), "answer_due_at": past, "current_due_at": past}
+    Request.objects.filter(pk=late_answer.pk).update(**deadlines_past)
+    Request.objects.filter(pk=paused.pk).update(status=Status.INFO_NEEDED, **deadlines_past)
+    Request.objects.filter(pk=returned.pk).update(assigned_at=past, assign_due_at=past, current_due_at=past)
+    client.force_login(bob)
+    now = timezone.now()
+    overdue = {r.pk for r in Request.objects.all() if deadlines.is_overdue(r, now)}
+    assert overdue == {late_dispatch.pk, late_answer.pk}
+    counts, rows = shown(client, "queue", overdue="on", tab=tab, sort="oldest")
+    want = sorted(
+        (r for r in Request.objects.filter(pk__in=overdue)),
+        key=lambda r: (r.submitted_at, r.pk),
+    )
+    assert rows == [r.pk for r in want]
+    assert counts["overdue"] == counts["open"] == counts["all"] == 2
+    assert on_time.pk not in rows
+
+
+def test_every_state_is_live_closed_or_withdrawn():
+    """全部 of a large scope is the sum of those three counts: a new state must join one of them."""
+    assert sorted(Status.values) == sorted({*queues.LIVE_STATUSES, Status.CLOSED, Status.WITHDRAWN})
+    assert not set(queues.LIVE_STATUSES) & {Status.CLOSED, Status.WITHDRAWN}
