@@ -215,6 +215,7 @@ _READ_AS = {
 
 
 _CAST_NULL = {int: "CAST(NULL AS bigint)", float: "CAST(NULL AS double precision)"}
+TWO = ("received", "resolved")  # what the trend, the region bars and the department chart draw
 
 
 def _grain_for(filters: Filters) -> tuple[int | None, int | None]:
@@ -226,64 +227,86 @@ def _grain_for(filters: Filters) -> tuple[int | None, int | None]:
     return grain, department_grain
 
 
-CATEGORY_CHART, TREND_CHART, REGION_CHART = 0, 1, 2
+CATEGORY_CHART, TREND_CHART, REGION_CHART, DEPARTMENT_CHART = 0, 1, 2, 3
 
 
-def _stored_cube(filters: Filters, scope: Scope, weekly: bool, groups: list[Region]) -> list[dict]:
-    """The charts' rows summed from the region × category grain, in one query: the period's rows are
-    read once (a ``WITH`` the database reads once and groups three ways) and summed per category (with
-    the category's name and order: the figures), per trend bucket and per region group."""
-    rows, params = _stat_rows_sql(filters, scope, weekly, Grain.SUMMARY, list(STAT_COLUMNS))
-    sums = ", ".join(f"SUM(r.{_q(c)}) AS {_q(PREFIX + c)}" for c in STAT_COLUMNS)
-    # the trend and the region bars draw received and resolved only: the other columns stay empty
-    bars = ", ".join(
-        f"SUM(r.{_q(c)})" if c in ("received", "resolved") else f"{_CAST_NULL[_READ_AS[c]]}" for c in STAT_COLUMNS
-    )
-    whens, when_params = [], []
-    for group in groups:
-        ids = [r.pk for r in scope.regions if r.path.startswith(group.path)]
-        if ids:
-            whens.append(f"WHEN r.{_q('region_id')} IN ({', '.join(['%s'] * len(ids))}) THEN %s")
-            when_params += [*ids, group.pk]
-    bar = f"CASE {' '.join(whens)} ELSE NULL END" if whens else "CAST(NULL AS integer)"
+def _stored_charts(
+    filters: Filters, scope: Scope, weekly: bool, groups: list[Region], *, summary: bool, departments: bool
+) -> tuple[list[dict], list[dict]]:
+    """The charts' rows summed from the stored grains, in one query: the rows of the region × category
+    grain in the period (``summary``) are read once, in a ``WITH`` the database groups three ways — per
+    category (with the category's name and order: the figures), per trend bucket, per region bar —
+    and the rows of the region × department grain (``departments``) per department. Returns the
+    three charts' rows (as ``_request_cube`` does) and the department rows (as ``_request_departments``
+    does)."""
+    ctes, params, blocks, block_params = [], [], [], []
     no_int, no_date, no_text = "CAST(NULL AS integer)", "CAST(NULL AS date)", "CAST(NULL AS varchar)"
-    category, key = _q(Category._meta.db_table), _q("category_id")
-    blocks = [
-        # summed per category first, then joined to the few categories for their name and order
-        f"SELECT {CATEGORY_CHART} AS chart, s.{key} AS c_key, {no_date} AS c_bucket, c.{_q('name')} AS c_name, "
-        f"c.{_q('sort_order')} AS c_order, {', '.join(f's.{_q(PREFIX + c)}' for c in STAT_COLUMNS)} "
-        f"FROM (SELECT r.{key}, {sums} FROM rows_ r GROUP BY r.{key}) s "
-        f"LEFT OUTER JOIN {category} c ON s.{key} = c.{_q('id')}",
-        f"SELECT {TREND_CHART}, {no_int}, r.{_q('c_bucket')}, {no_text}, {no_int}, {bars} FROM rows_ r GROUP BY 3",
-        f"SELECT {REGION_CHART}, {bar}, {no_date}, {no_text}, {no_int}, {bars} FROM rows_ r GROUP BY 2",
-    ]
+    # the trend, the region bars and the departments draw received and resolved only: the other
+    # columns stay empty
+    two = ", ".join(
+        f"{f'SUM(r.{_q(c)})' if c in TWO else _CAST_NULL[_READ_AS[c]]} AS {_q(PREFIX + c)}" for c in STAT_COLUMNS
+    )
+    if summary:
+        rows, rows_params = _stat_rows_sql(filters, scope, weekly, Grain.SUMMARY, list(STAT_COLUMNS))
+        ctes.append(f"summary_ AS ({rows})")
+        params += rows_params
+        sums = ", ".join(f"SUM(r.{_q(c)}) AS {_q(PREFIX + c)}" for c in STAT_COLUMNS)
+        whens = []
+        for group in groups:
+            ids = [r.pk for r in scope.regions if r.path.startswith(group.path)]
+            if ids:
+                whens.append(f"WHEN r.{_q('region_id')} IN ({', '.join(['%s'] * len(ids))}) THEN %s")
+                block_params += [*ids, group.pk]
+        bar = f"CASE {' '.join(whens)} ELSE NULL END" if whens else no_int
+        category, key = _q(Category._meta.db_table), _q("category_id")
+        blocks += [
+            # summed per category first, then joined to the few categories for their name and order
+            f"SELECT {CATEGORY_CHART} AS chart, s.{key} AS c_key, {no_date} AS c_bucket, c.{_q('name')} AS c_name, "
+            f"c.{_q('sort_order')} AS c_order, {', '.join(f's.{_q(PREFIX + c)}' for c in STAT_COLUMNS)} "
+            f"FROM (SELECT r.{key}, {sums} FROM summary_ r GROUP BY r.{key}) s "
+            f"LEFT OUTER JOIN {category} c ON s.{key} = c.{_q('id')}",
+            f"SELECT {TREND_CHART}, {no_int}, r.{_q('c_bucket')}, {no_text}, {no_int}, {two} "
+            "FROM summary_ r GROUP BY 3",
+            f"SELECT {REGION_CHART}, {bar}, {no_date}, {no_text}, {no_int}, {two} FROM summary_ r GROUP BY 2",
+        ]
+    if departments:
+        rows, rows_params = _stat_rows_sql(filters, scope, weekly, Grain.DEPARTMENTS, list(TWO))
+        ctes.append(f"departments_ AS ({rows})")
+        params += rows_params
+        department, key = _q(Department._meta.db_table), _q("lead_department_id")
+        columns = ", ".join(
+            f"s.{_q(PREFIX + c)}" if c in TWO else f"{_CAST_NULL[_READ_AS[c]]} AS {_q(PREFIX + c)}"
+            for c in STAT_COLUMNS
+        )
+        per_key = ", ".join(f"SUM(r.{_q(c)}) AS {_q(PREFIX + c)}" for c in TWO)
+        blocks.append(
+            f"SELECT {DEPARTMENT_CHART} AS chart, s.{key} AS c_key, {no_date} AS c_bucket, d.{_q('name')} AS c_name, "
+            f"{no_int} AS c_order, {columns} "
+            f"FROM (SELECT r.{key}, {per_key} FROM departments_ r WHERE r.{key} IS NOT NULL GROUP BY r.{key}) s "
+            f"INNER JOIN {department} d ON s.{key} = d.{_q('id')}"
+        )
+    if not blocks:
+        return [], []
     if connection.features.supports_parentheses_in_compound:
         blocks = [f"({block})" for block in blocks]
-    cube = _fetch(f"WITH rows_ AS ({rows}) {' UNION ALL '.join(blocks)}", params + when_params)
-    for row in cube:
-        row["c_bucket"] = _as_day(row["c_bucket"])
+    cube, per_department = [], []
+    for row in _fetch(f"WITH {', '.join(ctes)} {' UNION ALL '.join(blocks)}", params + block_params):
         for column, read_as in _READ_AS.items():
             value = row[PREFIX + column]
             row[PREFIX + column] = None if value is None else read_as(value)
-    return cube
-
-
-def _stored_departments(filters: Filters, scope: Scope, weekly: bool) -> list[dict]:
-    """The department chart summed from the region × department grain."""
-    rows, params = _stat_rows_sql(filters, scope, weekly, Grain.DEPARTMENTS, ["received", "resolved"])
-    department = _q(Department._meta.db_table)
-    lead = f"r.{_q('lead_department_id')}"
-    rows = _fetch(
-        f"SELECT {lead} AS lead_department_id, d.{_q('name')} AS lead_department__name, "
-        f"SUM(r.{_q('received')}) AS n_received, SUM(r.{_q('resolved')}) AS n_resolved "
-        f"FROM ({rows}) r INNER JOIN {department} d ON {lead} = d.{_q('id')} "
-        f"WHERE {lead} IS NOT NULL GROUP BY 1, 2",
-        params,
-    )
-    for row in rows:
-        row["n_received"] = None if row["n_received"] is None else int(row["n_received"])
-        row["n_resolved"] = None if row["n_resolved"] is None else int(row["n_resolved"])
-    return rows
+        if row["chart"] == DEPARTMENT_CHART:
+            per_department.append(
+                {
+                    "lead_department_id": row["c_key"],
+                    "lead_department__name": row["c_name"],
+                    "n_received": row[PREFIX + "received"],
+                    "n_resolved": row[PREFIX + "resolved"],
+                }
+            )
+        else:
+            row["c_bucket"] = _as_day(row["c_bucket"])
+            cube.append(row)
+    return cube, per_department
 
 
 def _request_cube(base: QuerySet, weekly: bool, bar: Case, now: datetime) -> list[dict]:
@@ -351,14 +374,13 @@ def dashboard_for(base: QuerySet, filters: Filters, scope: Scope, now: datetime)
     weekly = (filters.end - filters.start).days <= 92
     grain, department_grain = _grain_for(filters)
     groups = scope.groups(filters.region)
+    cube, per_department = _stored_charts(
+        filters, scope, weekly, groups, summary=grain is not None, departments=department_grain is not None
+    )
     if grain is None:
         cube = _request_cube(base, weekly, scope.group_case(groups), now)
-    else:
-        cube = _stored_cube(filters, scope, weekly, groups)
     if department_grain is None:
         per_department = _request_departments(base, now)
-    else:
-        per_department = _stored_departments(filters, scope, weekly)
     live = live_figures(base, now)
 
     figures = dict.fromkeys(STAT_COLUMNS, 0)
