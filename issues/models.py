@@ -230,9 +230,11 @@ class Request(models.Model):
             models.Index(fields=["current_due_at"], name="req_queue_due"),
             # the department queue's tab counts read a dispatch's request status without the heap
             models.Index(fields=["id", "status"], name="req_id_status"),
-            # the dashboards' live open/overdue count reads only the open requests of the scope and period
+            # the dashboards' live open/overdue count reads only the open requests of the scope and period,
+            # from the index alone: it carries every column the open and overdue conditions test
             models.Index(
                 fields=["region", "submitted_at"],
+                include=["id", "status", "assigned_at", "assign_due_at", "answer_due_at"],
                 condition=Q(status__in=[status.value for status in OPEN_STATUSES]),
                 name="req_open_region_submitted",
             ),

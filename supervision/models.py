@@ -181,15 +181,16 @@ class MonthlyStat(StatKey):
         ]
         indexes = [
             # the unfiltered dashboard's figures and charts, and its department chart, read from the index
-            # alone (index-only scans of a year's months of the scope)
+            # alone (index-only scans of a year's months of the scope); the region first, so a city's or a
+            # district's scan reads its own rows, not every region's rows of the months
             models.Index(
-                fields=["month", "region"],
+                fields=["region", "month"],
                 include=["category", *SUMMARY_COLUMNS],
                 condition=Q(grain=Grain.SUMMARY),
                 name="monthly_stat_summary",
             ),
             models.Index(
-                fields=["month", "region"],
+                fields=["region", "month"],
                 include=["lead_department", "received", "resolved"],
                 condition=Q(grain=Grain.DEPARTMENTS),
                 name="monthly_stat_departments",

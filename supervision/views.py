@@ -132,6 +132,7 @@ def dashboard(request):
     board = dashboard_for(base, filters, scope, now)
     figures, charts = board.figures, board.charts
     query = _query(filters)
+    drill = f"{reverse('supervision:drill')}?{query}"
     cards = []
     for name, derived in FIGURE_ORDER:
         cards.append(
@@ -145,13 +146,13 @@ def dashboard(request):
                 "derived_label": DERIVED_LABELS.get(derived, ""),
                 "reopens": figures["reopens"] if name == "reopened" else None,
                 "reopens_label": DERIVED_LABELS["reopens"],
-                "url": f"{reverse('supervision:drill')}?{query}&metric={name}",
+                "url": f"{drill}&metric={name}",
             }
         )
     chart_data = {
         **charts,
         "labels": {"received": _("Received"), "resolved": _("Resolved"), "partial": _("so far")},
-        "drill": f"{reverse('supervision:drill')}?{query}&metric=received",
+        "drill": f"{drill}&metric=received",
     }
     return render(
         request,

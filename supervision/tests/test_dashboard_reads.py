@@ -11,6 +11,7 @@ from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from issues.tests.factories import make_request
 from portal.orgs import factories as f
@@ -108,6 +109,38 @@ def test_the_filter_choices_are_drawn_as_django_draws_them(month, dave, kuiwen):
         assert _options(ours) == _options(django) and len(_options(ours)) > 1
         assert ours.splitlines()[0] == f'<select name="{name}" class="form-select form-select-sm" id="id_{name}">'
     assert f'<option value="{kuiwen.pk}" selected>奎文区</option>' in str(drawn["region"])
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_filter_select_is_drawn_as_django_draws_it_with_its_choice_kept(month, dave, language):
+    """Period, category, industry and source are drawn as one string too, the category labelled as it
+    names itself in the page's language (its English name in English)."""
+    month.category.name_en = "Planning and land"
+    month.category.save(update_fields=["name_en"])
+    params = {"period": "custom", "category": str(month.category.pk), "industry": "manufacturing", "source": "hotline"}
+    with translation.override(language):
+        drawn = SupervisionFilterForm(params, user=dave, scope=Scope.of(dave))
+        reference = SupervisionFilterForm(params, user=dave)
+        for name in ("period", "category", "industry", "source"):
+            field = reference.fields[name]
+            field.widget = forms.Select(attrs=field.widget.attrs, choices=field.choices)
+            assert isinstance(drawn.fields[name].widget, PlainSelect)
+            ours, django = str(drawn[name]), str(reference[name])
+            assert _options(ours) == _options(django) and len(_options(ours)) > 2
+            assert sum(" selected>" in option for option in _options(ours)) == 1
+        label = "Planning and land" if language == "en" else month.category.name
+        assert f'<option value="{month.category.pk}" selected>{label}</option>' in str(drawn["category"])
+
+
+def test_the_filter_choices_take_no_cursor_and_one_query_per_model_choice(month, dave):
+    """The category choice is read in one plain query (no server-side cursor on PostgreSQL), the region
+    choice from the scope already read: drawing the form takes two queries (departments, categories)."""
+    form = SupervisionFilterForm({"period": "year"}, user=dave, scope=Scope.of(dave))
+    with CaptureQueriesContext(connection) as ctx:
+        for name in form.fields:
+            str(form[name])
+    assert len(ctx.captured_queries) == 2
+    assert not any("CURSOR" in query["sql"] for query in ctx.captured_queries)
 
 
 def _options(html: str) -> list[str]:

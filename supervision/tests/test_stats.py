@@ -206,3 +206,40 @@ def test_counting_the_requests_draws_what_the_stored_grains_draw(month, dave, pa
     assert counted.figures == stored.figures
     assert counted.charts == stored.charts
     assert stored.charts["department"] and sum(row["received"] for row in stored.charts["region"]) == 6
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"period": "custom", "from": "2025-02-15", "to": "2025-06-10"},  # days, whole months, days
+        {"period": "custom", "from": "2025-03-03", "to": "2025-07-31"},  # the requests' month in days
+        {"period": "custom", "from": "2025-03-01", "to": "2025-05-31"},  # ≤ 92 days: weeks from the days
+        {"period": "custom", "from": "2025-01-01", "to": "2025-06-30"},  # whole months only
+    ],
+)
+@pytest.mark.parametrize("filtered", [{}, {"category": "first"}], ids=["unfiltered", "category"])
+def test_the_stored_grains_read_in_one_query_draw_what_counting_the_requests_draws(
+    month, dave, params, filtered, monkeypatch, django_assert_num_queries
+):
+    """The figures and the four charts are summed from both stored grains in one statement, for every
+    shape of period (loose days before or after whole months, no whole month, weeks), and draw what
+    counting the requests draws."""
+    import supervision.selectors as selectors
+
+    timings_refresh()
+    stats_refresh(now=LATER)
+    if filtered:
+        params = {**params, "category": str(month.category.pk)}
+    filters, _notes = SupervisionFilterForm(params, user=dave).filters()
+    scope = Scope.of(dave)
+    base = supervised_requests(dave, filters, scope=scope)
+    # the stored grains (one query), the department chart counted from the requests under a category
+    # filter, and the live open/overdue count
+    with django_assert_num_queries(3 if filtered else 2):
+        stored = dashboard_for(base, filters, scope, LATER)
+    monkeypatch.setattr(selectors, "_grain_for", lambda filters: (None, None))
+    counted = dashboard_for(base, filters, scope, LATER)
+    assert counted.figures == stored.figures
+    assert counted.charts == stored.charts
+    assert stored.figures["received"] == 6 and stored.charts["trend"]["received"]
+    assert stored.charts["department"] and sum(row["received"] for row in stored.charts["region"]) == 6
