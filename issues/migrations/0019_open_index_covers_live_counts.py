@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("issues", "0017_request_open_project_index"),
+        ("issues", "0018_unclosed_text_trigram"),
     ]
 
     operations = [
