@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.models import User
-from portal.orgs.models import Pairing
+from portal.orgs.models import Department, Pairing
 from portal.orgs.selectors import (
     pairings_of,
     region_scope_for,
@@ -175,15 +175,30 @@ def _dispatch_actions(case, bound):
 
 
 def _detail_context(request, req, bound=None):
+    """What the request page shows, read once: each list of related rows in one query, the people and
+    departments those rows already hold reused for the rest of the page (see ``_page_request``)."""
     bound = bound or {}
     user = request.user
     relation = perms.Relation(user, req)
-    dispatches = list(req.dispatches.select_related("department", "accepted_by", "answered_by", "request"))
+    dispatches = list(req.dispatches.select_related("department"))
     by_pk = {d.pk: d for d in dispatches}
-    extensions = list(req.extensions.select_related("dispatch__department", "requested_by", "decided_by"))
+    for d in dispatches:
+        d.request = req
+    extensions = list(req.extensions.select_related("decided_by")) if dispatches else []
+    for x in extensions:
+        x.request = req
+        if x.dispatch_id in by_pk:
+            x.dispatch = by_pk[x.dispatch_id]
     pending = {x.dispatch_id for x in extensions if x.status == ExtensionStatus.PENDING}
     open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in dispatches)
-    events = list(request_timeline(req))
+    events = _timeline(req, by_pk)
+    pairings = list(
+        Pairing.objects.active()
+        .filter(enterprise_id=req.enterprise_id)
+        .select_related("commissioner")
+        .order_by("role", "pk")
+    )
+    _complete_request(req, events, pairings, dispatches)
 
     def case(task=None):
         return perms.Case(
@@ -191,10 +206,6 @@ def _detail_context(request, req, bound=None):
         )
 
     dispatch_panels = [{"dispatch": d, "actions": _dispatch_actions(case(d), bound)} for d in dispatches]
-    pairings = sorted(
-        Pairing.objects.active().filter(enterprise_id=req.enterprise_id).select_related("commissioner"),
-        key=lambda p: p.role,
-    )
     for panel in dispatch_panels:
         lead = panel["dispatch"]
         if lead.role == Dispatch.Role.LEAD and lead.is_open and relation.handles(lead):
@@ -218,9 +229,9 @@ def _detail_context(request, req, bound=None):
         "my_dispatch_panels": [p for p in dispatch_panels if p["actions"] or p.get("co_wait")],
         "actions": _request_actions(req, case(), bound),
         "events": events,
-        "submitted_files": [a for e in events if e.action == "submit" for a in e.attachments.all()],
+        "submitted_files": [a for e in events if e.action == "submit" for a in e.files],
         "answers": [e for e in events if e.action in ("answer", "opinion")],
-        "evaluations": list(req.evaluations.select_related("author")),
+        "evaluations": list(req.evaluations.all()),
         "extension_rows": extension_rows,
         "pairings": pairings,
         "commissioners": [p.commissioner for p in pairings],
@@ -228,6 +239,39 @@ def _detail_context(request, req, bound=None):
         "policy": policy_for(req.region),
         "extended": any(x.status == ExtensionStatus.APPROVED for x in extensions),
     }
+
+
+def _timeline(req, dispatches_by_pk) -> list:
+    """The request's events, oldest first, each with its task (from the dispatches already loaded) and its
+    files (``event.files``, one query for every event's attachments)."""
+    events = list(request_timeline(req))
+    files = {}
+    for attachment in Attachment.objects.filter(event_id__in=[e.pk for e in events]) if events else ():
+        files.setdefault(attachment.event_id, []).append(attachment)
+    for event in events:
+        if event.dispatch_id in dispatches_by_pk:
+            event.dispatch = dispatches_by_pk[event.dispatch_id]
+        event.files = files.get(event.pk, [])
+    return events
+
+
+def _complete_request(req, events, pairings, dispatches) -> None:
+    """The filer, the responsible commissioner and the lead department of a request read without them
+    (``_page_request``): taken from the events' actors, the pairings and the tasks already loaded, and
+    only those still missing read, the people in one query."""
+    if not Request.lead_department.is_cached(req):
+        if req.lead_department_id is None:
+            req.lead_department = None
+        else:
+            known = {d.department_id: d.department for d in dispatches}
+            req.lead_department = known.get(req.lead_department_id) or Department.objects.get(pk=req.lead_department_id)
+    people = {e.actor_id: e.actor for e in events if e.actor_id} | {p.commissioner_id: p.commissioner for p in pairings}
+    fields = [f for f in (Request.created_by, Request.commissioner) if not f.is_cached(req)]
+    missing = {getattr(req, f.field.attname) for f in fields} - set(people) - {None}
+    if missing:
+        people |= User.objects.in_bulk(missing)
+    for f in fields:
+        setattr(req, f.field.name, people.get(getattr(req, f.field.attname)))
 
 
 def _render_detail(request, req, bound=None, status=200):
@@ -273,21 +317,21 @@ def request_create(request):
 
 
 def _page_request(user, pk: int) -> Request:
-    """``access_request`` for the request page: the same visibility selector and the same related objects,
-    but only the relations every request has are joined; the nullable ones (key project, commissioner,
-    lead department) and the filer are read by id afterwards. With all of them joined in one query
-    PostgreSQL spent 20–40 ms planning it at a province's million requests (a left join per nullable
-    relation, over a table of some 35 indexes) for well under a millisecond of execution."""
+    """``access_request`` for the request page: the same visibility selector, but only the relations every
+    request has are joined; the nullable ones (key project, commissioner, lead department) and the filer
+    are filled in by ``_complete_request`` from the rows the page reads anyway. With all of them joined in
+    one query PostgreSQL spent 20–40 ms planning it at a province's million requests (a left join per
+    nullable relation, over a table of some 35 indexes) for well under a millisecond of execution."""
     found = list(
         request_visible_to(user).select_related("enterprise", "region", "category").filter(pk=pk).order_by()[:1]
     )
     if not found:
         raise Http404
     req = found[0]
-    people = User.objects.in_bulk({req.created_by_id, req.commissioner_id} - {None})
-    req.created_by = people[req.created_by_id]
-    req.commissioner = people.get(req.commissioner_id)
-    prefetch_related_objects(found, "project", "lead_department")  # no query for an empty one
+    if req.project_id is None:
+        req.project = None
+    else:
+        prefetch_related_objects(found, "project")
     return req
 
 
