@@ -39,6 +39,7 @@ from ..selectors import (
     request_timeline,
     request_visible_to,
 )
+from ..templatetags.issues_tags import event_label, status_label
 from ..uploads import attachment_response
 from .common import _files, _local, _page, _require
 from .rows import TASK_ACTIONS, TASK_KEYS, A, _row_modal, _row_response
@@ -248,10 +249,21 @@ def _timeline(req, dispatches_by_pk) -> list:
     files = {}
     for attachment in Attachment.objects.filter(event_id__in=[e.pk for e in events]) if events else ():
         files.setdefault(attachment.event_id, []).append(attachment)
+    system = _("System")
     for event in events:
         if event.dispatch_id in dispatches_by_pk:
             event.dispatch = dispatches_by_pk[event.dispatch_id]
         event.files = files.get(event.pk, [])
+        # the words of each line, worked out here once rather than by a filter per event in the template
+        event.label = event_label(event.action)
+        event.when = timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M")  # |date:"Y-m-d H:i"
+        event.who = (event.actor.display_name if event.actor else "") or system
+        if event.from_status == event.to_status:
+            event.change = ""
+        elif event.from_status:
+            event.change = f"{status_label(event.from_status)} → {status_label(event.to_status)}"
+        else:
+            event.change = status_label(event.to_status)
     return events
 
 
