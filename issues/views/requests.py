@@ -45,13 +45,14 @@ from .common import _files, _local, _page, _require
 from .rows import TASK_ACTIONS, TASK_KEYS, A, _row_modal, _row_response
 
 
-def _reassign_candidates(req):
+def _reassign_candidates(req, pairings=None):
+    """The enterprise's other active commissioners, A first; ``pairings`` when the page has read them."""
     labels = dict(Pairing.Role.choices)
-    pairings = pairings_of(req.enterprise)
+    pairings = pairings_of(req.enterprise) if pairings is None else pairings
     return [(p.commissioner, labels[p.role]) for p in pairings if p.commissioner_id != req.commissioner_id]
 
 
-def _request_form(key, req, data=None, files=None):
+def _request_form(key, req, data=None, files=None, candidates=None):
     """The form of a request action, bound to POST data or fresh with the request's version."""
     cls = {
         "withdraw": forms.WithdrawForm,
@@ -65,7 +66,7 @@ def _request_form(key, req, data=None, files=None):
     }[key]
     kwargs = {"auto_id": f"{key}-%s"}
     if key == "reassign":
-        kwargs["candidates"] = _reassign_candidates(req)
+        kwargs["candidates"] = _reassign_candidates(req) if candidates is None else candidates
     if key == "answer":
         kwargs["citable"] = hooks.citable_for(req)
     form = cls(data, files, **kwargs) if data is not None else cls(initial={"version": req.version}, **kwargs)
@@ -138,17 +139,18 @@ def _action(key, text, form, url, bound):
     }
 
 
-def _request_actions(req, case, bound):
+def _request_actions(req, case, bound, pairings=None):
     """The request-level action forms this user may use now (issues/permissions.py decides)."""
     actions = []
     for action in perms.actions_for(case.user, req, case=case):
         key = str(action)
         if key not in REQUEST_ACTION_TEXT:
             continue
-        if action == A.REASSIGN and not _reassign_candidates(req):
+        candidates = _reassign_candidates(req, pairings) if action == A.REASSIGN else None
+        if action == A.REASSIGN and not candidates:
             continue  # allowed, but there is no other commissioner to hand it to
         text = REQUEST_ACTION_TEXT[key]
-        form = bound.get(key) or _request_form(key, req)
+        form = bound.get(key) or _request_form(key, req, candidates=candidates)
         if action == A.ANSWER:
             text = (_("Answer the enterprise directly"), *text[1:])
         if action == A.SUPPLY_INFO and not case.relation.member:
@@ -180,7 +182,15 @@ def _detail_context(request, req, bound=None):
     departments those rows already hold reused for the rest of the page (see ``_page_request``)."""
     bound = bound or {}
     user = request.user
-    relation = perms.Relation(user, req)
+    pairings = list(
+        Pairing.objects.active()
+        .filter(enterprise_id=req.enterprise_id)
+        .select_related("commissioner")
+        .order_by("role", "pk")
+    )
+    # the user's own pairing with the enterprise (A before B), as Relation.pairing would read it
+    known = {"pairing": next((p.role for p in pairings if p.commissioner_id == user.pk), None)}
+    relation = perms.Relation(user, req, **(known if user.is_commissioner else {}))
     dispatches = list(req.dispatches.select_related("department"))
     by_pk = {d.pk: d for d in dispatches}
     for d in dispatches:
@@ -193,12 +203,6 @@ def _detail_context(request, req, bound=None):
     pending = {x.dispatch_id for x in extensions if x.status == ExtensionStatus.PENDING}
     open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in dispatches)
     events = _timeline(req, by_pk)
-    pairings = list(
-        Pairing.objects.active()
-        .filter(enterprise_id=req.enterprise_id)
-        .select_related("commissioner")
-        .order_by("role", "pk")
-    )
     _complete_request(req, events, pairings, dispatches)
 
     def case(task=None):
@@ -228,7 +232,7 @@ def _detail_context(request, req, bound=None):
         "relation": relation,
         "dispatch_panels": dispatch_panels,
         "my_dispatch_panels": [p for p in dispatch_panels if p["actions"] or p.get("co_wait")],
-        "actions": _request_actions(req, case(), bound),
+        "actions": _request_actions(req, case(), bound, pairings),
         "events": events,
         "submitted_files": [a for e in events if e.action == "submit" for a in e.files],
         "answers": [e for e in events if e.action in ("answer", "opinion")],

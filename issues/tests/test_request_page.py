@@ -1,0 +1,117 @@
+"""The request page at any length of history: a fixed number of queries whoever reads it, and a timeline
+that still says, line by line, what happened, who did it and which files came with it."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from issues import services
+from issues.models import EventAction, RequestEvent, Status, Verdict
+
+from .factories import dispatched, fresh, lead_dispatch, make_request
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(name):
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def lived(acme, alice, bob, carol, hr_bureau, rounds):
+    """A request filed with a file, answered ``rounds`` times with a file each time, and sent back
+    dissatisfied after every answer: a longer timeline for each round."""
+    req = dispatched(make_request(acme, alice, files=[pdf("licence.pdf")]), bob, hr_bureau)
+    for i in range(rounds):
+        services.dispatch_answer(
+            dispatch_id=lead_dispatch(req).pk,
+            actor=carol,
+            outcome="resolved",
+            body=f"第{i + 1}次答复",
+            files=[pdf(f"answer{i + 1}.pdf")],
+        )
+        services.request_evaluate(req_id=req.pk, actor=alice, verdict=Verdict.DISSATISFIED, comment=f"不满意{i}")
+        req = fresh(req)
+    return req
+
+
+# every page: session, user, the bell's unread count, the session save (savepoint, update, release)
+PAGE = 6
+# + the request (with enterprise, region and category; the visibility conditions are its subqueries), the
+# A/B pairings (with the commissioners: the page's list, the user's own pairing and the hand-over form),
+# the tasks (with their departments), their extensions, the events (with their actors), the events' files,
+# the evaluations, the SLA policy and the cards
+DETAIL = PAGE + 9
+VIEWS = {
+    # + alice is a member of acme (permissions)
+    "alice": DETAIL + 1,
+    "bob": DETAIL,
+    # + the handler's departments (permissions), the knowledge entries the answer may cite and the files
+    # already filed (the answer form)
+    "carol": DETAIL + 3,
+    # + the scope's paths (visibility), then again (whether the request's region is inside the scope)
+    "dave": DETAIL + 2,
+}
+
+
+@pytest.mark.parametrize("who", list(VIEWS))
+@pytest.mark.parametrize("rounds", [1, 4])
+def test_the_request_page_costs_the_same_at_any_length_of_history(
+    client, acme, alice, bob, bert, carol, dave, hr_bureau, request, who, rounds, django_assert_num_queries
+):
+    req = lived(acme, alice, bob, carol, hr_bureau, rounds)
+    assert req.events.count() == 2 + 2 * rounds
+    client.force_login(request.getfixturevalue(who))
+    page = reverse("issues:request_detail", args=[req.pk])
+    client.get(page)  # the first request of a session stores its language
+    with django_assert_num_queries(VIEWS[who]):
+        response = client.get(page)
+    assert response.status_code == 200
+    assert response.content.decode().count('<li>\n            <div class="fw-semibold">') == 2 + 2 * rounds
+
+
+def _timeline(html: str) -> list[str]:
+    """The timeline's lines as text, whitespace folded."""
+    section = html.split('id="timeline"', 1)[1].split("</ol>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", section, flags=re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
+
+
+def test_the_timeline_says_what_happened_who_did_it_and_with_which_files(
+    client, acme, alice, bob, bert, carol, dave, hr_bureau
+):
+    req = lived(acme, alice, bob, carol, hr_bureau, 2)
+    RequestEvent.objects.create(request=req, action=EventAction.YELLOW_CARD, from_status=Status.IN_PROGRESS,
+                                to_status=Status.IN_PROGRESS)  # fmt: skip
+    client.force_login(dave)
+    html = client.get(reverse("issues:request_detail", args=[req.pk])).content.decode()
+    lines = _timeline(html)
+    events = list(req.events.order_by("created_at", "pk"))
+    assert len(lines) == len(events)
+    for line, event in zip(lines, events, strict=True):
+        assert line.startswith(str(EventAction(event.action).label)), line
+        assert event.created_at.astimezone().strftime("%Y-%m-%d") in line
+        if event.dispatch_id:
+            assert f"· {event.dispatch.department.name}" in line
+        assert (event.actor.display_name if event.actor else "System") in line
+        if event.from_status != event.to_status:
+            change = str(Status(event.to_status).label)
+            if event.from_status:
+                change = f"{Status(event.from_status).label} → {change}"
+            assert change in line, line
+        else:
+            assert "→" not in line
+    # each file is listed under the event it came with, and only there
+    files = {"licence.pdf": EventAction.SUBMIT, "answer1.pdf": EventAction.ANSWER, "answer2.pdf": EventAction.ANSWER}
+    for name, action in files.items():
+        holders = [line for line in lines if name in line]
+        assert len(holders) == 1 and holders[0].startswith(str(action.label)), (name, holders)
+    answers = html.split('id="answers-heading"', 1)[1].split("</section>", 1)[0]
+    assert "answer1.pdf" in answers and "answer2.pdf" in answers and "第2次答复" in answers
+    assert lines[-1].startswith(str(EventAction.YELLOW_CARD.label)) and "System" in lines[-1]
+    # the description shows the files filed with the request
+    description = html.split('id="desc-heading"', 1)[1].split("</section>", 1)[0]
+    assert "licence.pdf" in description
