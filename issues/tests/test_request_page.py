@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from issues import services
-from issues.models import EventAction, RequestEvent, Status, Verdict
+from issues.models import Card, CardKind, EventAction, RequestEvent, Status, Verdict
 
 from .factories import dispatched, fresh, lead_dispatch, make_request
 
@@ -115,3 +115,20 @@ def test_the_timeline_says_what_happened_who_did_it_and_with_which_files(
     # the description shows the files filed with the request
     description = html.split('id="desc-heading"', 1)[1].split("</section>", 1)[0]
     assert "licence.pdf" in description
+
+
+@pytest.mark.parametrize("cards", [0, 2])
+def test_the_cards_of_a_request_cost_no_query_each(
+    client, acme, alice, bob, bert, carol, dave, hr_bureau, cards, django_assert_num_queries
+):
+    req = lived(acme, alice, bob, carol, hr_bureau, 1)
+    for i in range(cards):
+        Card.objects.create(
+            request=req, unit=hr_bureau, region=req.region, kind=CardKind.RED, round=i, reason=f"答复超期{i}"
+        )
+    client.force_login(dave)
+    page = reverse("issues:request_detail", args=[req.pk])
+    client.get(page)
+    with django_assert_num_queries(VIEWS["dave"]):
+        html = client.get(page).content.decode()
+    assert html.count(hr_bureau.name) >= 1 + cards and all(f"答复超期{i}" in html for i in range(cards))

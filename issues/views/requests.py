@@ -4,7 +4,7 @@ forms offered from issues/permissions.py, extensions, attachments and filing a r
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from .. import permissions as perms
 from ..models import (
     OPEN_DISPATCH_STATUSES,
     Attachment,
+    Card,
     Dispatch,
     ExtensionStatus,
     Request,
@@ -203,6 +204,8 @@ def _detail_context(request, req, bound=None):
     pending = {x.dispatch_id for x in extensions if x.status == ExtensionStatus.PENDING}
     open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in dispatches)
     events = _timeline(req, by_pk)
+    # the cards partial reads req.cards.all: with each card's unit, in the one query
+    prefetch_related_objects([req], Prefetch("cards", queryset=Card.objects.select_related("unit")))
     _complete_request(req, events, pairings, dispatches)
 
     def case(task=None):
