@@ -21,17 +21,18 @@ def pdf(name):
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
-def lived(acme, alice, bob, carol, hr_bureau, rounds):
+def lived(acme, alice, bob, carol, hr_bureau, rounds, files=True):
     """A request filed with a file, answered ``rounds`` times with a file each time, and sent back
     dissatisfied after every answer: a longer timeline for each round."""
-    req = dispatched(make_request(acme, alice, files=[pdf("licence.pdf")]), bob, hr_bureau)
+    filed = make_request(acme, alice, files=[pdf("licence.pdf")] if files else ())
+    req = dispatched(filed, bob, hr_bureau)
     for i in range(rounds):
         services.dispatch_answer(
             dispatch_id=lead_dispatch(req).pk,
             actor=carol,
             outcome="resolved",
             body=f"第{i + 1}次答复",
-            files=[pdf(f"answer{i + 1}.pdf")],
+            files=[pdf(f"answer{i + 1}.pdf")] if files else (),
         )
         services.request_evaluate(req_id=req.pk, actor=alice, verdict=Verdict.DISSATISFIED, comment=f"不满意{i}")
         req = fresh(req)
@@ -132,3 +133,15 @@ def test_the_cards_of_a_request_cost_no_query_each(
     with django_assert_num_queries(VIEWS["dave"]):
         html = client.get(page).content.decode()
     assert html.count(hr_bureau.name) >= 1 + cards and all(f"答复超期{i}" in html for i in range(cards))
+
+
+def test_a_history_without_files_reads_no_files(
+    client, acme, alice, bob, bert, carol, dave, hr_bureau, django_assert_num_queries
+):
+    req = lived(acme, alice, bob, carol, hr_bureau, 2, files=False)
+    client.force_login(dave)
+    page = reverse("issues:request_detail", args=[req.pk])
+    client.get(page)
+    with django_assert_num_queries(VIEWS["dave"] - 1):
+        html = client.get(page).content.decode()
+    assert len(_timeline(html)) == 6 and "Attachment" not in html

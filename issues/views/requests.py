@@ -4,7 +4,7 @@ forms offered from issues/permissions.py, extensions, attachments and filing a r
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -251,10 +251,11 @@ def _detail_context(request, req, bound=None):
 
 def _timeline(req, dispatches_by_pk) -> list:
     """The request's events, oldest first, each with its task (from the dispatches already loaded) and its
-    files (``event.files``, one query for every event's attachments)."""
-    events = list(request_timeline(req))
+    files (``event.files``: one query for every event's attachments, and none when no event has any)."""
+    events = list(request_timeline(req).annotate(has_files=Exists(Attachment.objects.filter(event=OuterRef("pk")))))
     files = {}
-    for attachment in Attachment.objects.filter(event_id__in=[e.pk for e in events]) if events else ():
+    with_files = [e.pk for e in events if e.has_files]
+    for attachment in Attachment.objects.filter(event_id__in=with_files) if with_files else ():
         files.setdefault(attachment.event_id, []).append(attachment)
     system = _("System")
     for event in events:
