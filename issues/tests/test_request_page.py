@@ -2,13 +2,14 @@
 that still says, line by line, what happened, who did it and which files came with it."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from issues import services
-from issues.models import Card, CardKind, EventAction, RequestEvent, Status, Verdict
+from issues.models import Card, CardKind, EventAction, Extension, RequestEvent, Status, Verdict
 
 from .factories import dispatched, fresh, lead_dispatch, make_request
 
@@ -43,9 +44,10 @@ def lived(acme, alice, bob, carol, hr_bureau, rounds, files=True):
 PAGE = 6
 # + the request (with enterprise, region and category; the visibility conditions are its subqueries), the
 # A/B pairings (with the commissioners: the page's list, the user's own pairing and the hand-over form),
-# the tasks (with their departments), their extensions, the events (with their actors), the events' files,
-# the evaluations, the SLA policy and the cards
-DETAIL = PAGE + 9
+# the tasks (with their departments), the events (with their actors and whether each has files), the
+# events' files, the evaluations, the SLA policy and the cards (with their units); the extensions only
+# when an event says one was asked for
+DETAIL = PAGE + 8
 VIEWS = {
     # + alice is a member of acme (permissions)
     "alice": DETAIL + 1,
@@ -145,3 +147,21 @@ def test_a_history_without_files_reads_no_files(
     with django_assert_num_queries(VIEWS["dave"] - 1):
         html = client.get(page).content.decode()
     assert len(_timeline(html)) == 6 and "Attachment" not in html
+
+
+def test_an_extension_asked_for_is_read_and_shown_with_its_decision_form(
+    client, acme, alice, bob, bert, carol, dave, hr_bureau, django_assert_num_queries
+):
+    req = lived(acme, alice, bob, carol, hr_bureau, 1)
+    task = lead_dispatch(req)
+    services.extension_request(
+        dispatch_id=task.pk, actor=carol, reason="需要现场核查", requested_due_at=task.answer_due_at + timedelta(days=5)
+    )
+    client.force_login(dave)
+    page = reverse("issues:request_detail", args=[req.pk])
+    client.get(page)
+    with django_assert_num_queries(VIEWS["dave"] + 1):  # + the extensions (with who decided)
+        html = client.get(page).content.decode()
+    extension = Extension.objects.get(request=req)
+    assert f'id="extension-{extension.pk}"' in html and "需要现场核查" in html
+    assert reverse("issues:extension_decide", args=[extension.pk]) in html

@@ -29,6 +29,7 @@ from ..models import (
     Attachment,
     Card,
     Dispatch,
+    EventAction,
     ExtensionStatus,
     Request,
 )
@@ -196,14 +197,16 @@ def _detail_context(request, req, bound=None):
     by_pk = {d.pk: d for d in dispatches}
     for d in dispatches:
         d.request = req
-    extensions = list(req.extensions.select_related("decided_by")) if dispatches else []
+    events = _timeline(req, by_pk)
+    # an extension is only ever asked for by services.extension_request, which writes this event with it
+    asked = any(e.action == EventAction.EXTENSION_REQUEST for e in events)
+    extensions = list(req.extensions.select_related("decided_by")) if asked else []
     for x in extensions:
         x.request = req
         if x.dispatch_id in by_pk:
             x.dispatch = by_pk[x.dispatch_id]
     pending = {x.dispatch_id for x in extensions if x.status == ExtensionStatus.PENDING}
     open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in dispatches)
-    events = _timeline(req, by_pk)
     # the cards partial reads req.cards.all: with each card's unit, in the one query
     prefetch_related_objects([req], Prefetch("cards", queryset=Card.objects.select_related("unit")))
     _complete_request(req, events, pairings, dispatches)
