@@ -71,15 +71,17 @@ def policy_for(region) -> Policy:
 
 def policies_by_region(regions=None) -> dict[int, Policy]:
     """Policy per region id for every region, in two queries (for sweeps and queues); in one with
-    ``regions`` already read (anything with ``pk`` and ``path``: the rows of portal/orgs/listing.py)."""
-    regions = list(Region.objects.only("pk", "code", "path")) if regions is None else regions
+    ``regions`` already read, as (id, path) pairs (portal/orgs/listing.py keeps them)."""
+    if regions is None:
+        regions = Region.objects.order_by().values_list("pk", "path")  # tuples: every list page reads them
     by_code = {p.region.code: Policy.from_model(p) for p in SlaPolicy.objects.select_related("region")}
     result = {}
-    for region in regions:
+    for pk, path in regions:
         policy = DEFAULT_POLICY
-        for code in [c for c in region.path.split("/") if c]:
-            policy = by_code.get(code, policy)
-        result[region.pk] = policy
+        for code in path.split("/"):
+            if code:
+                policy = by_code.get(code, policy)
+        result[pk] = policy
     return result
 
 

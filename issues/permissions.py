@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.orgs.models import DepartmentMembership, Enterprise, EnterpriseMembership, Pairing
-from portal.orgs.selectors import region_scope_for
+from portal.orgs.selectors import region_in_scope, region_scope_for
 
 from .deadlines import co_opinions_wait
 from .errors import TransitionError
@@ -172,7 +172,11 @@ class Relation:
 
     @cached_property
     def supervisor(self) -> bool:
-        return self.user.is_supervisor and region_scope_for(self.user).filter(pk=self.req.region_id).exists()
+        if not self.user.is_supervisor:
+            return False
+        if Request.region.is_cached(self.req):  # the request page has its region: compare the paths
+            return region_in_scope(self.user, self.req.region)
+        return region_scope_for(self.user).filter(pk=self.req.region_id).exists()
 
 
 class Case:

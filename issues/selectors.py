@@ -135,4 +135,6 @@ def pairing_role(user, enterprise_id: int) -> str | None:
 
 
 def request_timeline(req: Request) -> QuerySet:
-    return req.events.select_related("actor", "dispatch__department").prefetch_related("attachments")
+    """The request's events with their actors; the request page adds their tasks and files from the rows
+    it has already read (issues/views/requests.py, ``_timeline``)."""
+    return req.events.select_related("actor")

@@ -8,7 +8,7 @@ import time_machine
 
 from issues import services
 from issues.clock import SHANGHAI
-from issues.deadlines import overdue_q
+from issues.deadlines import overdue_q, policies_by_region
 from issues.models import HolidayOverride, Request, SlaPolicy
 from issues.selectors import DEFAULT_POLICY, calendar_missing_years, policy_for
 from portal.orgs import factories as f
@@ -126,6 +126,18 @@ def test_it_lets_a_district_policy_override_the_city_and_a_town_inherit_it(city,
     assert (policy_for(city).answer_days, policy_for(fangzi).answer_days) == (5, 5)
     assert (policy_for(kuiwen).assign_days, policy_for(kuiwen).answer_days) == (2, 4)
     assert (policy_for(kuiwen_town).assign_days, policy_for(kuiwen_town).auto_close_days) == (2, 3)
+
+
+def test_the_lists_policy_per_region_agrees_with_the_policy_of_each_region(
+    city, kuiwen, fangzi, kuiwen_town, django_assert_num_queries
+):
+    SlaPolicy.objects.create(region=city, assign_days=1, answer_days=5)
+    SlaPolicy.objects.create(region=kuiwen, assign_days=2, answer_days=4, auto_close_days=3)
+    with django_assert_num_queries(2):  # every region's id and path, the SLA policies
+        policies = policies_by_region()
+    for region in (city, kuiwen, fangzi, kuiwen_town):
+        assert policies[region.pk] == policy_for(region), region.name
+    assert policies[kuiwen_town.pk].answer_days == 4 and policies[fangzi.pk].answer_days == 5
 
 
 def test_it_stores_deadlines_by_the_policy_of_the_enterprise_region(

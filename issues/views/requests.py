@@ -4,7 +4,7 @@ forms offered from issues/permissions.py, extensions, attachments and filing a r
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.models import User
-from portal.orgs.models import Pairing
+from portal.orgs.models import Department, Pairing
 from portal.orgs.selectors import (
     pairings_of,
     region_scope_for,
@@ -27,7 +27,9 @@ from .. import permissions as perms
 from ..models import (
     OPEN_DISPATCH_STATUSES,
     Attachment,
+    Card,
     Dispatch,
+    EventAction,
     ExtensionStatus,
     Request,
 )
@@ -39,18 +41,20 @@ from ..selectors import (
     request_timeline,
     request_visible_to,
 )
+from ..templatetags.issues_tags import event_label, status_label
 from ..uploads import attachment_response
 from .common import _files, _local, _page, _require
 from .rows import TASK_ACTIONS, TASK_KEYS, A, _row_modal, _row_response
 
 
-def _reassign_candidates(req):
+def _reassign_candidates(req, pairings=None):
+    """The enterprise's other active commissioners, A first; ``pairings`` when the page has read them."""
     labels = dict(Pairing.Role.choices)
-    pairings = pairings_of(req.enterprise)
+    pairings = pairings_of(req.enterprise) if pairings is None else pairings
     return [(p.commissioner, labels[p.role]) for p in pairings if p.commissioner_id != req.commissioner_id]
 
 
-def _request_form(key, req, data=None, files=None):
+def _request_form(key, req, data=None, files=None, candidates=None):
     """The form of a request action, bound to POST data or fresh with the request's version."""
     cls = {
         "withdraw": forms.WithdrawForm,
@@ -64,7 +68,7 @@ def _request_form(key, req, data=None, files=None):
     }[key]
     kwargs = {"auto_id": f"{key}-%s"}
     if key == "reassign":
-        kwargs["candidates"] = _reassign_candidates(req)
+        kwargs["candidates"] = _reassign_candidates(req) if candidates is None else candidates
     if key == "answer":
         kwargs["citable"] = hooks.citable_for(req)
     form = cls(data, files, **kwargs) if data is not None else cls(initial={"version": req.version}, **kwargs)
@@ -137,17 +141,18 @@ def _action(key, text, form, url, bound):
     }
 
 
-def _request_actions(req, case, bound):
+def _request_actions(req, case, bound, pairings=None):
     """The request-level action forms this user may use now (issues/permissions.py decides)."""
     actions = []
     for action in perms.actions_for(case.user, req, case=case):
         key = str(action)
         if key not in REQUEST_ACTION_TEXT:
             continue
-        if action == A.REASSIGN and not _reassign_candidates(req):
+        candidates = _reassign_candidates(req, pairings) if action == A.REASSIGN else None
+        if action == A.REASSIGN and not candidates:
             continue  # allowed, but there is no other commissioner to hand it to
         text = REQUEST_ACTION_TEXT[key]
-        form = bound.get(key) or _request_form(key, req)
+        form = bound.get(key) or _request_form(key, req, candidates=candidates)
         if action == A.ANSWER:
             text = (_("Answer the enterprise directly"), *text[1:])
         if action == A.SUPPLY_INFO and not case.relation.member:
@@ -175,15 +180,36 @@ def _dispatch_actions(case, bound):
 
 
 def _detail_context(request, req, bound=None):
+    """What the request page shows, read once: each list of related rows in one query, the people and
+    departments those rows already hold reused for the rest of the page (see ``_page_request``)."""
     bound = bound or {}
     user = request.user
-    relation = perms.Relation(user, req)
-    dispatches = list(req.dispatches.select_related("department", "accepted_by", "answered_by", "request"))
+    pairings = list(
+        Pairing.objects.active()
+        .filter(enterprise_id=req.enterprise_id)
+        .select_related("commissioner")
+        .order_by("role", "pk")
+    )
+    # the user's own pairing with the enterprise (A before B), as Relation.pairing would read it
+    known = {"pairing": next((p.role for p in pairings if p.commissioner_id == user.pk), None)}
+    relation = perms.Relation(user, req, **(known if user.is_commissioner else {}))
+    dispatches = list(req.dispatches.select_related("department"))
     by_pk = {d.pk: d for d in dispatches}
-    extensions = list(req.extensions.select_related("dispatch__department", "requested_by", "decided_by"))
+    for d in dispatches:
+        d.request = req
+    events = _timeline(req, by_pk)
+    # an extension is only ever asked for by services.extension_request, which writes this event with it
+    asked = any(e.action == EventAction.EXTENSION_REQUEST for e in events)
+    extensions = list(req.extensions.select_related("decided_by")) if asked else []
+    for x in extensions:
+        x.request = req
+        if x.dispatch_id in by_pk:
+            x.dispatch = by_pk[x.dispatch_id]
     pending = {x.dispatch_id for x in extensions if x.status == ExtensionStatus.PENDING}
     open_lead = any(d.role == Dispatch.Role.LEAD and d.is_open for d in dispatches)
-    events = list(request_timeline(req))
+    # the cards partial reads req.cards.all: with each card's unit, in the one query
+    prefetch_related_objects([req], Prefetch("cards", queryset=Card.objects.select_related("unit")))
+    _complete_request(req, events, pairings, dispatches)
 
     def case(task=None):
         return perms.Case(
@@ -191,10 +217,6 @@ def _detail_context(request, req, bound=None):
         )
 
     dispatch_panels = [{"dispatch": d, "actions": _dispatch_actions(case(d), bound)} for d in dispatches]
-    pairings = sorted(
-        Pairing.objects.active().filter(enterprise_id=req.enterprise_id).select_related("commissioner"),
-        key=lambda p: p.role,
-    )
     for panel in dispatch_panels:
         lead = panel["dispatch"]
         if lead.role == Dispatch.Role.LEAD and lead.is_open and relation.handles(lead):
@@ -216,11 +238,11 @@ def _detail_context(request, req, bound=None):
         "relation": relation,
         "dispatch_panels": dispatch_panels,
         "my_dispatch_panels": [p for p in dispatch_panels if p["actions"] or p.get("co_wait")],
-        "actions": _request_actions(req, case(), bound),
+        "actions": _request_actions(req, case(), bound, pairings),
         "events": events,
-        "submitted_files": [a for e in events if e.action == "submit" for a in e.attachments.all()],
+        "submitted_files": [a for e in events if e.action == "submit" for a in e.files],
         "answers": [e for e in events if e.action in ("answer", "opinion")],
-        "evaluations": list(req.evaluations.select_related("author")),
+        "evaluations": list(req.evaluations.all()),
         "extension_rows": extension_rows,
         "pairings": pairings,
         "commissioners": [p.commissioner for p in pairings],
@@ -228,6 +250,51 @@ def _detail_context(request, req, bound=None):
         "policy": policy_for(req.region),
         "extended": any(x.status == ExtensionStatus.APPROVED for x in extensions),
     }
+
+
+def _timeline(req, dispatches_by_pk) -> list:
+    """The request's events, oldest first, each with its task (from the dispatches already loaded) and its
+    files (``event.files``: one query for every event's attachments, and none when no event has any)."""
+    events = list(request_timeline(req).annotate(has_files=Exists(Attachment.objects.filter(event=OuterRef("pk")))))
+    files = {}
+    with_files = [e.pk for e in events if e.has_files]
+    for attachment in Attachment.objects.filter(event_id__in=with_files) if with_files else ():
+        files.setdefault(attachment.event_id, []).append(attachment)
+    system = _("System")
+    for event in events:
+        if event.dispatch_id in dispatches_by_pk:
+            event.dispatch = dispatches_by_pk[event.dispatch_id]
+        event.files = files.get(event.pk, [])
+        # the words of each line, worked out here once rather than by a filter per event in the template
+        event.label = event_label(event.action)
+        event.when = timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M")  # |date:"Y-m-d H:i"
+        event.who = (event.actor.display_name if event.actor else "") or system
+        if event.from_status == event.to_status:
+            event.change = ""
+        elif event.from_status:
+            event.change = f"{status_label(event.from_status)} → {status_label(event.to_status)}"
+        else:
+            event.change = status_label(event.to_status)
+    return events
+
+
+def _complete_request(req, events, pairings, dispatches) -> None:
+    """The filer, the responsible commissioner and the lead department of a request read without them
+    (``_page_request``): taken from the events' actors, the pairings and the tasks already loaded, and
+    only those still missing read, the people in one query."""
+    if not Request.lead_department.is_cached(req):
+        if req.lead_department_id is None:
+            req.lead_department = None
+        else:
+            known = {d.department_id: d.department for d in dispatches}
+            req.lead_department = known.get(req.lead_department_id) or Department.objects.get(pk=req.lead_department_id)
+    people = {e.actor_id: e.actor for e in events if e.actor_id} | {p.commissioner_id: p.commissioner for p in pairings}
+    fields = [f for f in (Request.created_by, Request.commissioner) if not f.is_cached(req)]
+    missing = {getattr(req, f.field.attname) for f in fields} - set(people) - {None}
+    if missing:
+        people |= User.objects.in_bulk(missing)
+    for f in fields:
+        setattr(req, f.field.name, people.get(getattr(req, f.field.attname)))
 
 
 def _render_detail(request, req, bound=None, status=200):
@@ -273,21 +340,21 @@ def request_create(request):
 
 
 def _page_request(user, pk: int) -> Request:
-    """``access_request`` for the request page: the same visibility selector and the same related objects,
-    but only the relations every request has are joined; the nullable ones (key project, commissioner,
-    lead department) and the filer are read by id afterwards. With all of them joined in one query
-    PostgreSQL spent 20–40 ms planning it at a province's million requests (a left join per nullable
-    relation, over a table of some 35 indexes) for well under a millisecond of execution."""
+    """``access_request`` for the request page: the same visibility selector, but only the relations every
+    request has are joined; the nullable ones (key project, commissioner, lead department) and the filer
+    are filled in by ``_complete_request`` from the rows the page reads anyway. With all of them joined in
+    one query PostgreSQL spent 20–40 ms planning it at a province's million requests (a left join per
+    nullable relation, over a table of some 35 indexes) for well under a millisecond of execution."""
     found = list(
         request_visible_to(user).select_related("enterprise", "region", "category").filter(pk=pk).order_by()[:1]
     )
     if not found:
         raise Http404
     req = found[0]
-    people = User.objects.in_bulk({req.created_by_id, req.commissioner_id} - {None})
-    req.created_by = people[req.created_by_id]
-    req.commissioner = people.get(req.commissioner_id)
-    prefetch_related_objects(found, "project", "lead_department")  # no query for an empty one
+    if req.project_id is None:
+        req.project = None
+    else:
+        prefetch_related_objects(found, "project")
     return req
 
 

@@ -87,6 +87,10 @@ class Listing:
 
         return self.derived(("regions", paths, towns), make)
 
+    def region_paths(self) -> tuple[tuple[int, str], ...]:
+        """(id, path) of every region: what ``issues.deadlines.policies_by_region`` reads."""
+        return self.derived("paths", lambda: tuple((r.pk, r.path) for r in self.regions))
+
     def label_of(self, row: DepartmentRow) -> str:
         """The name, with the region where the same name is used in several regions ("人社局")."""
         names = self.derived("names", lambda: Counter(d.name for d in self.departments))

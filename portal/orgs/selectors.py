@@ -24,6 +24,14 @@ def region_scope_for(user, paths: tuple[str, ...] | None = None) -> QuerySet[Reg
     return Region.objects.filter(condition)
 
 
+def region_in_scope(user, region: Region) -> bool:
+    """Whether a region already loaded lies inside the subtrees this supervisor watches: the test of
+    ``region_scope_for`` done on the region's path, with one query (the scope's paths) instead of two."""
+    if not user.is_authenticated or not user.is_supervisor:
+        return False
+    return region.path.startswith(supervised_paths(user))
+
+
 def enterprise_ids_for_member(user) -> QuerySet:
     return Enterprise.objects.filter(memberships__user=user).values("pk")
 
