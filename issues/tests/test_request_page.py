@@ -40,8 +40,9 @@ def lived(acme, alice, bob, carol, hr_bureau, rounds, files=True):
     return req
 
 
-# every page: session, user, the bell's unread count, the session save (savepoint, update, release)
-PAGE = 6
+# every page: session, user, the bell's unread count (the session is saved only when it changes: the idle
+# clock writes the time of activity at most every 30 s)
+PAGE = 3
 # + the request (with enterprise, region and category; the visibility conditions are its subqueries), the
 # A/B pairings (with the commissioners: the page's list, the user's own pairing and the hand-over form),
 # the tasks (with their departments), the events (with their actors and whether each has files), the
