@@ -496,6 +496,14 @@ def _empty_stats() -> None:
         MonthlyStat.objects.all().delete()
 
 
+def _analyze_stats() -> None:
+    """After the full rebuild, PostgreSQL's statistics of the aggregate tables describe the tables before
+    it (or nothing, the first time): the next refreshes would be planned for them until autovacuum
+    analyzes the new rows. ANALYZE reads a sample (well under a second at a million requests)."""
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {_q(DailyStat._meta.db_table)}, {_q(MonthlyStat._meta.db_table)}", [])
+
+
 def stats_refresh(*, now: datetime | None = None, full: bool = False, wait: bool = True) -> int | None:
     """Bring the aggregate tables up to ``now``: count again every submission day with a change since
     the last refresh (or every day, the first time or with ``full``). Returns the number of days
@@ -515,6 +523,7 @@ def stats_refresh(*, now: datetime | None = None, full: bool = False, wait: bool
                 first, last = _local_day(bounds["first"]), _local_day(bounds["last"])
                 days = {first + timedelta(days=n) for n in range((last - first).days + 1)}
             _recount(days, now, fresh=True)
+            _analyze_stats()
         else:
             crossed = (min(state.as_of, now), max(state.as_of, now))
             days = _changed_days(state.as_of - STATS_OVERLAP, crossed) | {day for _pk, day in dirty}

@@ -243,3 +243,21 @@ def test_the_stored_grains_read_in_one_query_draw_what_counting_the_requests_dra
     assert counted.charts == stored.charts
     assert stored.figures["received"] == 6 and stored.charts["trend"]["received"]
     assert stored.charts["department"] and sum(row["received"] for row in stored.charts["region"]) == 6
+
+
+def test_the_full_rebuild_leaves_the_planner_statistics_of_what_it_wrote(month):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    stats_refresh(now=LATER, full=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class"
+            " WHERE relname IN ('supervision_dailystat', 'supervision_monthlystat')"
+        )
+        planned = dict(cursor.fetchall())
+    assert planned == {
+        "supervision_dailystat": DailyStat.objects.count(),
+        "supervision_monthlystat": MonthlyStat.objects.count(),
+    }
