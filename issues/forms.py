@@ -1,7 +1,6 @@
 """Forms for filing and working requests. They validate input; the services decide what is allowed."""
 
 import re
-from collections import Counter
 
 from django import forms
 from django.db.models import Q
@@ -9,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from portal.orgs import listing
 from portal.orgs.models import Department, Enterprise
 from projects.models import Project
 
@@ -187,22 +187,19 @@ class TakeOnForm(VersionedForm):
     )
 
 
-def department_label(dept, names: Counter) -> str:
-    """A department's name, with its region where the same name is used in several regions ("人社局")."""
-    return f"{dept.name}（{dept.region.name}）" if names[dept.name] > 1 else dept.name
-
-
 def department_choices():
     """Active departments grouped by region, for a plain grouped select or checkbox list (filtered as one
-    types by static/js/portal.js where JavaScript runs)."""
-    departments = list(
-        Department.objects.filter(is_active=True).select_related("region").order_by("region__path", "name")
-    )
-    names = Counter(d.name for d in departments)
-    groups: dict[str, list] = {}
-    for dept in departments:
-        groups.setdefault(dept.region.name, []).append((dept.pk, department_label(dept, names)))
-    return list(groups.items())
+    types by static/js/portal.js where JavaScript runs), labelled with their region where the same name
+    is used in several regions ("人社局"): from the rows the process keeps (portal/orgs/listing.py)."""
+    kept = listing.current()
+
+    def grouped():
+        groups: dict[str, list] = {}
+        for row in kept.departments:
+            groups.setdefault(row.region_name, []).append((row.pk, kept.label_of(row)))
+        return list(groups.items())
+
+    return kept.derived("grouped choices", grouped)
 
 
 class DispatchForm(VersionedForm):
