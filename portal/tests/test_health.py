@@ -131,10 +131,27 @@ def test_it_answers_503_when_the_last_sweep_finished_too_long_ago(client, settin
     assert probe(client).status_code == 200
 
 
-def test_it_answers_503_before_any_sweep_has_finished(client, broker):
+def _installed(ago: timedelta) -> None:
+    """Pretend the requests' tables were created ``ago``."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    MigrationRecorder.Migration.objects.filter(app="issues").update(applied=timezone.now() - ago)
+
+
+def test_it_answers_503_when_no_sweep_has_finished_since_installation(client, settings, broker):
+    settings.HEALTH_SWEEP_MAX_AGE = timedelta(minutes=15)
+    _installed(timedelta(minutes=16))
     response = probe(client)
     assert response.status_code == 503
     assert json.loads(response.content)["checks"]["reminder_sweep"] == "never"
+
+
+def test_a_new_installation_is_healthy_before_its_first_sweep(client, settings, broker):
+    settings.HEALTH_SWEEP_MAX_AGE = timedelta(minutes=15)
+    _installed(timedelta(minutes=2))
+    response = probe(client)
+    assert response.status_code == 200
+    assert json.loads(response.content)["checks"]["reminder_sweep"] == "ok"
 
 
 def test_it_needs_no_login_and_sets_no_cookie(client, broker, swept):
