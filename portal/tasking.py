@@ -6,9 +6,10 @@ the socket waits. Here every publish gets one try over a connection whose connec
 bounded by ``ENQUEUE_TIMEOUT``, without retries. Callers keep their work in the database (pending
 deliveries, export jobs), so what could not be sent is picked up later by a periodic sweep."""
 
+import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
@@ -23,12 +24,28 @@ ENQUEUE_TIMEOUT = 0.5
 # times pays the timeout once, and a web worker does not wait on a dead broker request after request.
 RETRY_AFTER = 5.0
 _unavailable_until = 0.0
+# inside ``offline()``: no broker is expected, so nothing is published and nothing is warned about
+_offline = False
 
 
 def broker_state_reset() -> None:
     """Forget a recent failure (tests that switch brokers)."""
     global _unavailable_until
     _unavailable_until = 0.0
+
+
+@contextlib.contextmanager
+def offline() -> Iterator[None]:
+    """Publish nothing while the block runs: for commands that write before any broker is started (the
+    demo seed, which runs before the portal starts its Redis). The work stays in the database for the
+    sweeps, as it would with a lost broker, but without a warning for a broker that was never meant to
+    be there."""
+    global _offline
+    previous, _offline = _offline, True
+    try:
+        yield
+    finally:
+        _offline = previous
 
 
 def publish_connection(app):
@@ -60,6 +77,9 @@ def enqueue_all(calls: Iterable[tuple]) -> int:
                 task.delay(*args)
                 sent += 1
             return sent
+        if _offline:
+            logger.debug("offline; %s left for the sweep", calls[0][0].name)
+            return 0
         if time.monotonic() < _unavailable_until:
             logger.warning("broker unavailable a moment ago; %s left for the sweep", calls[0][0].name)
             return 0

@@ -134,3 +134,22 @@ def test_demo_logins_authenticate_with_their_roles(seeded):
     for name, user in users.items():
         if name != "admin":
             assert not user.is_superuser, name
+
+
+def test_the_first_seed_warns_about_no_broker(db, caplog):
+    """scripts/dev seeds the demo city before the portal starts its Redis: nothing it would send is a
+    broker warning in the newcomer's first screen."""
+    from portal import celery_app, tasking
+
+    old = celery_app.conf.task_always_eager, celery_app.conf.broker_url
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = False, "redis://127.0.0.1:1/0"
+    celery_app._pool = None
+    tasking.broker_state_reset()
+    try:
+        with caplog.at_level("WARNING"):
+            call_command("seed_demo", stdout=io.StringIO())
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = old
+        celery_app._pool = None
+        tasking.broker_state_reset()
+    assert not [r for r in caplog.records if r.name.startswith("portal.tasking")]
