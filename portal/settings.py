@@ -182,6 +182,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with psycopg's compiled timestamp loader (portal/postgresql/base.py)
+    DATABASES["default"]["ENGINE"] = "portal.postgresql"
     # Every query of a page is a short indexed read: compiling it just in time (PostgreSQL's jit, on by
     # default) costs more than it saves and adds tens of milliseconds to the large aggregate reads.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
