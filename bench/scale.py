@@ -755,6 +755,7 @@ class Tables:
                 "answered_by_id",
                 "outcome",
                 "answer",
+                "request_status",
             ],
             anchor,
         )
@@ -979,6 +980,7 @@ def _handle(
             handler if done else None,
             outcome,
             "已协调相关科室办理，具体情况如下。" if done else "",
+            status,  # the copy of the request's state (the load runs without the triggers that keep it)
         )
         ev.add(
             ev.new_id(),
@@ -1009,6 +1011,7 @@ def _handle(
                 p.handlers[co] if done else None,
                 "",
                 "协办意见：同意。" if done else "",
+                status,
             )
         if not done:
             break

@@ -14,9 +14,11 @@ class IssuesConfig(AppConfig):
         from .categories import ensure_categories
         from .health import check_reminder_sweep
         from .reminders import reminders_status
+        from .triggers import ensure_triggers
 
         health.register("reminder_sweep", check_reminder_sweep)
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="issues.ensure_categories")
+        post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="issues.ensure_triggers")
         status_source_add(reminders_status)
         self.hand_over_problem_desk()
         self.audit_rules()

@@ -226,8 +226,9 @@ def running_deadline(req: Request) -> datetime | None:
 
 
 def task_overdue_q(now: datetime) -> Q:
-    """Open tasks past their answer deadline whose request's answer clock runs."""
-    return Q(status__in=OPEN_DISPATCH_STATUSES, answer_due_at__lt=now) & answer_clock_q("request__")
+    """Open tasks past their answer deadline whose request's answer clock runs (read on the task's copy of
+    the request's state, ``Dispatch.request_status``)."""
+    return Q(status__in=OPEN_DISPATCH_STATUSES, answer_due_at__lt=now, request_status__in=ANSWER_CLOCK_STATUSES)
 
 
 def task_is_overdue(task: Dispatch, now: datetime) -> bool:

@@ -348,6 +348,13 @@ class Dispatch(models.Model):
     answer = models.TextField(_("answer / opinion"), max_length=5000, blank=True)
     return_reason = models.TextField(_("return reason"), max_length=1000, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # the request's state, copied by the database whenever a task is written or its request's state changes
+    # (issues/triggers.py), so the department queue splits and counts its tasks by it on the task index alone
+    # instead of joining the live requests. Read it in queries: a task made in this process keeps "" until
+    # read again. The database default lets a writer that does not name the column insert tasks.
+    request_status = models.CharField(
+        _("request status"), max_length=20, choices=Status.choices, default="", db_default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("dispatch")
@@ -359,6 +366,13 @@ class Dispatch(models.Model):
             models.Index(fields=["request", "role"], name="dispatch_request_role"),
             # the department queue's newest / oldest order
             models.Index(fields=["department", "dispatched_at"], name="dispatch_department_time"),
+            # the department queue's tabs by the request's state: their counts (the live states, 已办结's
+            # bounded count) from the index alone, and a tab's rows in urgency order
+            models.Index(
+                fields=["department", "request_status", "answer_due_at"],
+                include=["status"],
+                name="dispatch_department_req_status",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
