@@ -6,6 +6,7 @@ the form invalid for that field only; django-filter then leaves that filter out,
 the user which ones were ignored.
 """
 
+import copy
 import html
 from datetime import date, datetime, time, timedelta
 
@@ -14,10 +15,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
+from django.template.defaultfilters import join
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy as _l
+from django_filters.filters import FilterMethod
 
 from portal.orgs import listing
 from portal.orgs.models import Department, Enterprise, Pairing, Region
@@ -69,10 +73,15 @@ class ListedChoiceIterator(ModelChoiceIterator):
             yield self.choice(obj)
 
 
+def _value_html(value) -> str:
+    """``{{ value|stringformat:'s' }}`` as the widget templates write it: escaped unless already safe."""
+    return value if isinstance(value, SafeData) else html.escape(str(value))
+
+
 def _attrs_html(attrs) -> str:
     """``django/forms/widgets/attrs.html`` in Python."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
+        f" {html.escape(name)}" if value is True else f' {html.escape(name)}="{_value_html(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -81,6 +90,35 @@ def _attrs_html(attrs) -> str:
 def _escape(value) -> str:
     """``conditional_escape``, with the common case (a plain ``str``) escaped directly."""
     return html.escape(value) if type(value) is str else conditional_escape(value)
+
+
+class QuickInput:
+    """An ``<input>`` rendered in Python, byte for byte what ``django/forms/widgets/input.html`` renders (the
+    text, number, date and checkbox templates only include it), without a template render per field."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]  # the stock context: value, checked, attrs
+        shown = "" if widget["value"] is None else f' value="{_value_html(widget["value"])}"'
+        return mark_safe(
+            f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"{shown}'
+            f"{_attrs_html(widget['attrs'])}>"
+        )
+
+
+class QuickTextInput(QuickInput, forms.TextInput):
+    pass
+
+
+class QuickNumberInput(QuickInput, forms.NumberInput):
+    pass
+
+
+class QuickDateInput(QuickInput, forms.DateInput):
+    pass
+
+
+class QuickCheckboxInput(QuickInput, forms.CheckboxInput):
+    pass
 
 
 class QuickSelect(forms.Select):
@@ -123,6 +161,63 @@ class QuickSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))
+
+
+class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
+    pass
+
+
+# the stock widgets of the filter form and what renders each in Python (a subclass keeps its own rendering)
+QUICK_WIDGETS = {
+    forms.TextInput: QuickTextInput,
+    forms.NumberInput: QuickNumberInput,
+    forms.DateInput: QuickDateInput,
+    forms.CheckboxInput: QuickCheckboxInput,
+    forms.Select: QuickSelect,
+    forms.SelectMultiple: QuickSelectMultiple,
+}
+
+
+def _filter_copy(filter_):
+    """A filterset's own copy of a declared filter: django-filter sets its ``parent`` and ``model``."""
+    clone = copy.copy(filter_)
+    if filter_.method is not None:
+        clone.filter = FilterMethod(clone)  # resolves the method on the copy's parent, not the original's
+    return clone
+
+
+def _field_copy(field):
+    """A form's own copy of a field built once per process: what ``Field.__deepcopy__`` makes of it (the
+    field, its widget and the widget's attrs, error messages and validators copied), except that the
+    choices are not copied one by one: a choice field gets its own iterator over the same list, a model
+    choice field its own queryset (which the filtersets' ``configure`` replaces per user)."""
+    clone = copy.copy(field)
+    clone.widget = widget = copy.copy(field.widget)
+    widget.attrs = field.widget.attrs.copy()
+    clone.error_messages = field.error_messages.copy()
+    clone.validators = field.validators[:]
+    if isinstance(field, forms.ModelChoiceField):
+        clone.queryset = field.queryset  # the setter hands the copy's widget an iterator of the copy
+    elif isinstance(field, forms.ChoiceField):
+        choices = field._choices
+        if hasattr(choices, "field"):  # django-filter's iterator reads the field's empty label
+            choices = copy.copy(choices)
+            choices.field = clone
+        clone._choices = widget.choices = choices
+    return clone
+
+
+class CopiedCheaply(dict):
+    """Filters or form fields built once per process. ``FilterSet.__init__`` and ``Form.__init__`` take
+    their own with ``copy.deepcopy``, which walks every choice, widget attribute and queryset of some
+    fifteen fields (2–3 ms a page); this dict hands them shallow copies made by ``copy_one`` instead."""
+
+    def __init__(self, items, copy_one):
+        super().__init__(items)
+        self.copy_one = copy_one
+
+    def __deepcopy__(self, memo):
+        return {name: self.copy_one(item) for name, item in self.items()}
 
 
 def _start_of(day) -> datetime:
@@ -206,6 +301,22 @@ class ListedDepartments(Listed):
         return "".join(parts)
 
 
+def _style(field) -> None:
+    """The filter panel's classes and Python-rendered widget for ``field``; model choices read with one
+    plain query (``ListedChoiceIterator``)."""
+    if isinstance(field, forms.ModelChoiceField):
+        field.iterator = ListedChoiceIterator
+        field.queryset = field.queryset  # the setter hands the widget the new iterator
+    widget = field.widget
+    widget.__class__ = QUICK_WIDGETS.get(type(widget), type(widget))
+    if isinstance(widget, forms.CheckboxInput):
+        widget.attrs["class"] = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        widget.attrs["class"] = "form-select form-select-sm"
+    else:
+        widget.attrs["class"] = "form-control form-control-sm"
+
+
 class QueueFilterBase(django_filters.FilterSet):
     """Filters every list shares. Subclasses drop what does not apply to their users."""
 
@@ -263,25 +374,65 @@ class QueueFilterBase(django_filters.FilterSet):
         self.listing = listing.current()
         super().__init__(data, queryset, **kwargs)
         self.configure()
-        for field in self.form.fields.values():
-            if isinstance(field, forms.ModelChoiceField):
-                field.iterator = ListedChoiceIterator
-                field.queryset = field.queryset  # the setter hands the widget the new iterator
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs["class"] = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                if type(widget) is forms.Select:
-                    widget.__class__ = QuickSelect
-                widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                widget.attrs["class"] = "form-control form-control-sm"
-        if "enterprise" in self.form.fields:
-            self.form.fields["enterprise"].widget.attrs.update({"list": "enterprise-options", "autocomplete": "off"})
-        self.form.fields["q"].widget.attrs["type"] = "search"
+
+    @classmethod
+    def get_filters(cls):
+        return CopiedCheaply(super().get_filters(), _filter_copy)
+
+    def get_form_class(self):
+        """The form class of this list type, built once per process with its fields' widgets, classes and
+        choice iterators; each form copies the fields cheaply (``CopiedCheaply``)."""
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            fields = {name: copy.deepcopy(filter_.field) for name, filter_ in self.base_filters.items()}
+            for field in fields.values():
+                _style(field)
+            if "enterprise" in fields:
+                fields["enterprise"].widget.attrs.update({"list": "enterprise-options", "autocomplete": "off"})
+            fields["q"].widget.attrs["type"] = "search"
+            form_class = type(f"{cls.__name__}Form", (self._meta.form,), fields)
+            form_class.base_fields = CopiedCheaply(form_class.base_fields, _field_copy)
+            cls._form_class = form_class
+        return form_class
 
     def configure(self) -> None:
         """Per-user choices (regions, departments); called once the form exists."""
+
+    def panel_html(self) -> str:
+        """The filter panel's grid of fields (all but the tab, a hidden input of the rows, and "overdue
+        only", a checkbox of its own), each with its label and errors: what a template loop over the
+        bound fields wrote (``issues/tests/test_filter_form.py`` keeps that loop and compares), without
+        the template's forty look-ups a field."""
+        parts = []
+        for bound in self.form:
+            name = bound.name
+            if name in ("tab", "overdue"):
+                continue
+            width = "col-12 col-md-4 col-xl-3" if name == "q" else "col-6 col-md-3 col-xl-2"
+            field_id = conditional_escape(bound.id_for_label)
+            if name == "enterprise":
+                # a datalist the suggestions fill as the user types (issues:enterprise_suggest)
+                control = (
+                    f'\n          <input type="text" name="enterprise" id="{field_id}" '
+                    f'value="{conditional_escape(bound.value() or "")}" class="form-control form-control-sm" '
+                    'list="enterprise-options" autocomplete="off" maxlength="100"\n'
+                    f'                 hx-get="{conditional_escape(reverse("issues:enterprise_suggest"))}" '
+                    'hx-trigger="input changed delay:300ms" hx-target="#enterprise-options" hx-swap="innerHTML" '
+                    'hx-push-url="false">\n          <datalist id="enterprise-options"></datalist>\n        '
+                )
+            else:
+                control = str(bound)
+            errors = bound.errors
+            if errors:
+                errors = f'<div class="invalid-feedback d-block small">{join(errors, " ")}</div>'
+            label = conditional_escape(bound.label)
+            parts.append(
+                f'\n      <div class="{width}">\n'
+                f'        <label for="{field_id}" class="form-label small mb-0">{label}</label>\n'
+                f"        {control}\n        {errors or ''}\n      </div>\n      "
+            )
+        return mark_safe("".join(parts))
 
     # values the view reads itself (tab, sort, page size)
     def keep(self, queryset, name, value):
@@ -387,12 +538,8 @@ class DepartmentQueueFilter(QueueFilterBase):
 
 class EnterpriseListFilter(QueueFilterBase):
     kind = queues.ENTERPRISE
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("region", "enterprise", "department", "source"):
-            self.filters.pop(name, None)
-            self.form.fields.pop(name, None)
+    # an enterprise's own requests: no region, enterprise, department or source to choose
+    region = enterprise = department = source = None
 
 
 class SupervisorListFilter(QueueFilterBase):
