@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.forms.models import ModelChoiceIterator
 from django.template.defaultfilters import join
 from django.urls import reverse
@@ -236,12 +236,27 @@ def text_matches(text: str, enterprise_ids: list[int], prefix: str = "") -> Q:
     """Requests whose title or description contains ``text``, whose enterprise is one of ``enterprise_ids``
     (those whose name contains it), or whose work-order number is ``text`` (``prefix`` "request__" from
     task rows)."""
+    in_text = Q(**{f"{prefix}title__icontains": text}) | Q(**{f"{prefix}description__icontains": text})
+    if _uncased(text):
+        # a text without upper or lower case (Chinese, digits) is in a column exactly when it is in the column
+        # upper-cased, so the plain comparison is checked first: a row that fails it is not upper-cased at
+        # all (half the time of a city's scan of its requests). The upper-cased one stays for the trigram
+        # indexes, which serve a rare word. The plain one is a CASE, so PostgreSQL does not take it for a
+        # second, independent condition and estimate a sixth of the matches (which made it read a common
+        # word's withdrawn requests through the trigram bitmaps of the whole province, not stop at 101)
+        plain = Q(**{f"{prefix}title__contains": text}) | Q(**{f"{prefix}description__contains": text})
+        in_text = Q(Case(When(plain, then=Value(True)), default=Value(False), output_field=BooleanField())) & in_text
     return (
-        Q(**{f"{prefix}title__icontains": text})
-        | Q(**{f"{prefix}description__icontains": text})
+        Q(**{f"{prefix}work_order_number": text})  # a 12345 work-order number, exactly (indexed)
         | Q(**{f"{prefix}enterprise_id__in": enterprise_ids})
-        | Q(**{f"{prefix}work_order_number": text})  # a 12345 work-order number, exactly (indexed)
+        | in_text
     )
+
+
+def _uncased(text: str) -> bool:
+    """No character of ``text`` has an upper or a lower case: upper-casing a column changes none of the
+    characters that could match it."""
+    return text == text.upper() == text.lower()
 
 
 class Listed:

@@ -3,10 +3,12 @@ that the plain query gives: the department queue's search by the ids of its matc
 TASK_MATCH_LIMIT of them, by the plain condition), the large scopes' 全部 as the sum of bounded counts,
 the small scopes' overdue filter checked on the scope's rows."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -40,24 +42,34 @@ def mixed(acme, alice, bob, hr_bureau):
 
 
 def plain(kind, user, text, now):
-    """The list's rows with the search as one plain condition on each row, as before any shortcut."""
+    """The list's rows with the search as one plain condition on each row, as before any shortcut: title or
+    description containing the text in any case, a matching enterprise, the work-order number."""
     spec = queues.SPECS[kind]
     rows = queues.ROWS[kind](user)
     if text:
-        rows = rows.filter(filters.text_matches(text, filters.enterprise_ids_matching(text), spec.to_request))
+        r = spec.to_request
+        rows = rows.filter(
+            Q(**{f"{r}title__icontains": text})
+            | Q(**{f"{r}description__icontains": text})
+            | Q(**{f"{r}enterprise_id__in": filters.enterprise_ids_matching(text)})
+            | Q(**{f"{r}work_order_number": text})
+        )
     return spec, rows
 
 
 def expected(kind, user, text, tab, sort="urgency"):
-    """The tab counts (exact, or bounded at COUNT_LIMIT + 1 where the list bounds them) and the first page's
-    ids, counted one tab at a time on the plain rows."""
+    """The tab counts (exact, or bounded at COUNT_LIMIT + 1 where the list bounds them, SEARCH_COUNT_LIMIT + 1
+    for a search's 已办结 and 全部 of the supervisors' list) and the first page's ids, counted one tab at a
+    time on the plain rows."""
     now = timezone.now()
     spec, rows = plain(kind, user, text, now)
     bounded = {Status.CLOSED, "all"} | ({"open"} if spec.over_dispatches else set())
+    search_bounded = queues.search_bounded(spec, bool(text))
     counts = {}
     for key in queues.TAB_KEYS:
         exact = rows.filter(queues.tab_condition(spec, key, now)).count()
-        counts[key] = min(exact, queues.COUNT_LIMIT + 1) if spec.large and key in bounded else exact
+        limit = queues.SEARCH_COUNT_LIMIT if key in search_bounded else queues.COUNT_LIMIT
+        counts[key] = min(exact, limit + 1) if spec.large and key in bounded else exact
     page = queues.ordered(spec, rows.filter(queues.tab_condition(spec, tab, now)), sort)
     return counts, list(page.values_list("pk", flat=True)[: min(25, counts[tab])])  # the pager walks the counted rows
 
@@ -75,13 +87,14 @@ def shown(client, name, **params):
     + [("dave", "supervisor_list", queues.SUPERVISOR, 2000), ("bob", "queue", queues.COMMISSIONER, 2000)],
 )
 @pytest.mark.parametrize("text", [WORD, "阿克米", "无此内容", ""])
-@pytest.mark.parametrize("count_limit", [2, 1000])
+@pytest.mark.parametrize("count_limit, search_limit", [(2, 100), (1000, 2), (1000, 100)])
 def test_a_search_shows_the_rows_and_counts_of_the_plain_query(
-    client, mixed, monkeypatch, request, who, name, kind, task_limit, text, count_limit
+    client, mixed, monkeypatch, request, who, name, kind, task_limit, text, count_limit, search_limit
 ):
     """Whether the department's matching requests are read first (task_limit 2000) or too many for that
     (task_limit 1), whether 全部 is bounded or exact: what the page shows is what the plain query gives."""
     monkeypatch.setattr(queues, "COUNT_LIMIT", count_limit)
+    monkeypatch.setattr(queues, "SEARCH_COUNT_LIMIT", search_limit)
     monkeypatch.setattr(filters, "TASK_MATCH_LIMIT", task_limit)
     user = request.getfixturevalue(who)
     client.force_login(user)
@@ -90,7 +103,8 @@ def test_a_search_shows_the_rows_and_counts_of_the_plain_query(
             want_counts, want_rows = expected(kind, user, text, tab, sort)
             assert shown(client, name, q=text, tab=tab, sort=sort) == (want_counts, want_rows), (tab, sort)
     if text == WORD and queues.SPECS[kind].large:  # the word is in some titles and some descriptions
-        assert want_counts["all"] == (3 if count_limit == 2 else 8)
+        limit = search_limit if kind == queues.SUPERVISOR else count_limit
+        assert want_counts["all"] == min(8, limit + 1)
 
 
 def test_all_is_the_sum_of_closed_withdrawn_and_live_below_the_bound_and_bounded_above(
@@ -176,3 +190,42 @@ def test_every_state_is_live_closed_or_withdrawn():
     """全部 of a large scope is the sum of those three counts: a new state must join one of them."""
     assert sorted(Status.values) == sorted({*queues.LIVE_STATUSES, Status.CLOSED, Status.WITHDRAWN})
     assert not set(queues.LIVE_STATUSES) & {Status.CLOSED, Status.WITHDRAWN}
+
+
+def test_a_search_of_the_supervisors_list_bounds_its_ended_tabs_lower_and_says_so(client, mixed, dave, monkeypatch):
+    """With a search, 已办结 and 全部 of a city stop at SEARCH_COUNT_LIMIT + 1 and show "N+", the pager says
+    "more than N"; the live tabs stay exact above it; without a search the bound is COUNT_LIMIT again."""
+    monkeypatch.setattr(queues, "SEARCH_COUNT_LIMIT", 2)
+    client.force_login(dave)
+    url = reverse("issues:supervisor_list")
+    response = client.get(url, {"q": "企业", "tab": "all"})  # in the description of the 8 without the word
+    counts = {key: n for key, _label, n in response.context["tabs"]}
+    assert (counts[Status.CLOSED], counts["all"]) == (3, 3)
+    assert counts["open"] == 3  # the open ones of those 8: exact, though above the search's bound
+    html = response.content.decode()
+    badges = re.findall(r'<span class="badge rounded-pill[^"]*">([^<]*)</span>', html)
+    assert badges == ["3", "0", "3", "0", "0", "2+", "0", "2+"], badges
+    assert response.context["capped"] and "本栏超过2条" in html
+    assert len(response.context["page"]) == 3  # the pager walks the rows it counted
+    response = client.get(url, {"tab": "all"})
+    assert {key: n for key, _label, n in response.context["tabs"]}["all"] == 12 and not response.context["capped"]
+
+
+@pytest.mark.parametrize(
+    "text, plain_first", [(WORD, True), ("12345", True), ("abc", False), ("ABC", False), ("环评abc", False)]
+)
+def test_a_text_without_case_is_compared_plainly_first_and_matches_as_in_any_case(
+    client, acme, alice, bob, dave, hr_bureau, text, plain_first
+):
+    """A Chinese or numeric search is compared as it is before upper-casing (the same rows: such a text has no
+    case to fold); a Latin one is compared in any case only."""
+    titles = [f"{WORD}12345", "环评ABC材料", "环评abc材料", "用工aBc补贴", "无关"]
+    made = [make_request(acme, alice, title=title, description="企业希望尽快办理。") for title in titles]
+    client.force_login(dave)
+    with CaptureQueriesContext(connection) as ctx:
+        counts, rows = shown(client, "supervisor_list", q=text, tab="all", sort="oldest")
+    counting = next(q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"] and "LIKE" in q["sql"])
+    # each text condition compares the work-order number once, and title and description twice or once each
+    assert counting.count("LIKE") == (4 if plain_first else 2) * counting.count('"work_order_number" =')
+    want = [r.pk for r in made if text.upper() in r.title.upper()]
+    assert rows == want and counts["all"] == len(want) and want

@@ -63,7 +63,10 @@ def _list_page(request, kind):
     tab = filterset.cleaned("tab", spec.default_tab)
     sort = filterset.cleaned("sort", spec.default_sort)
     size = int(filterset.cleaned("size", queues.DEFAULT_PAGE_SIZE))
-    counts = queues.tab_counts(spec, base, now)
+    searched = bool(filterset.cleaned("q", "").strip())
+    counts = queues.tab_counts(spec, base, now, searched=searched)
+    search_bounded = queues.search_bounded(spec, searched)
+    tab_limit = queues.SEARCH_COUNT_LIMIT if tab in search_bounded else queues.COUNT_LIMIT
     rows = queues.with_relations(spec, queues.ordered(spec, base.filter(queues.tab_condition(spec, tab, now)), sort))
     paginator = Paginator(rows, size)
     # the tab's count is already known: no second COUNT query (a bounded one pages through the first
@@ -86,9 +89,13 @@ def _list_page(request, kind):
         "sort": sort,
         "size": size,
         "tabs": [(key, label, counts[key]) for key, label in queues.TABS],
-        # a bounded count (已办结 and 全部 of a large scope) is shown as "10000+"
+        # a bounded count (已办结 and 全部 of a large scope) is shown as "1000+"; with a text search, those of
+        # the supervisors' list as "100+"
         "count_limit": queues.COUNT_LIMIT,
-        "capped": counts[tab] > queues.COUNT_LIMIT,
+        "search_bounded": search_bounded,
+        "search_limit": queues.SEARCH_COUNT_LIMIT,
+        "tab_limit": tab_limit,
+        "capped": counts[tab] > tab_limit,
         "ignored": ignored,
         "page_adjusted": bool(page_asked) and page_asked != str(page.number),
         "list_url": reverse(LIST_URLS[kind]),
