@@ -2,8 +2,9 @@
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.timesince import timeuntil
+from django.utils.html import avoid_wrapping, format_html
+from django.utils.timesince import TIME_STRINGS, timeuntil
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import DispatchStatus, EventAction, ExtensionStatus, Outcome, Status
@@ -115,6 +116,44 @@ def outcome_label(code: str) -> str:
         return code
 
 
+# the units of ``timeuntil`` below a month: (seconds, key of django.utils.timesince.TIME_STRINGS)
+_UNITS = ((7 * 24 * 3600, "week"), (24 * 3600, "day"), (3600, "hour"), (60, "minute"))
+_MONTH = 28 * 24 * 3600  # no span shorter than this holds a calendar month
+_unit_texts: dict[tuple[str | None, str, int], str] = {}
+
+
+def _unit_text(key: str, count: int) -> str:
+    """ "3 hours" as ``timeuntil`` writes it (translated, non-breaking space), formatted once per language."""
+    cache_key = (get_language(), key, count)
+    text = _unit_texts.get(cache_key)
+    if text is None:
+        text = _unit_texts[cache_key] = avoid_wrapping(TIME_STRINGS[key] % {"num": count})
+    return text
+
+
+def _time_until(later, earlier, depth: int) -> str:
+    """``timeuntil(later, earlier, depth=depth)``, byte for byte, without its calendar arithmetic for spans
+    shorter than four weeks (nearly every running deadline): those have no years or months, so the parts are
+    whole weeks, days, hours and minutes. Longer spans go to ``timeuntil`` itself."""
+    delta = later - earlier
+    if delta.days * 24 * 3600 + delta.seconds >= _MONTH:
+        return timeuntil(later, earlier, depth=depth)
+    if delta.days < 0 or not (delta.days or delta.seconds):
+        return _unit_text("minute", 0)  # not in the future (seconds and microseconds aside)
+    remaining = delta.total_seconds()
+    parts = []
+    for seconds, key in _UNITS:
+        count = int(remaining // seconds)
+        remaining -= seconds * count
+        if count:
+            parts.append(_unit_text(key, count))
+            if len(parts) == depth:
+                break
+        elif parts:
+            break  # only adjacent units: "2 weeks, 3 hours" is never written
+    return _(", ").join(parts) if parts else _unit_text("minute", 0)
+
+
 @register.simple_tag
 def due_badge(row, now=None):
     """A work-list row's time left: green, amber within the policy's reminder lead time, red overdue;
@@ -127,7 +166,7 @@ def due_badge(row, now=None):
         req = getattr(row, "request", row)
         return _stopped(req.answered_on_time) or ""
     if now > due:
-        return _badge("text-bg-danger", _("Overdue by %(time)s") % {"time": timeuntil(now, due, depth=1)})
+        return _badge("text-bg-danger", _("Overdue by %(time)s") % {"time": _time_until(now, due, 1)})
     lead = getattr(row, "lead_hours", 4)
     style = "text-bg-warning" if (due - now).total_seconds() < lead * 3600 else "text-bg-success"
-    return _badge(style, _("%(time)s left") % {"time": timeuntil(due, now, depth=2)})
+    return _badge(style, _("%(time)s left") % {"time": _time_until(due, now, 2)})
