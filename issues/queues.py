@@ -283,10 +283,12 @@ def ordered(spec: ListSpec, qs: QuerySet, sort: str) -> QuerySet:
 
 
 # The columns a row reads, and no more: a request has some 45, fifteen of them dates, and building 50 of them
-# with their enterprises, categories, regions and tasks was most of a page's Python time. What reads them:
-# the row itself (issues/views/rows.py), its badges (issues/templatetags/issues_tags.py), the running deadline
-# and "overdue" (issues/deadlines.py) and the quick actions' rules (issues/permissions.py). A column missing
-# here is read with one query per row: issues/tests/test_row_columns.py fails on the first such read.
+# with their enterprises, categories, regions, tasks and departments as model instances was most of a page's
+# Python time. What reads them: the row itself (issues/views/rows.py), its badges
+# (issues/templatetags/issues_tags.py), the running deadline and "overdue" (issues/deadlines.py) and the
+# quick actions' rules (issues/permissions.py). A column missing here is read with one query per row:
+# issues/tests/test_row_columns.py fails on the first such read. The names of the enterprise, category,
+# region and department come as annotations of the row (the same joins, no instance each).
 REQUEST_ROW_FIELDS = (
     "version",
     "title",
@@ -297,25 +299,28 @@ REQUEST_ROW_FIELDS = (
     "answer_due_at",
     "assigned_at",
     "answered_on_time",
+    "enterprise",  # the rules: members and pairings are of the enterprise
     "region",  # the policy's reminder lead time
     "commissioner",  # the rules: the responsible commissioner
     "lead_department",  # the rules: the lead handler may ask for information
     "handled_directly",  # the rules: the commissioner who took it on answers
     "created_by",  # the rules: the system that filed it evaluates
     "co_opinion_due_at",  # the rules: the lead answers once the co-handlers' opinions are in
-    "enterprise__name",
-    "category__name",
-    "category__name_en",
 )
-TASK_ROW_FIELDS = ("version", "role", "status", "answer_due_at", "department__name")
-LIVE_TASK_FIELDS = ("request", "role", "status", "department__name", "department__short_name")
+TASK_ROW_FIELDS = ("version", "role", "status", "answer_due_at", "department", "request")
+LIVE_TASK_FIELDS = ("request", "role", "status")
 
 
-def _row_columns(fields: tuple[str, ...], prefix: str = "") -> list[str]:
-    """``fields`` with the relation each ``relation__column`` goes through (``only()`` wants both when the
-    relation is joined by ``select_related``)."""
-    relations = {field.split("__")[0] for field in fields if "__" in field}
-    return [f"{prefix}{field}" for field in (*fields, *sorted(relations))]
+def _names(to_request: str = "", region: bool = False) -> dict[str, F]:
+    """The names a request row shows, as annotations (``to_request`` "request__" from a task row)."""
+    names = {
+        "enterprise_name": F(f"{to_request}enterprise__name"),
+        "category_name": F(f"{to_request}category__name"),
+        "category_name_en": F(f"{to_request}category__name_en"),
+    }
+    if region:
+        names["region_name"] = F(f"{to_request}region__name")
+    return names
 
 
 def with_relations(spec: ListSpec, qs: QuerySet) -> QuerySet:
@@ -323,20 +328,17 @@ def with_relations(spec: ListSpec, qs: QuerySet) -> QuerySet:
     if spec.over_dispatches:
         waiting = Extension.objects.filter(dispatch=OuterRef("pk"), status=ExtensionStatus.PENDING)
         return (
-            qs.select_related("request__enterprise", "request__category", "department")
-            .only(*_row_columns(TASK_ROW_FIELDS), "request", *_row_columns(REQUEST_ROW_FIELDS, "request__"))
-            .annotate(extension_waiting=Exists(waiting))
+            qs.select_related("request")
+            .only(*TASK_ROW_FIELDS, *(f"request__{field}" for field in REQUEST_ROW_FIELDS))
+            .annotate(extension_waiting=Exists(waiting), department_name=F("department__name"), **_names("request__"))
         )
     # only what the row shows: every join more costs PostgreSQL planning time (a left join the most)
-    supervisor = spec.kind == SUPERVISOR
-    qs = qs.select_related("enterprise", "category", *(("region",) if supervisor else ())).only(
-        *_row_columns((*REQUEST_ROW_FIELDS, *(("region__name",) if supervisor else ())))
-    )
+    qs = qs.only(*REQUEST_ROW_FIELDS).annotate(**_names(region=spec.kind == SUPERVISOR))
     if spec.kind in (COMMISSIONER, SUPERVISOR):
         live = (
             Dispatch.objects.exclude(status=DispatchStatus.CANCELLED)
-            .select_related("department")
-            .only(*_row_columns(LIVE_TASK_FIELDS))
+            .only(*LIVE_TASK_FIELDS)
+            .annotate(department_name=F("department__name"), department_short_name=F("department__short_name"))
         )
         qs = qs.prefetch_related(Prefetch("dispatches", queryset=live, to_attr="live_dispatches"))
     return qs
