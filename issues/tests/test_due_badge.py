@@ -1,5 +1,6 @@
-"""A row's time-left badge writes the time as ``timeuntil`` does, byte for byte, in Chinese and in English,
-without ``timeuntil``'s calendar arithmetic for the spans below four weeks."""
+"""The time-left badges write the time as ``timeuntil`` does, byte for byte, in Chinese and in English, with
+the unit texts formatted once per language and the calendar months counted only for spans of four weeks or
+more."""
 
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -9,13 +10,30 @@ import pytest
 from django.utils import translation
 from django.utils.timesince import timeuntil
 
-from issues.templatetags.issues_tags import _time_until, due_badge
+from issues.templatetags.issues_tags import _time_until, due_badge, time_left_badge
 
 UTC = ZoneInfo("UTC")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 2, 27, 23, 59, 59, 999_999, tzinfo=UTC)
+# moments where months are short or end: a month's last day, a leap day, the turn of a year
+ANCHORS = [
+    NOW,
+    datetime(2026, 1, 31, 12, 30, 15, 500, tzinfo=UTC),
+    datetime(2027, 12, 31, 23, 0, tzinfo=UTC),
+    datetime(2028, 2, 29, 16, 0, 1, tzinfo=UTC),
+    datetime(2026, 3, 31, 0, 0, tzinfo=UTC),
+    datetime(2026, 4, 30, 15, 59, 59, 999_999, tzinfo=UTC),
+]
 
 SPANS = [
+    timedelta(days=28, microseconds=-1),
+    timedelta(days=29),
+    timedelta(days=30, hours=23, minutes=59),
+    timedelta(days=59, hours=1),
+    timedelta(days=61),
+    timedelta(days=364, hours=23),
+    timedelta(days=366),
+    timedelta(days=730, hours=12),
     timedelta(0),
     timedelta(microseconds=1),
     timedelta(seconds=59, microseconds=999_999),
@@ -52,14 +70,23 @@ SPANS = [
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("depth", [1, 2])
 @pytest.mark.parametrize("span", SPANS, ids=str)
-@pytest.mark.parametrize("zone", [UTC, SHANGHAI], ids=str)
+@pytest.mark.parametrize("zone", [UTC, SHANGHAI, ZoneInfo("Europe/Berlin")], ids=str)  # Berlin: summer time
 def test_it_writes_the_time_as_timeuntil_does(language, depth, span, zone):
-    now = NOW.astimezone(zone)
     with translation.override(language):
-        for earlier in (now, now - timedelta(days=20, hours=7, seconds=13), now + timedelta(days=3, microseconds=7)):
-            later = earlier + span
-            assert _time_until(later, earlier, depth) == timeuntil(later, earlier, depth=depth)
-            assert _time_until(earlier, later, depth) == timeuntil(earlier, later, depth=depth)
+        for anchor in ANCHORS:
+            now = anchor.astimezone(zone)
+            for earlier in (
+                now,
+                now - timedelta(days=20, hours=7, seconds=13),
+                now + timedelta(days=3, microseconds=7),
+            ):
+                later = earlier + span
+                assert _time_until(later, earlier, depth) == timeuntil(later, earlier, depth=depth)
+                assert _time_until(earlier, later, depth) == timeuntil(earlier, later, depth=depth)
+                # a deadline read from the database is in UTC, the clock in the current time zone
+                assert _time_until(later.astimezone(UTC), earlier, depth) == timeuntil(
+                    later.astimezone(UTC), earlier, depth=depth
+                )
 
 
 def _row(due, lead_hours=4):
@@ -84,3 +111,15 @@ def test_the_badge_reads_the_same_in_each_language(language, due, text):
         expected_time = timeuntil(due, NOW, depth=2) if due > NOW else timeuntil(NOW, due, depth=1)
     assert f">{text}</span>" in badge
     assert expected_time in badge
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(
+    "span", [timedelta(hours=2, minutes=5), timedelta(days=3, hours=1), -timedelta(days=50)], ids=str
+)
+def test_the_request_pages_badge_reads_as_timeuntil_writes_it(language, span):
+    due = NOW + span
+    with translation.override(language):
+        badge = str(time_left_badge(due, NOW))
+        expected = timeuntil(due, NOW, depth=2) if span > timedelta(0) else timeuntil(NOW, due, depth=1)
+    assert expected in badge
