@@ -1,10 +1,12 @@
 """Badges for states and the 133 deadlines, and labels for timeline events."""
 
+import html
 from datetime import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.html import avoid_wrapping, format_html
+from django.utils.html import avoid_wrapping
+from django.utils.safestring import mark_safe
 from django.utils.timesince import MONTHS_DAYS, TIME_STRINGS
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -37,8 +39,15 @@ EXTENSION_STYLES = {
 EVENT_LABELS = dict(EventAction.choices)  # the timeline's words live with the choices (issues/models.py)
 
 
+def _escaped(value) -> str:
+    """``conditional_escape`` without its lazy-string and ``mark_safe`` wrappers (the same characters)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
 def _badge(style: str, text: str, title: str = ""):
-    return format_html('<span class="badge {} badge-time" title="{}">{}</span>', style, title, text)
+    # format_html's characters, without its wrappers (two badges a row of a work list)
+    style, title, text = _escaped(style), _escaped(title), _escaped(text)
+    return mark_safe(f'<span class="badge {style} badge-time" title="{title}">{text}</span>')
 
 
 @register.simple_tag

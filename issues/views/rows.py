@@ -244,8 +244,9 @@ def _row_html(kind, row, texts, csrf_input="", notice=None, notice_level="") -> 
     pk = row.pk
     overdue = ' class="row-overdue"' if row.overdue else ""
     out = [f'<tr id="row-{kind}-{pk}"{overdue}>\n  ']
+    reference = e(row.request.reference if kind == queues.DEPARTMENT else row.reference)  # digits and letters
     if kind in (queues.COMMISSIONER, queues.SUPERVISOR):
-        label = texts["select"] % {"ref": e(row.reference)}
+        label = texts["select"] % {"ref": reference}
         out.append(
             '\n  <td class="sel">\n'
             f'    <input type="checkbox" class="form-check-input js-row-select" name="ids" value="{pk}:{row.version}"'
@@ -259,7 +260,7 @@ def _row_html(kind, row, texts, csrf_input="", notice=None, notice_level="") -> 
         out.append(
             '\n  <td class="text-break">\n'
             f'    <a href="{row.detail_url}#dispatch-{pk}" class="fw-semibold">{e(req.title)}</a>\n'
-            f'    <div class="small text-muted">{e(req.reference)} · {e(row.enterprise_name)}'
+            f'    <div class="small text-muted">{reference} · {e(row.enterprise_name)}'
             f" · {e(row.category_label)}</div>\n"
             "  </td>\n"
             f'  <td><span class="badge {role_style}">{e(row.role_label)}</span>'
@@ -272,7 +273,7 @@ def _row_html(kind, row, texts, csrf_input="", notice=None, notice_level="") -> 
         out.append(
             '\n  <td class="text-break">\n'
             f'    <a href="{row.detail_url}" class="fw-semibold">{e(row.title)}</a>\n'
-            f'    <div class="small text-muted">{e(row.reference)} · {e(row.category_label)}{source}'
+            f'    <div class="small text-muted">{reference} · {e(row.category_label)}{source}'
             f" · {e(row.submitted_text)}</div>\n"
             "  </td>\n  "
         )
