@@ -15,7 +15,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -308,7 +307,6 @@ REQUEST_ROW_FIELDS = (
     "co_opinion_due_at",  # the rules: the lead answers once the co-handlers' opinions are in
 )
 TASK_ROW_FIELDS = ("version", "role", "status", "answer_due_at", "department", "request")
-LIVE_TASK_FIELDS = ("request", "role", "status")
 
 
 def _names(to_request: str = "", region: bool = False) -> dict[str, F]:
@@ -333,12 +331,38 @@ def with_relations(spec: ListSpec, qs: QuerySet) -> QuerySet:
             .annotate(extension_waiting=Exists(waiting), department_name=F("department__name"), **_names("request__"))
         )
     # only what the row shows: every join more costs PostgreSQL planning time (a left join the most)
-    qs = qs.only(*REQUEST_ROW_FIELDS).annotate(**_names(region=spec.kind == SUPERVISOR))
-    if spec.kind in (COMMISSIONER, SUPERVISOR):
-        live = (
-            Dispatch.objects.exclude(status=DispatchStatus.CANCELLED)
-            .only(*LIVE_TASK_FIELDS)
-            .annotate(department_name=F("department__name"), department_short_name=F("department__short_name"))
-        )
-        qs = qs.prefetch_related(Prefetch("dispatches", queryset=live, to_attr="live_dispatches"))
-    return qs
+    # (the commissioners' and supervisors' rows get their live tasks from attach_live_tasks)
+    return qs.only(*REQUEST_ROW_FIELDS).annotate(**_names(region=spec.kind == SUPERVISOR))
+
+
+@dataclass
+class LiveTask:
+    """A live (not cancelled) task of a request row: what the row shows of it and its actions' rules read."""
+
+    role: str
+    status: str
+    department_name: str
+    department_short_name: str
+    status_label: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DISPATCH_STATUSES
+
+
+def attach_live_tasks(rows) -> None:
+    """Each request row's live tasks as ``row.live_dispatches``, in dispatch order, in one query for the page
+    (plain values: a prefetch of Dispatch and Department instances cost twice the time)."""
+    by_request = {}
+    for row in rows:
+        row.live_dispatches = by_request[row.pk] = []
+    if not by_request:
+        return
+    tasks = (
+        Dispatch.objects.filter(request_id__in=by_request)
+        .exclude(status=DispatchStatus.CANCELLED)
+        .order_by("dispatched_at", "pk")
+        .values_list("request_id", "role", "status", "department__name", "department__short_name")
+    )
+    for request_id, *task in tasks:
+        by_request[request_id].append(LiveTask(*task))

@@ -125,6 +125,9 @@ def _decorate(kind, rows, user, policies, now, csrf_input="") -> None:
             categories[key] = str(Category(name=row.category_name, name_en=row.category_name_en))
         return categories[key]
 
+    rows = list(rows)  # evaluates a page's rows once (the page keeps the same instances)
+    if kind in (queues.COMMISSIONER, queues.SUPERVISOR):
+        queues.attach_live_tasks(rows)
     for row in rows:
         req = row.request if kind == queues.DEPARTMENT else row
         row.category_label = category(row)
