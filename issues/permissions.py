@@ -214,16 +214,24 @@ class Case:
 # the rules
 
 
+def _label(choices, value: str) -> str:
+    """What ``get_status_display()`` shows, from the enum (that looks the field's choices up on every call)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 def _not_now(req: Request) -> str:
     return _(
         "This request is now “%(status)s”, so this action is no longer possible; it may already have been handled."
-    ) % {"status": req.get_status_display()}
+    ) % {"status": _label(Status, req.status)}
 
 
 def _task_not_now(task: Dispatch) -> str:
     return _(
         "This task is now “%(status)s”, so this action is no longer possible; it may already have been handled."
-    ) % {"status": task.get_status_display()}
+    ) % {"status": _label(DispatchStatus, task.status)}
 
 
 def _no_live_lead_to_take_on(c: Case) -> str:
@@ -354,16 +362,23 @@ RULES: dict[Action, Rule] = {
 }
 
 
-def judge(case: Case, action: Action) -> Verdict:
+_REFUSED = Verdict(False)  # a refusal whose reason nobody reads (``explain=False``)
+
+
+def judge(case: Case, action: Action, *, explain: bool = True) -> Verdict:
+    """The verdict on ``action``; with ``explain=False`` (listing what to offer, 50 rows a page) a refusal for
+    the wrong person or state carries no reason, which saves formatting one per action and row."""
     rule = RULES[action]
     if not rule.who(case):
-        return Verdict.no(_("You may not do this on this request."), WHO)
+        return Verdict.no(_("You may not do this on this request."), WHO) if explain else _REFUSED
     for check in rule.before_states:
         if reason := check(case):
             return Verdict.no(reason)
     if rule.task_states and case.task.status not in rule.task_states:
-        return Verdict.no(_task_not_now(case.task))
+        return Verdict.no(_task_not_now(case.task)) if explain else _REFUSED
     if case.req.status not in rule.states:
+        if not explain:
+            return _REFUSED
         return Verdict.no(rule.state_message(case) if rule.state_message else _not_now(case.req))
     for check in rule.checks:
         if reason := check(case):
@@ -384,13 +399,13 @@ def check(user, action: Action, req: Request, *, task: Dispatch | None = None, *
 def actions_for(user, req: Request, *, case: Case | None = None, among=REQUEST_ACTIONS) -> list[Action]:
     """The request actions ``user`` may take on ``req`` now, in the order the page offers them."""
     case = case or Case(user, req)
-    return [action for action in among if judge(case, action).ok]
+    return [action for action in among if judge(case, action, explain=False).ok]
 
 
 def task_actions_for(user, task: Dispatch, *, case: Case | None = None, among=TASK_ACTIONS) -> list[Action]:
     """The actions ``user`` may take on one task of a request now."""
     case = case or Case(user, task.request, task=task)
-    return [action for action in among if judge(case, action).ok]
+    return [action for action in among if judge(case, action, explain=False).ok]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 """Badges for states and the 133 deadlines, and labels for timeline events."""
 
+import html
+from datetime import datetime
+
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.timesince import timeuntil
+from django.utils.html import avoid_wrapping
+from django.utils.safestring import mark_safe
+from django.utils.timesince import MONTHS_DAYS, TIME_STRINGS
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import DispatchStatus, EventAction, ExtensionStatus, Outcome, Status
@@ -34,8 +39,15 @@ EXTENSION_STYLES = {
 EVENT_LABELS = dict(EventAction.choices)  # the timeline's words live with the choices (issues/models.py)
 
 
+def _escaped(value) -> str:
+    """``conditional_escape`` without its lazy-string and ``mark_safe`` wrappers (the same characters)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
 def _badge(style: str, text: str, title: str = ""):
-    return format_html('<span class="badge {} badge-time" title="{}">{}</span>', style, title, text)
+    # format_html's characters, without its wrappers (two badges a row of a work list)
+    style, title, text = _escaped(style), _escaped(title), _escaped(text)
+    return mark_safe(f'<span class="badge {style} badge-time" title="{title}">{text}</span>')
 
 
 @register.simple_tag
@@ -55,9 +67,9 @@ def time_left_badge(due, now=None):
         return ""
     now = now or timezone.now()
     if now > due:
-        return _badge("text-bg-danger", _("Overdue by %(time)s") % {"time": timeuntil(now, due, depth=1)})
+        return _badge("text-bg-danger", _("Overdue by %(time)s") % {"time": _time_until(now, due, 1)})
     style = "text-bg-warning" if (due - now).total_seconds() < 4 * 3600 else "text-bg-light border"
-    return _badge(style, _("%(time)s left") % {"time": timeuntil(due, now, depth=2)})
+    return _badge(style, _("%(time)s left") % {"time": _time_until(due, now, 2)})
 
 
 def _stopped(on_time):
@@ -115,6 +127,70 @@ def outcome_label(code: str) -> str:
         return code
 
 
+# the parts of ``timeuntil``: (seconds, key of django.utils.timesince.TIME_STRINGS), after years and months
+_UNITS = ((7 * 24 * 3600, "week"), (24 * 3600, "day"), (3600, "hour"), (60, "minute"))
+_MONTH = 27 * 24 * 3600  # no span shorter than this holds a calendar month (February, with a margin)
+_unit_texts: dict[tuple[str | None, str, int], str] = {}
+
+
+def _unit_text(language: str | None, key: str, count: int) -> str:
+    """ "3 hours" as ``timeuntil`` writes it (translated, non-breaking space), formatted once per language."""
+    cache_key = (language, key, count)
+    text = _unit_texts.get(cache_key)
+    if text is None:
+        text = _unit_texts[cache_key] = avoid_wrapping(TIME_STRINGS[key] % {"num": count})
+    return text
+
+
+def _months(earlier, later) -> tuple[int, int, datetime]:
+    """Whole years and months from ``earlier`` to ``later`` and the moment they end, as ``timesince`` counts
+    them (on ``later``'s calendar; the day of month capped as it caps it)."""
+    earlier = earlier.astimezone(later.tzinfo)
+    total = (later.year - earlier.year) * 12 + (later.month - earlier.month)
+    if earlier.day > later.day or (earlier.day == later.day and earlier.time() > later.time()):
+        total -= 1
+    years, months = divmod(total, 12)
+    if not total:
+        return 0, 0, earlier
+    year, month = earlier.year + years, earlier.month + months
+    if month > 12:
+        month, year = month - 12, year + 1
+    day = min(MONTHS_DAYS[month - 1], earlier.day)
+    pivot = datetime(year, month, day, earlier.hour, earlier.minute, earlier.second, tzinfo=earlier.tzinfo)
+    return years, months, pivot
+
+
+def _time_until(later, earlier, depth: int) -> str:
+    """``timeuntil(later, earlier, depth=depth)``, byte for byte, with each unit's text formatted once per
+    language instead of through the lazy plural strings on every call (two badges a row); years and months
+    only for spans of four weeks or more (the overdue ones), counted as ``timesince`` counts them."""
+    language = get_language()
+    delta = later - earlier
+    since = delta.days * 24 * 3600 + delta.seconds
+    if since <= 0:
+        return _unit_text(language, "minute", 0)  # not in the future (seconds and microseconds aside)
+    parts = []
+    remaining = delta.total_seconds()
+    if since >= _MONTH:
+        years, months, pivot = _months(earlier, later)
+        remaining = (later - pivot).total_seconds()
+        counts = [(years, "year"), (months, "month")]
+    else:
+        counts = []
+    for seconds, key in _UNITS:
+        count = int(remaining // seconds)
+        remaining -= seconds * count
+        counts.append((count, key))
+    for count, key in counts:
+        if count:
+            parts.append(_unit_text(language, key, count))
+            if len(parts) == depth:
+                break
+        elif parts:
+            break  # only adjacent units: "2 weeks, 3 hours" is never written
+    return _(", ").join(parts) if parts else _unit_text(language, "minute", 0)
+
+
 @register.simple_tag
 def due_badge(row, now=None):
     """A work-list row's time left: green, amber within the policy's reminder lead time, red overdue;
@@ -127,7 +203,7 @@ def due_badge(row, now=None):
         req = getattr(row, "request", row)
         return _stopped(req.answered_on_time) or ""
     if now > due:
-        return _badge("text-bg-danger", _("Overdue by %(time)s") % {"time": timeuntil(now, due, depth=1)})
+        return _badge("text-bg-danger", _("Overdue by %(time)s") % {"time": _time_until(now, due, 1)})
     lead = getattr(row, "lead_hours", 4)
     style = "text-bg-warning" if (due - now).total_seconds() < lead * 3600 else "text-bg-success"
-    return _badge(style, _("%(time)s left") % {"time": timeuntil(due, now, depth=2)})
+    return _badge(style, _("%(time)s left") % {"time": _time_until(due, now, 2)})
