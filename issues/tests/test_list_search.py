@@ -229,3 +229,36 @@ def test_a_text_without_case_is_compared_plainly_first_and_matches_as_in_any_cas
     assert counting.count("LIKE") == (4 if plain_first else 2) * counting.count('"work_order_number" =')
     want = [r.pk for r in made if text.upper() in r.title.upper()]
     assert rows == want and counts["all"] == len(want) and want
+
+
+@pytest.mark.parametrize(
+    "who, name, kind",
+    [("dave", "supervisor_list", queues.SUPERVISOR), ("carol", "department_queue", queues.DEPARTMENT)],
+)
+def test_the_overdue_filter_of_a_large_scope_counts_every_tab_as_the_plain_query(
+    client, request, acme, alice, bob, hr_bureau, who, name, kind
+):
+    """With the overdue filter the large scopes' counts do not ask for the live states again (``live_only``):
+    the filter keeps live rows only, so every tab counts what it counts with the states asked twice."""
+    past = timezone.now() - timedelta(days=1)
+    late_dispatch = make_request(acme, alice, title="待分解超期")
+    late_answer = dispatched(make_request(acme, alice, title="办理超期"), bob, hr_bureau)
+    paused = dispatched(make_request(acme, alice, title="待补充"), bob, hr_bureau)
+    closed = dispatched(make_request(acme, alice, title="已办结"), bob, hr_bureau)
+    dispatched(make_request(acme, alice, title="未超期"), bob, hr_bureau)
+    Request.objects.filter(pk=late_dispatch.pk).update(assign_due_at=past, current_due_at=past)
+    deadlines_past = {"assign_due_at": past - timedelta(days=1), "answer_due_at": past, "current_due_at": past}
+    Request.objects.filter(pk=late_answer.pk).update(**deadlines_past)
+    Request.objects.filter(pk=paused.pk).update(status=Status.INFO_NEEDED, **deadlines_past)
+    Request.objects.filter(pk=closed.pk).update(status=Status.CLOSED, closed_at=past, current_due_at=None)
+    Dispatch.objects.filter(request__in=[late_answer, paused]).update(answer_due_at=past)
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    now = timezone.now()
+    spec = queues.SPECS[kind]
+    rows = queues.ROWS[kind](user).filter(queues.overdue_condition(spec, now))
+    assert queues.tab_counts(spec, rows, now, live_only=True) == queues.tab_counts(spec, rows, now)
+    want = {key: rows.filter(queues.tab_condition(spec, key, now)).count() for key in queues.TAB_KEYS}
+    counts, _rows = shown(client, name, overdue="on")
+    assert counts == want
+    assert counts["overdue"] == counts["all"] == (1 if kind == queues.DEPARTMENT else 2)

@@ -64,7 +64,9 @@ def _list_page(request, kind):
     sort = filterset.cleaned("sort", spec.default_sort)
     size = int(filterset.cleaned("size", queues.DEFAULT_PAGE_SIZE))
     searched = bool(filterset.cleaned("q", "").strip())
-    counts = queues.tab_counts(spec, base, now, searched=searched)
+    # the overdue filter keeps live rows only: the counts need not ask for them again
+    live_only = bool(filterset.cleaned("overdue", False))
+    counts = queues.tab_counts(spec, base, now, searched=searched, live_only=live_only)
     search_bounded = queues.search_bounded(spec, searched)
     tab_limit = queues.SEARCH_COUNT_LIMIT if tab in search_bounded else queues.COUNT_LIMIT
     rows = queues.with_relations(spec, queues.ordered(spec, base.filter(queues.tab_condition(spec, tab, now)), sort))
