@@ -19,10 +19,11 @@ from django.template.defaultfilters import join
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _l
 from django_filters.filters import FilterMethod
 
+from portal.markup import escape_text
 from portal.orgs import listing
 from portal.orgs.models import Department, Enterprise, Pairing, Region
 from portal.orgs.selectors import department_ids_for_handler, region_scope_for, supervised_paths
@@ -73,23 +74,13 @@ class ListedChoiceIterator(ModelChoiceIterator):
             yield self.choice(obj)
 
 
-def _value_html(value) -> str:
-    """``{{ value|stringformat:'s' }}`` as the widget templates write it: escaped unless already safe."""
-    return value if isinstance(value, SafeData) else html.escape(str(value))
-
-
 def _attrs_html(attrs) -> str:
     """``django/forms/widgets/attrs.html`` in Python."""
     return "".join(
-        f" {html.escape(name)}" if value is True else f' {html.escape(name)}="{_value_html(value)}"'
+        f" {html.escape(name)}" if value is True else f' {html.escape(name)}="{escape_text(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
-
-
-def _escape(value) -> str:
-    """``conditional_escape``, with the common case (a plain ``str``) escaped directly."""
-    return html.escape(value) if type(value) is str else conditional_escape(value)
 
 
 class QuickInput:
@@ -98,9 +89,9 @@ class QuickInput:
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]  # the stock context: value, checked, attrs
-        shown = "" if widget["value"] is None else f' value="{_value_html(widget["value"])}"'
+        shown = "" if widget["value"] is None else f' value="{escape_text(widget["value"])}"'
         return mark_safe(
-            f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"{shown}'
+            f'<input type="{escape_text(widget["type"])}" name="{escape_text(widget["name"])}"{shown}'
             f"{_attrs_html(widget['attrs'])}>"
         )
 
@@ -137,25 +128,25 @@ class QuickSelect(forms.Select):
         if listed is not None and not self.allow_multiple_selected:
             # the options kept with the departments, the chosen one marked: what the loop below writes
             empty = self.choices.field.empty_label
-            body = "" if empty is None else f'\n  <option value="">{_escape(empty)}</option>\n'
+            body = "" if empty is None else f'\n  <option value="">{escape_text(empty)}</option>\n'
             body += listed.options_markup()
             if chosen:
-                marker = f'<option value="{_escape(chosen[0])}">'
+                marker = f'<option value="{escape_text(chosen[0])}">'
                 body = body.replace(marker, f"{marker[:-1]} selected>", 1)
             return mark_safe(f"{parts[0]}{body}\n</select>")
         has_selected = False
         for option_value, option_label in self.choices:
             if isinstance(option_label, (list, tuple)):
                 group_name, choices = option_value, option_label
-                parts.append(f'\n  <optgroup label="{_escape(group_name)}">')
+                parts.append(f'\n  <optgroup label="{escape_text(group_name)}">')
             else:
                 group_name, choices = None, [("" if option_value is None else option_value, option_label)]
             for subvalue, sublabel in choices:
                 selected = (not has_selected or self.allow_multiple_selected) and str(subvalue) in chosen
                 has_selected |= selected
                 parts.append(
-                    f'\n  <option value="{_escape(str(subvalue))}"{" selected" if selected else ""}>'
-                    f"{_escape(sublabel)}</option>\n"
+                    f'\n  <option value="{escape_text(str(subvalue))}"{" selected" if selected else ""}>'
+                    f"{escape_text(sublabel)}</option>\n"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")

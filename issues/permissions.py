@@ -214,24 +214,16 @@ class Case:
 # the rules
 
 
-def _label(choices, value: str) -> str:
-    """What ``get_status_display()`` shows, from the enum (that looks the field's choices up on every call)."""
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 def _not_now(req: Request) -> str:
     return _(
         "This request is now “%(status)s”, so this action is no longer possible; it may already have been handled."
-    ) % {"status": _label(Status, req.status)}
+    ) % {"status": req.get_status_display()}
 
 
 def _task_not_now(task: Dispatch) -> str:
     return _(
         "This task is now “%(status)s”, so this action is no longer possible; it may already have been handled."
-    ) % {"status": _label(DispatchStatus, task.status)}
+    ) % {"status": task.get_status_display()}
 
 
 def _no_live_lead_to_take_on(c: Case) -> str:

@@ -1,6 +1,5 @@
 """Badges for states and the 133 deadlines, and labels for timeline events."""
 
-import html
 from datetime import datetime
 
 from django import template
@@ -10,6 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import MONTHS_DAYS, TIME_STRINGS
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from portal.markup import escape_text
 
 from ..models import DispatchStatus, EventAction, ExtensionStatus, Outcome, Status
 
@@ -39,14 +40,9 @@ EXTENSION_STYLES = {
 EVENT_LABELS = dict(EventAction.choices)  # the timeline's words live with the choices (issues/models.py)
 
 
-def _escaped(value) -> str:
-    """``conditional_escape`` without its lazy-string and ``mark_safe`` wrappers (the same characters)."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
-
-
 def _badge(style: str, text: str, title: str = ""):
     # format_html's characters, without its wrappers (two badges a row of a work list)
-    style, title, text = _escaped(style), _escaped(title), _escaped(text)
+    style, title, text = escape_text(style), escape_text(title), escape_text(text)
     return mark_safe(f'<span class="badge {style} badge-time" title="{title}">{text}</span>')
 
 
