@@ -20,8 +20,19 @@ class IssuesConfig(AppConfig):
         post_migrate.connect(ensure_categories, sender=self, dispatch_uid="issues.ensure_categories")
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="issues.ensure_triggers")
         status_source_add(reminders_status)
+        self.keep_with_listing()
         self.hand_over_problem_desk()
         self.audit_rules()
+
+    def keep_with_listing(self) -> None:
+        """The list pages read the categories and the SLA policies from the listing each process keeps
+        (portal/orgs/listing.py): a change to either is seen on the next page."""
+        from portal.orgs import listing
+
+        from .models import Category, SlaPolicy
+
+        listing.watch(Category)
+        listing.watch(SlaPolicy)
 
     def hand_over_problem_desk(self) -> None:
         """A problem in a key project's progress report is filed as a request (projects cannot import us)."""

@@ -20,10 +20,14 @@ def ensure_categories(sender=None, using="default", **kwargs) -> None:
     from .models import Category
 
     existing = set(Category.objects.using(using).values_list("code", flat=True))
-    Category.objects.using(using).bulk_create(
+    created = Category.objects.using(using).bulk_create(
         [
             Category(code=code, name=name, name_en=name_en, sort_order=order)
             for order, (code, name, name_en) in enumerate(CATEGORIES)
             if code not in existing
         ]
     )
+    if created and using == "default":
+        from portal.orgs import listing
+
+        listing.changed()  # the categories are kept with the listing (bulk_create sends no signal)

@@ -85,6 +85,13 @@ def policies_by_region(regions=None) -> dict[int, Policy]:
     return result
 
 
+def kept_policies(kept) -> dict[int, Policy]:
+    """``policies_by_region`` of every region, kept with the process's listing of the regions (``kept``,
+    portal/orgs/listing.py; SLA policies are watched by it): no query while nothing changed. Shared by
+    the pages of the process: read it, do not change it."""
+    return kept.derived("sla-policies", lambda: policies_by_region(kept.region_paths()))
+
+
 def work_calendar() -> clock.WorkCalendar:
     """The PRC calendar with the administrators' overrides applied."""
     return clock.WorkCalendar(dict(HolidayOverride.objects.values_list("date", "is_working_day")))

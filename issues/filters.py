@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _l
 from django_filters.filters import FilterMethod
 
@@ -262,13 +263,18 @@ class Listed:
     rows: tuple = ()  # the listing's rows these choices show (``pk``, ``name``)
 
     @property
+    def key(self):
+        """What tells these choices apart from others of their kind kept with the listing."""
+        return self.paths
+
+    @property
     def choices(self) -> list[tuple[int, str]]:
-        return self.listing.derived((type(self), "choices", self.paths), lambda: [(r.pk, r.name) for r in self.rows])
+        return self.listing.derived((type(self), "choices", self.key), lambda: [(r.pk, r.name) for r in self.rows])
 
     def options_markup(self) -> str:
         """The choices as QuickSelect writes its options, none selected."""
         return self.listing.derived(
-            (type(self), "options", self.paths),
+            (type(self), "options", self.key),
             lambda: "".join(f'\n  <option value="{pk}">{html.escape(name)}</option>\n' for pk, name in self.choices),
         )
 
@@ -279,6 +285,26 @@ class ListedRegions(Listed):
     @property
     def rows(self):
         return self.listing.regions_within(self.paths, towns=False)
+
+
+class ListedCategories(Listed):
+    """Every category (an inactive one too: older requests keep it), in their order, labelled in the page's
+    language as ``Category.__str__`` labels them. Kept with the listing: issues/apps.py has it watch the
+    categories."""
+
+    @property
+    def key(self):
+        return get_language() == "en"
+
+    @property
+    def choices(self) -> list[tuple[int, str]]:
+        english = self.key
+
+        def make():
+            rows = Category.objects.order_by("sort_order", "pk").values_list("pk", "name", "name_en")
+            return [(pk, name_en if english and name_en else name) for pk, name, name_en in rows]
+
+        return self.listing.derived((ListedCategories, "choices", english), make)
 
 
 class ListedDepartments(Listed):
@@ -379,6 +405,7 @@ class QueueFilterBase(django_filters.FilterSet):
         # the regions and departments this process keeps, for the choices and the rows' SLA policies
         self.listing = listing.current()
         super().__init__(data, queryset, **kwargs)
+        self.form.fields["category"].listed = ListedCategories(kept=self.listing)
         self.configure()
 
     @classmethod

@@ -97,7 +97,9 @@ SPECS = {
 
 def _ids(queryset) -> list[int]:
     """Evaluate a short id list once, so the list query reads ``col = ANY(array)`` and PostgreSQL can combine
-    its indexes (BitmapOr) instead of filtering every row through a hashed subplan."""
+    its indexes (BitmapOr) instead of filtering every row through a hashed subplan. Unordered: the models'
+    default orders (a pairing's enterprise name) would join a table to sort what an id list does not need."""
+    queryset = queryset.order_by()
     return (
         list(queryset.values_list(queryset.query.values_select[0], flat=True))
         if queryset.query.values_select
@@ -252,11 +254,12 @@ def tab_counts(
     limit = SEARCH_COUNT_LIMIT if search_bounded(spec, searched) else COUNT_LIMIT
     column = "department_id" if spec.over_dispatches else "region_id"
     if not spec.large:
-        return qs.aggregate(
-            **{
+        return _counted(
+            qs,
+            {
                 key: Count(column, filter=tab_condition(spec, key, now)) if key != "all" else Count(column)
                 for key in TAB_KEYS
-            }
+            },
         )
     live_tabs = [Status.SUBMITTED, Status.IN_PROGRESS, Status.INFO_NEEDED, Status.ANSWERED, "overdue"]
     if spec.over_dispatches:
@@ -279,16 +282,26 @@ def tab_counts(
     else:
         live_tabs.append("open")
         live = qs if live_only else qs.filter(status__in=LIVE_STATUSES)
-    counts = live.aggregate(
-        **{key: Count(column, filter=tab_condition(spec, key, now)) for key in live_tabs},
-        **({} if spec.over_dispatches else {"live": Count(column)}),
-        **bounded,
+    counts = _counted(
+        live,
+        {
+            **{key: Count(column, filter=tab_condition(spec, key, now)) for key in live_tabs},
+            **({} if spec.over_dispatches else {"live": Count(column)}),
+            **bounded,
+        },
     )
-    # a filter that matches nothing (an empty id list) makes the whole query empty: every count is None
-    counts = {key: value or 0 for key, value in counts.items()}
     if not spec.over_dispatches:
         counts["all"] = min(limit + 1, counts["live"] + counts[Status.CLOSED] + counts[Status.WITHDRAWN])
     return {key: counts[key] for key in TAB_KEYS}
+
+
+def _counted(qs: QuerySet, counts: dict) -> dict[str, int]:
+    """``qs.aggregate(**counts)``, written as the one row of a query without GROUP BY: ``aggregate()``
+    resolves each count against those before it (so that one may refer to another), comparing every part
+    of each condition with every count already added: half the Python time of the counts of a queue (3–5
+    ms a page). A filter that matches nothing (an empty id list) leaves no query at all: every count is 0."""
+    row = next(iter(qs.order_by().values(_row=Value(1)).annotate(**counts)), None)
+    return {key: (row[key] or 0) if row else 0 for key in counts}
 
 
 def ordered(spec: ListSpec, qs: QuerySet, sort: str) -> QuerySet:

@@ -15,7 +15,7 @@ from portal.orgs.selectors import (
 from projects.selectors import project_ids_for_commissioner
 
 from .clock import WorkCalendar
-from .deadlines import DEFAULT_POLICY, Policy, policies_by_region, policy_for, work_calendar  # noqa: F401 (the policy lives in deadlines.py)
+from .deadlines import DEFAULT_POLICY, Policy, kept_policies, policies_by_region, policy_for, work_calendar  # noqa: F401 (the policy lives in deadlines.py)
 from .models import Dispatch, Extension, HolidayOverride, Request
 from .permissions import client_scope
 

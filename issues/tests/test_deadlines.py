@@ -8,9 +8,10 @@ import time_machine
 
 from issues import services
 from issues.clock import SHANGHAI
-from issues.deadlines import overdue_q, policies_by_region
+from issues.deadlines import kept_policies, overdue_q, policies_by_region
 from issues.models import HolidayOverride, Request, SlaPolicy
 from issues.selectors import DEFAULT_POLICY, calendar_missing_years, policy_for
+from portal.orgs import listing
 from portal.orgs import factories as f
 
 from .factories import answered, dispatched, fresh, lead_dispatch, make_request
@@ -138,6 +139,23 @@ def test_the_lists_policy_per_region_agrees_with_the_policy_of_each_region(
     for region in (city, kuiwen, fangzi, kuiwen_town):
         assert policies[region.pk] == policy_for(region), region.name
     assert policies[kuiwen_town.pk].answer_days == 4 and policies[fangzi.pk].answer_days == 5
+
+
+def test_the_kept_policies_are_read_once_and_again_after_each_change_to_a_policy(
+    city, kuiwen, kuiwen_town, django_assert_num_queries
+):
+    policy = SlaPolicy.objects.create(region=kuiwen, assign_days=2, answer_days=4)
+    policies = kept_policies(listing.current())
+    assert policies == policies_by_region() and policies[kuiwen_town.pk].answer_days == 4
+    with django_assert_num_queries(1):  # the listing's token only
+        assert kept_policies(listing.current()) is policies
+    policy.answer_days = 6
+    policy.save()
+    assert kept_policies(listing.current())[kuiwen_town.pk].answer_days == 6
+    SlaPolicy.objects.create(region=city, answer_days=5)
+    assert kept_policies(listing.current())[city.pk].answer_days == 5
+    policy.delete()
+    assert kept_policies(listing.current())[kuiwen_town.pk].answer_days == 5  # the city's again
 
 
 def test_it_stores_deadlines_by_the_policy_of_the_enterprise_region(

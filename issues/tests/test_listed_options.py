@@ -4,9 +4,10 @@ next page."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from issues import filters
-from issues.models import Request
+from issues.models import Category, Request
 from portal.orgs.factories import DepartmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +60,32 @@ def test_a_renamed_department_is_on_the_next_page(client, bob, hr_bureau):
     hr_bureau.save()
     page = client.get(reverse("issues:queue")).content.decode()
     assert page.count("人力资源和社会保障局（新）") == 2  # the filter and the bulk-dispatch form
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("chosen", [None, "first", "999999"])
+def test_the_kept_category_options_are_what_the_queryset_renders(bob, language, chosen):
+    Category.objects.create(code="closed-kind", name="<旧>&类别", name_en="", sort_order=0, is_active=False)
+    first = Category.objects.order_by("sort_order", "pk").first()
+    data = None if chosen is None else {"category": str(first.pk) if chosen == "first" else chosen}
+    with translation.override(language):
+        def make():
+            return filters.CommissionerQueueFilter(data, queryset=Request.objects.all(), user=bob)
+
+        kept, plain = _select(make(), "category", listed=True), _select(make(), "category", listed=False)
+    assert kept == plain
+    assert "&lt;旧&gt;&amp;类别" in kept  # an inactive category still filters older requests
+    assert ("Financing" in kept) is (language == "en")
+    if chosen == "first":
+        assert f'<option value="{first.pk}" selected>' in kept
+
+
+def test_a_renamed_or_added_category_is_on_the_next_page(client, bob):
+    client.force_login(bob)
+    assert "融资" in client.get(reverse("issues:queue")).content.decode()
+    finance = Category.objects.get(code="finance")
+    finance.name = "金融服务"
+    finance.save()
+    Category.objects.create(code="export", name="出口退税", sort_order=99)
+    page = client.get(reverse("issues:queue")).content.decode()
+    assert "金融服务" in page and "融资" not in page and "出口退税" in page

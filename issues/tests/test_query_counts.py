@@ -20,23 +20,21 @@ pytestmark = pytest.mark.django_db
 # every page: session, user, the bell's unread count (a page saves the session only when it changes it:
 # the idle clock writes the time of activity at most every 30 s)
 PAGE = 3
-# Each list reads the token of the regions and departments a process keeps (portal/orgs/listing.py): their
-# rows fill the region and department choices and give the rows' SLA policies their regions.
+# Each list reads the token of the listing a process keeps (portal/orgs/listing.py): the regions and
+# departments of the choices, the category choices and the SLA policies of the rows' regions come with it.
 LISTS = {
     # + the token, the commissioner's paired enterprises and key projects (visibility ids), tab counts (one
-    # aggregate), the SLA policies, the page of rows, their live dispatches and those dispatches'
-    # departments (prefetch), the category choices
-    ("bob", "queue"): PAGE + 8,
-    # + the token, the handler's departments (visibility ids), tab counts, the SLA policies, the handler's
-    # departments again (for the row actions), the page of tasks with request / enterprise / category /
-    # department, the filter choices (categories, the handler's departments)
-    ("carol", "department_queue"): PAGE + 8,
+    # query), the page of rows, their live tasks (plain values, with their departments' names)
+    ("bob", "queue"): PAGE + 6,
+    # + the token, the handler's departments (visibility ids), tab counts, the handler's departments again
+    # (for the row actions), the page of tasks with request / enterprise / category / department, the
+    # handler's departments (the filter's choices)
+    ("carol", "department_queue"): PAGE + 6,
     # + the token, the scope's region paths and ids (visibility), the paths again (filter choices), tab
-    # counts, the SLA policies, the page, its live dispatches and their departments, the category choices
-    ("dave", "supervisor_list"): PAGE + 9,
-    # + the token, the member's enterprises (visibility ids), tab counts, the SLA policies, the page, the
-    # category choices
-    ("alice", "my_requests"): PAGE + 6,
+    # counts, the page, its live tasks
+    ("dave", "supervisor_list"): PAGE + 7,
+    # + the token, the member's enterprises (visibility ids), tab counts, the page
+    ("alice", "my_requests"): PAGE + 4,
 }
 
 

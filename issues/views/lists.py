@@ -25,7 +25,7 @@ from .. import exports, filters, forms, queues, services
 from ..exports import XLSX
 from ..selectors import (
     enterprises_visible_to,
-    policies_by_region,
+    kept_policies,
 )
 from .common import _require
 from .rows import _decorate, csrf_input
@@ -75,7 +75,7 @@ def _list_page(request, kind):
     # COUNT_LIMIT + 1 rows; the filters narrow a scope beyond that)
     paginator.count = counts[tab]
     page = paginator.get_page(request.GET.get("page"))
-    policies = policies_by_region(filterset.listing.region_paths())
+    policies = kept_policies(filterset.listing)
     _decorate(kind, page.object_list, user, policies, now, csrf_input(request) if spec.over_dispatches else "")
     ignored = [
         str(filterset.form.fields[name].label) for name in filterset.form.errors if name in filterset.form.fields

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from portal.choices import choice_labels
 from portal.markup import escape_text
+from portal.orgs import listing
 from portal.orgs.selectors import (
     department_ids_for_handler,
 )
@@ -25,7 +26,7 @@ from ..models import (
 )
 from ..selectors import (
     DEFAULT_POLICY,
-    policies_by_region,
+    kept_policies,
 )
 from ..templatetags.issues_tags import due_badge, status_badge
 
@@ -168,7 +169,7 @@ def _minute(moment, tz) -> str:
 def _fresh_row(request, kind, pk, now, notice=None, level=""):
     spec = queues.SPECS[kind]
     rows = list(queues.with_relations(spec, queues.ROWS[kind](request.user).filter(pk=pk)))
-    _decorate(kind, rows, request.user, policies_by_region(), now, csrf_input(request))
+    _decorate(kind, rows, request.user, kept_policies(listing.current()), now, csrf_input(request))
     for row in rows:
         row.html = _row_html(kind, row, _row_texts(), csrf_input(request), notice, level)
     return rows[0] if rows else None

@@ -8,8 +8,6 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from portal.accounts import audit
         from portal.accounts.models import AuditEvent
 
@@ -19,8 +17,7 @@ class OrgsConfig(AppConfig):
 
         # the departments' listing kept by each process is read again after any change to them
         for model in (Region, Department):
-            for signal, name in ((post_save, "save"), (post_delete, "delete")):
-                signal.connect(listing.changed, sender=model, dispatch_uid=f"orgs-listing-{model.__name__}-{name}")
+            listing.watch(model)
 
         # Who acts for which enterprise, works in which unit and supervises which area.
         access = AuditEvent.Action.ACCESS_CHANGE

@@ -8,7 +8,9 @@ keeps them, with what is derived from them (labels, rendered options), under the
 rows again only when it has changed. Every change to a region or a department changes the token in
 its own transaction (signals on save and delete; bulk writers call ``changed()``), so a page that
 sees the new token also sees the new rows (or newer ones, read later), and a rolled-back change
-leaves the old token.
+leaves the old token. The apps above keep rows of their own with the listing the same way (``derived``):
+the models they read are ``watch``ed, so that a change to them changes the token too (the requests'
+categories and SLA policies, issues/apps.py).
 """
 
 import uuid
@@ -111,6 +113,15 @@ def current() -> Listing:
     if token is not None:  # no revision row (a flushed database): read every time until one is written
         _kept = listing
     return listing
+
+
+def watch(model) -> None:
+    """Saving or deleting a ``model`` row changes the token: for a model whose rows are kept with the
+    listing (``Listing.derived``). Its bulk writers call ``changed()``."""
+    from django.db.models.signals import post_delete, post_save
+
+    for signal, name in ((post_save, "save"), (post_delete, "delete")):
+        signal.connect(changed, sender=model, dispatch_uid=f"orgs-listing-{model._meta.label}-{name}")
 
 
 def changed(**_signal) -> None:
