@@ -219,8 +219,12 @@ def _start_of(day) -> datetime:
 def enterprise_ids_matching(text: str) -> list[int]:
     """Ids of enterprises whose name contains ``text`` (trigram-indexed on PostgreSQL); evaluated once
     so the request query can use its own enterprise index instead of a per-row subplan."""
-    return list(
-        Enterprise.objects.filter(name__icontains=text).order_by().values_list("pk", flat=True)[:ENTERPRISE_MATCH_LIMIT]
+    return queues.padded(
+        list(
+            Enterprise.objects.filter(name__icontains=text)
+            .order_by()
+            .values_list("pk", flat=True)[:ENTERPRISE_MATCH_LIMIT]
+        )
     )
 
 
@@ -497,7 +501,7 @@ class QueueFilterBase(django_filters.FilterSet):
                 .values_list("pk", flat=True)[: TASK_MATCH_LIMIT + 1]
             )
             if len(ids) <= TASK_MATCH_LIMIT:
-                return queryset.filter(request_id__in=ids)
+                return queryset.filter(request_id__in=queues.padded(ids))
         return queryset.filter(text_matches(value, enterprises, self.spec.to_request))
 
     def filter_state(self, queryset, name, value):
