@@ -321,7 +321,15 @@ def _counted(qs: QuerySet, counts: dict) -> dict[str, int]:
     return {key: (row[key] or 0) if row else 0 for key in counts}
 
 
-def ordered(spec: ListSpec, qs: QuerySet, sort: str) -> QuerySet:
+# The request tabs none of whose rows has a running deadline (current_due_at is None once answered)
+UNTIMED_TABS = (Status.ANSWERED, Status.CLOSED)
+
+
+def ordered(spec: ListSpec, qs: QuerySet, sort: str, tab: str = "") -> QuerySet:
+    """The rows in the order ``sort`` names. On a tab of requests without a running deadline, "most urgent
+    first" is the order of their ids (every current_due_at is None), and is asked as such: with the empty
+    deadline as the first key PostgreSQL sorted all of a city's closed requests for a page (1.1 s; a
+    province's, 4.5 s), where the id order reads the primary key until a page is found (1 ms)."""
     if spec.over_dispatches:
         return qs.order_by(
             *{
@@ -330,6 +338,8 @@ def ordered(spec: ListSpec, qs: QuerySet, sort: str) -> QuerySet:
                 "oldest": ("dispatched_at", "pk"),
             }[sort]
         )
+    if sort == "urgency" and tab in UNTIMED_TABS:
+        return qs.order_by("pk")
     return qs.order_by(
         *{
             "urgency": (F("current_due_at").asc(nulls_last=True), "pk"),

@@ -11,8 +11,8 @@ from issues.clock import SHANGHAI
 from issues.deadlines import kept_policies, overdue_q, policies_by_region
 from issues.models import HolidayOverride, Request, SlaPolicy
 from issues.selectors import DEFAULT_POLICY, calendar_missing_years, policy_for
-from portal.orgs import listing
 from portal.orgs import factories as f
+from portal.orgs import listing
 
 from .factories import answered, dispatched, fresh, lead_dispatch, make_request
 

@@ -262,3 +262,19 @@ def test_the_overdue_filter_of_a_large_scope_counts_every_tab_as_the_plain_query
     counts, _rows = shown(client, name, overdue="on")
     assert counts == want
     assert counts["overdue"] == counts["all"] == (1 if kind == queues.DEPARTMENT else 2)
+
+
+@pytest.mark.parametrize("tab", [Status.CLOSED, Status.ANSWERED])
+def test_the_untimed_tabs_most_urgent_first_is_asked_as_the_id_order(client, mixed, dave, tab):
+    """Every closed or answered request has no running deadline: the page asks for the id order itself,
+    not an order led by the empty deadline (which sorted every closed request of a city), and the rows are
+    in the order the deadline-led one gives."""
+    client.force_login(dave)
+    with CaptureQueriesContext(connection) as queries:
+        _counts, ids = shown(client, "supervisor_list", tab=tab)
+    sqls = [q["sql"] for q in queries]
+    page = [sql for sql in sqls if 'FROM "issues_request"' in sql and "LIMIT" in sql and "COUNT" not in sql]
+    assert page and all(re.search(r'ORDER BY "issues_request"\."id" ASC LIMIT', sql) for sql in page)
+    spec, rows = plain(queues.SUPERVISOR, dave, "", timezone.now())
+    led = queues.ordered(spec, rows.filter(queues.tab_condition(spec, tab, timezone.now())), "urgency")
+    assert ids == list(led.values_list("pk", flat=True)) and ids

@@ -69,6 +69,7 @@ def test_the_kept_category_options_are_what_the_queryset_renders(bob, language, 
     first = Category.objects.order_by("sort_order", "pk").first()
     data = None if chosen is None else {"category": str(first.pk) if chosen == "first" else chosen}
     with translation.override(language):
+
         def make():
             return filters.CommissionerQueueFilter(data, queryset=Request.objects.all(), user=bob)
 

@@ -85,4 +85,3 @@ def test_the_departments_of_a_scope_are_those_under_its_paths():
     DepartmentFactory()
     rows = listing.current().within((city.path,))
     assert [d.pk for d in rows] == [kept.pk]
-
