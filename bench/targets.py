@@ -297,6 +297,8 @@ QUEUE_VARIANTS = [
     ("default", "size=50"),
     ("overdue", "size=50&overdue=on"),
     ("search", "size=50&tab=all&q=%E7%8E%AF%E8%AF%84%E5%AE%A1%E6%89%B9"),  # 环评审批
+    ("closed", "size=50&tab=closed"),  # 已办结, most urgent first: the largest tab
+    ("answered_oldest", "size=50&tab=answered&sort=oldest"),  # a state tab in filing order
 ]
 
 

@@ -403,6 +403,32 @@ def with_relations(spec: ListSpec, qs: QuerySet) -> QuerySet:
     return qs.only(*REQUEST_ROW_FIELDS).annotate(**_names(region=spec.kind == SUPERVISOR))
 
 
+class PagedByIds:
+    """A large scope's request rows for the paginator: a page is found first as the ids of its rows (the
+    scope's indexes, the order, LIMIT / OFFSET), and only those rows are read with their names. In one
+    query the names were joined to every row the order reads before the limit: a city's 1,300 overdue
+    requests, each with its enterprise, region and category, for a page of 50 (12 ms against 6 ms).
+    The paginator is given the count (``tab_counts``), so only slices are asked."""
+
+    def __init__(self, spec: ListSpec, rows: QuerySet, sort: str, tab: str):
+        self.spec, self.rows, self.sort, self.tab = spec, rows, sort, tab
+
+    def __getitem__(self, key: slice) -> QuerySet:
+        ids = self.rows.values("pk")[key]
+        return with_relations(
+            self.spec, ordered(self.spec, self.rows.model.objects.filter(pk__in=ids), self.sort, self.tab)
+        )
+
+
+def page_rows(spec: ListSpec, rows: QuerySet, sort: str, tab: str):
+    """What the list's paginator slices: the ordered rows with their names, or for the supervisors' list
+    (``spec.large`` request rows) ``PagedByIds``."""
+    in_order = ordered(spec, rows, sort, tab)
+    if spec.large and not spec.over_dispatches:
+        return PagedByIds(spec, in_order, sort, tab)
+    return with_relations(spec, in_order)
+
+
 @dataclass
 class LiveTask:
     """A live (not cancelled) task of a request row: what the row shows of it and its actions' rules read."""

@@ -274,7 +274,27 @@ def test_the_untimed_tabs_most_urgent_first_is_asked_as_the_id_order(client, mix
         _counts, ids = shown(client, "supervisor_list", tab=tab)
     sqls = [q["sql"] for q in queries]
     page = [sql for sql in sqls if 'FROM "issues_request"' in sql and "LIMIT" in sql and "COUNT" not in sql]
-    assert page and all(re.search(r'ORDER BY "issues_request"\."id" ASC LIMIT', sql) for sql in page)
+    # the page's ids in id order (the column selected, or named), the deadline in no ORDER BY
+    assert page and all(re.search(r'ORDER BY (1|"(U0|issues_request)"\."id") ASC LIMIT', sql) for sql in page)
+    assert not any(re.search(r"ORDER BY [^()]*current_due_at", sql) for sql in page)
     spec, rows = plain(queues.SUPERVISOR, dave, "", timezone.now())
     led = queues.ordered(spec, rows.filter(queues.tab_condition(spec, tab, timezone.now())), "urgency")
     assert ids == list(led.values_list("pk", flat=True)) and ids
+
+
+@pytest.mark.parametrize("sort", ["urgency", "newest", "oldest"])
+def test_the_supervisors_pages_are_found_by_id_first_and_hold_the_rows_of_the_plain_order(
+    client, acme, alice, dave, sort
+):
+    """A page of the supervisors' list is the ids of its rows (LIMIT / OFFSET on the scope), then those rows
+    with their names: page 2 holds rows 26-50 of the plain order."""
+    for i in range(30):
+        make_request(acme, alice, title=f"诉求{i}")
+    client.force_login(dave)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("issues:supervisor_list"), {"tab": "all", "sort": sort, "page": 2})
+    ids = [row.pk for row in response.context["page"]]
+    spec, rows = plain(queues.SUPERVISOR, dave, "", timezone.now())
+    assert ids == list(queues.ordered(spec, rows, sort).values_list("pk", flat=True)[25:50]) and len(ids) == 5
+    page = [q["sql"] for q in queries if "enterprise_name" in q["sql"]]
+    assert len(page) == 1 and '"issues_request"."id" IN (SELECT' in page[0]
