@@ -31,6 +31,13 @@ if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"  # heartbeat files in memory, not on a disk that may stall
 
 
+def post_worker_init(worker) -> None:
+    """The worker has loaded the portal: keep what it loaded out of the garbage collector's full passes."""
+    from portal.warm import freeze_loaded
+
+    freeze_loaded()
+
+
 def _loopback_or_addresses(entries: list[str]) -> list[str]:
     """gunicorn trusts single addresses only: keep single addresses from TRUSTED_PROXIES, and the
     loopback addresses its networks cover (nginx connects from loopback)."""

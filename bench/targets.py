@@ -35,6 +35,7 @@ from issues.models import OPEN_STATUSES, Card, Category, Dispatch, Reminder, Req
 from portal.accounts.models import User
 from portal.notifications.models import Notification
 from portal.orgs.models import DepartmentMembership, Enterprise
+from portal.warm import freeze_loaded
 
 from . import scale
 
@@ -532,6 +533,7 @@ def run(
             ctx.server = _SERVER = stack.enter_context(Gunicorn(workers=workers))
             stack.callback(_forget_server)
         ctx.people = _people()
+        freeze_loaded()  # as each web worker does once loaded (gunicorn.conf.py)
         t_floor(ctx)
         for name in chosen:
             every[name](ctx)

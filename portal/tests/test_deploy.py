@@ -44,6 +44,17 @@ def test_gunicorn_binds_loopback_and_trusts_only_loopback_by_default(monkeypatch
         assert any(ipaddress.ip_address(address) in network for network in trusted), address
 
 
+def test_a_gunicorn_worker_freezes_what_it_loaded_out_of_the_garbage_collector(monkeypatch):
+    import gc
+
+    conf = gunicorn_conf(monkeypatch)
+    try:
+        conf["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > 10_000  # Django and the apps, loaded by the test run
+    finally:
+        gc.unfreeze()
+
+
 def test_gunicorn_follows_the_environment(monkeypatch):
     conf = gunicorn_conf(monkeypatch, GUNICORN_WORKERS="3", TRUSTED_PROXIES="10.1.2.3, 127.0.0.0/8, 10.9.0.0/16")
     assert conf["workers"] == 3
