@@ -9,6 +9,7 @@ the user which ones were ignored.
 import copy
 import html
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 import django_filters
 from django import forms
@@ -301,14 +302,18 @@ class ListedCategories(Listed):
         return get_language() == "en"
 
     @property
-    def choices(self) -> list[tuple[int, str]]:
+    def rows(self) -> list["Named"]:
         english = self.key
+        kept = self.listing.derived(
+            "categories",
+            lambda: tuple(Category.objects.order_by("sort_order", "pk").values_list("pk", "name", "name_en")),
+        )
+        return [Named(pk, name_en if english and name_en else name) for pk, name, name_en in kept]
 
-        def make():
-            rows = Category.objects.order_by("sort_order", "pk").values_list("pk", "name", "name_en")
-            return [(pk, name_en if english and name_en else name) for pk, name, name_en in rows]
 
-        return self.listing.derived((ListedCategories, "choices", english), make)
+class Named(NamedTuple):
+    pk: int
+    name: str
 
 
 class ListedDepartments(Listed):

@@ -106,7 +106,8 @@ class Department(models.Model):
 
 
 class OrgRevision(models.Model):
-    """One row whose token changes with every change to a region or a department, in the same
+    """One row whose token changes with every change to a region or a department (or to a model the
+    apps above have the listing watch: the requests' categories and SLA policies), in the same
     transaction: a process keeps their lists between requests and reads them again only when the token
     differs (portal/orgs/listing.py). Saves and deletes change it through signals; bulk writes call
     ``listing.changed()`` themselves."""
