@@ -404,29 +404,52 @@ def with_relations(spec: ListSpec, qs: QuerySet) -> QuerySet:
 
 
 class PagedByIds:
-    """A large scope's request rows for the paginator: a page is found first as the ids of its rows (the
-    scope's indexes, the order, LIMIT / OFFSET), and only those rows are read with their names. In one
-    query the names were joined to every row the order reads before the limit: a city's 1,300 overdue
-    requests, each with its enterprise, region and category, for a page of 50 (12 ms against 6 ms).
-    The paginator is given the count (``tab_counts``), so only slices are asked."""
+    """A large scope's rows for the paginator: a page is found first as the ids of its rows (the scope's
+    indexes, the order, LIMIT / OFFSET), and only those rows are read with their names. In one query the
+    names were joined to every row the order reads before the limit: a city's 1,300 overdue requests, each
+    with its enterprise, region and category, for a page of 50 (12 ms against 6 ms); a department's 300
+    tasks matching a search, each with its request, enterprise and category (14 ms against 7 ms).
+    The paginator is given the count (``tab_counts``), so only slices are asked.
 
-    def __init__(self, spec: ListSpec, rows: QuerySet, sort: str, tab: str):
-        self.spec, self.rows, self.sort, self.tab = spec, rows, sort, tab
+    ``timed``: on 全部 most urgent first, how many of the rows have a running deadline (the 待办 count). The
+    order puts them first, by deadline, and the rest after them by id, so a page is found in each part on
+    its own: the live rows on the scope's live index, then the others in id order. Walking the deadline
+    index of the whole province for a city's page of a text search read 4,000 entries (30 ms)."""
+
+    def __init__(self, spec: ListSpec, rows: QuerySet, sort: str, tab: str, timed: int | None = None):
+        self.spec, self.rows, self.sort, self.tab, self.timed = spec, rows, sort, tab, timed
 
     def __getitem__(self, key: slice) -> QuerySet:
-        ids = self.rows.values("pk")[key]
         return with_relations(
-            self.spec, ordered(self.spec, self.rows.model.objects.filter(pk__in=ids), self.sort, self.tab)
+            self.spec, ordered(self.spec, self.rows.model.objects.filter(pk__in=self._ids(key)), self.sort, self.tab)
         )
 
+    def _ids(self, key: slice):
+        if self.timed is None:
+            return self.rows.values("pk")[key]
+        start, stop, timed = key.start or 0, key.stop, self.timed
+        # the open states as well: they are an index condition of the scope's live index (req_live_region)
+        running = self.rows.filter(status__in=OPEN_STATUSES, current_due_at__isnull=False).values("pk")
+        rest = self.rows.filter(current_due_at__isnull=True).order_by("pk").values("pk")
+        if stop <= timed:
+            return running[start:stop]
+        if start >= timed:
+            return rest[start - timed : stop - timed]
+        # the page where the running rows end: the last of them, then the first of the others
+        return [
+            *running.values_list("pk", flat=True)[start:],
+            *rest.values_list("pk", flat=True)[: stop - timed],
+        ]
 
-def page_rows(spec: ListSpec, rows: QuerySet, sort: str, tab: str):
-    """What the list's paginator slices: the ordered rows with their names, or for the supervisors' list
-    (``spec.large`` request rows) ``PagedByIds``."""
+
+def page_rows(spec: ListSpec, rows: QuerySet, sort: str, tab: str, counts: dict[str, int] | None = None):
+    """What the list's paginator slices: the ordered rows with their names, or for a large scope
+    ``PagedByIds`` (given the 待办 count on 全部 most urgent first, from ``counts``)."""
     in_order = ordered(spec, rows, sort, tab)
-    if spec.large and not spec.over_dispatches:
-        return PagedByIds(spec, in_order, sort, tab)
-    return with_relations(spec, in_order)
+    if not spec.large:
+        return with_relations(spec, in_order)
+    split = counts is not None and not spec.over_dispatches and tab == "all" and sort == "urgency"
+    return PagedByIds(spec, in_order, sort, tab, timed=counts["open"] if split else None)
 
 
 @dataclass

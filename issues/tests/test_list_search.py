@@ -287,14 +287,49 @@ def test_the_supervisors_pages_are_found_by_id_first_and_hold_the_rows_of_the_pl
     client, acme, alice, dave, sort
 ):
     """A page of the supervisors' list is the ids of its rows (LIMIT / OFFSET on the scope), then those rows
-    with their names: page 2 holds rows 26-50 of the plain order."""
-    for i in range(30):
-        make_request(acme, alice, title=f"诉求{i}")
+    with their names. 全部 most urgent first finds the running requests and the others each on their own,
+    so its three pages are: the running ones by deadline, the last of them and the first others, then the
+    others by id. Every page holds the rows of the plain order."""
+    made = [make_request(acme, alice, title=f"诉求{i}") for i in range(60)]
+    ended = [r.pk for r in made[1::2]]
+    Request.objects.filter(pk__in=ended).update(status=Status.CLOSED, current_due_at=None)
     client.force_login(dave)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("issues:supervisor_list"), {"tab": "all", "sort": sort, "page": 2})
-    ids = [row.pk for row in response.context["page"]]
     spec, rows = plain(queues.SUPERVISOR, dave, "", timezone.now())
-    assert ids == list(queues.ordered(spec, rows, sort).values_list("pk", flat=True)[25:50]) and len(ids) == 5
+    want = list(queues.ordered(spec, rows, sort).values_list("pk", flat=True))
+    shown_pages, page_sql = [], []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("issues:supervisor_list"), {"tab": "all", "sort": sort, "page": number})
+        shown_pages.append([row.pk for row in response.context["page"]])
+        page = [q["sql"] for q in queries if "enterprise_name" in q["sql"]]
+        assert len(page) == 1
+        page_sql.append(page[0])
+    assert shown_pages == [want[:25], want[25:50], want[50:]] and len(want) == 60
+    if sort != "urgency":
+        assert all('"issues_request"."id" IN (SELECT' in sql for sql in page_sql)
+        return
+    assert want[:30] == sorted(set(want) - set(ended), key=want.index)  # the running ones first
+    first, middle, last = page_sql
+    assert '"issues_request"."id" IN (SELECT' in first and "current_due_at\" IS NOT NULL" in first
+    assert "IN (SELECT" not in middle  # the two parts' ids, read before the page
+    assert '"issues_request"."id" IN (SELECT' in last and 'current_due_at" IS NULL' in last
+    assert re.search(r'ORDER BY (1|U0\."id") ASC LIMIT', last)  # the others in id order
+
+
+@pytest.mark.parametrize("sort", ["urgency", "newest", "oldest"])
+def test_the_department_pages_are_found_by_id_first_and_hold_the_tasks_of_the_plain_order(
+    client, acme, alice, bob, carol, hr_bureau, sort
+):
+    """A page of the department queue is the ids of its tasks, then those tasks with their requests and
+    names: page 2 holds tasks 26-30 of the plain order."""
+    for i in range(30):
+        dispatched(make_request(acme, alice, title=f"诉求{i}"), bob, hr_bureau)
+    client.force_login(carol)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("issues:department_queue"), {"tab": "all", "sort": sort, "page": 2})
+    ids = [row.pk for row in response.context["page"]]
+    spec, rows = plain(queues.DEPARTMENT, carol, "", timezone.now())
+    in_tab = rows.filter(queues.tab_condition(spec, "all", timezone.now()))
+    assert ids == list(queues.ordered(spec, in_tab, sort).values_list("pk", flat=True)[25:50]) and len(ids) == 5
     page = [q["sql"] for q in queries if "enterprise_name" in q["sql"]]
-    assert len(page) == 1 and '"issues_request"."id" IN (SELECT' in page[0]
+    assert len(page) == 1 and '"issues_dispatch"."id" IN (SELECT' in page[0]

@@ -70,7 +70,7 @@ def _list_page(request, kind):
     search_bounded = queues.search_bounded(spec, searched)
     tab_limit = queues.SEARCH_COUNT_LIMIT if tab in search_bounded else queues.COUNT_LIMIT
     in_tab = base.filter(queues.tab_condition(spec, tab, now))
-    rows = queues.page_rows(spec, in_tab, sort, tab)
+    rows = queues.page_rows(spec, in_tab, sort, tab, counts)
     paginator = Paginator(rows, size)
     # the tab's count is already known: no second COUNT query (a bounded one pages through the first
     # COUNT_LIMIT + 1 rows; the filters narrow a scope beyond that)
