@@ -310,7 +310,7 @@ def test_the_supervisors_pages_are_found_by_id_first_and_hold_the_rows_of_the_pl
         return
     assert want[:30] == sorted(set(want) - set(ended), key=want.index)  # the running ones first
     first, middle, last = page_sql
-    assert '"issues_request"."id" IN (SELECT' in first and "current_due_at\" IS NOT NULL" in first
+    assert '"issues_request"."id" IN (SELECT' in first and 'current_due_at" IS NOT NULL' in first
     assert "IN (SELECT" not in middle  # the two parts' ids, read before the page
     assert '"issues_request"."id" IN (SELECT' in last and 'current_due_at" IS NULL' in last
     assert re.search(r'ORDER BY (1|U0\."id") ASC LIMIT', last)  # the others in id order
