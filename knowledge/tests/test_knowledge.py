@@ -286,6 +286,34 @@ def test_a_published_policy_tells_each_matching_enterprise_once(
     assert Notification.objects.get(kind="policy_published").user == members[ours.pk]
 
 
+def test_a_policy_is_told_in_batches_each_enterprise_once_at_a_fixed_number_of_queries(
+    kuiwen, dora, monkeypatch, django_assert_max_num_queries
+):
+    """Notices are claimed a batch at a time (locked, stamped, their members read in one query): twelve
+    enterprises in batches of five are each told once, in as many queries as a handful of them would take
+    per batch, and the enterprises without members are stamped too."""
+    monkeypatch.setattr(notices, "NOTICE_BATCH", 5)
+    enterprises = [f.EnterpriseFactory(name=f"奎文商贸{i}", region=kuiwen, industry=Industry.TRADE) for i in range(12)]
+    for i, enterprise in enumerate(enterprises[:9]):
+        f.member(f.UserFactory(username=f"trader{i}", phone=f"1370000{i:04d}", is_enterprise_user=True), enterprise)
+    policy = services.entry_create(
+        actor=dora,
+        publish=True,
+        kind=Kind.POLICY,
+        title="商贸补贴",
+        body="补贴。",
+        industry=Industry.TRADE,
+        region=kuiwen,
+    )
+    # per batch: the locked notices, their stamp, the members; per enterprise with members, its notification
+    with django_assert_max_num_queries(6 + 3 * 4 + 9 * 5):
+        assert notices.policy_notify(entry_id=policy.pk) == 12
+    told = Notification.objects.filter(kind="policy_published")
+    assert sorted(told.values_list("user__username", flat=True)) == sorted(f"trader{i}" for i in range(9))
+    assert not PolicyNotice.objects.filter(sent_at__isnull=True).exists()
+    assert notices.policy_notify(entry_id=policy.pk) == 0 and told.count() == 9
+
+
 def test_the_enterprise_home_lists_the_policies_that_match_it(client, manufacturers, dora, kuiwen):
     ours, other, shop, members = manufacturers
     services.entry_create(
