@@ -10,7 +10,12 @@ dave    city supervisor; dora supervises Kuiwen; dan supervises Fangzi (sibling 
 admin   administrator
 """
 
+import io
+
 import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import translation
 
 from portal import celery_app
@@ -146,15 +151,38 @@ def admin_user(db):
     return f.UserFactory(username="admin", real_name="管理员", phone="13900000010", is_staff=True, is_superuser=True)
 
 
+def fast_and_quiet(media_root) -> dict:
+    """The settings every test runs with: a fast password hash, tasks run at once, mail kept in memory, files
+    under ``media_root``."""
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "CELERY_TASK_ALWAYS_EAGER": True,
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PRIVATE_MEDIA_ROOT": media_root,
+        "MEDIA_ROOT": media_root,
+        "STORAGES": {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    }
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
     celery_app.conf.task_always_eager = True  # whatever a previous test on this worker did
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    settings.MEDIA_ROOT = tmp_path / "private"
-    settings.STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    for name, value in fast_and_quiet(tmp_path / "private").items():
+        setattr(settings, name, value)
+
+
+@pytest.fixture(scope="module")
+def seeded_city(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo city, seeded once for a module (a seed takes a quarter of a minute) inside a transaction
+    rolled back after the module's last test, with the settings of every test. Each test's own transaction
+    (``db``) is a savepoint inside it, so what a test writes is undone before the next one. A module using
+    it holds no test with real commits (``transactional_db``)."""
+    celery_app.conf.task_always_eager = True
+    settings = fast_and_quiet(tmp_path_factory.mktemp("seeded") / "private")
+    with django_db_blocker.unblock(), override_settings(**settings), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)

@@ -1,5 +1,3 @@
-import io
-
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
@@ -42,8 +40,8 @@ def counts():
 
 
 @pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stdout=io.StringIO())
+def seeded(seeded_city, db):
+    """The demo city, seeded once for the module (conftest.seeded_city)."""
 
 
 def test_running_twice_changes_nothing(seeded, capsys):
@@ -134,25 +132,3 @@ def test_demo_logins_authenticate_with_their_roles(seeded):
     for name, user in users.items():
         if name != "admin":
             assert not user.is_superuser, name
-
-
-def test_the_first_seed_warns_about_no_broker(transactional_db, caplog):
-    """scripts/dev seeds the demo city before the portal starts its Redis: nothing it would send is a
-    broker warning in the newcomer's first screen."""
-    from portal import celery_app, tasking
-
-    old = celery_app.conf.task_always_eager, celery_app.conf.broker_url
-    celery_app.conf.task_always_eager, celery_app.conf.broker_url = False, "redis://127.0.0.1:1/0"
-    celery_app._pool = None
-    tasking.broker_state_reset()
-    try:
-        # real commits, so the tasks are asked for inside the command, as in scripts/dev
-        with caplog.at_level("DEBUG", logger="portal.tasking"):
-            call_command("seed_demo", stdout=io.StringIO())
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.broker_url = old
-        celery_app._pool = None
-        tasking.broker_state_reset()
-    asked = [r for r in caplog.records if r.name == "portal.tasking"]
-    assert asked  # the seed's writes did ask for tasks
-    assert not [r for r in asked if r.levelname != "DEBUG"]
