@@ -245,7 +245,7 @@ def text_matches(text: str, enterprise_ids: list[int], prefix: str = "") -> Q:
         in_text = Q(Case(When(plain, then=Value(True)), default=Value(False), output_field=BooleanField())) & in_text
     return (
         Q(**{f"{prefix}work_order_number": text})  # a 12345 work-order number, exactly (indexed)
-        | Q(**{f"{prefix}enterprise_id__in": enterprise_ids})
+        | Q(**{f"{prefix}enterprise_id__any": enterprise_ids})
         | in_text
     )
 
@@ -506,7 +506,7 @@ class QueueFilterBase(django_filters.FilterSet):
                 .values_list("pk", flat=True)[: TASK_MATCH_LIMIT + 1]
             )
             if len(ids) <= TASK_MATCH_LIMIT:
-                return queryset.filter(request_id__in=queues.padded(ids))
+                return queryset.filter(request_id__any=queues.padded(ids))
         return queryset.filter(text_matches(value, enterprises, self.spec.to_request))
 
     def filter_state(self, queryset, name, value):
@@ -525,7 +525,7 @@ class QueueFilterBase(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(**{self._r("enterprise_id__in"): enterprise_ids_matching(value)})
+        return queryset.filter(**{self._r("enterprise_id__any"): enterprise_ids_matching(value)})
 
     def filter_department(self, queryset, name, value):
         if self.spec.over_dispatches:

@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _l
 
+from portal import lookups  # noqa: F401  (``__any``)
 from portal.orgs.models import Pairing
 from portal.orgs.selectors import (
     department_ids_for_handler,
@@ -131,25 +132,25 @@ def commissioner_rows(user) -> QuerySet[Request]:
     enterprises = _ids(enterprise_ids_for_commissioner(user))
     projects = _ids(project_ids_for_commissioner(user))
     role = Pairing.objects.active().filter(commissioner=user, enterprise=OuterRef("enterprise_id")).order_by("role")
-    scope = Q(commissioner=user) | Q(enterprise_id__in=enterprises)
+    scope = Q(commissioner=user) | Q(enterprise_id__any=enterprises)
     if projects:
-        scope |= Q(project_id__in=projects)
+        scope |= Q(project_id__any=projects)
     return Request.objects.filter(scope).annotate(pairing=Subquery(role.values("role")[:1]))
 
 
 def department_rows(user) -> QuerySet[Dispatch]:
     """Tasks dispatched to the handler's departments (the handler's whole visibility on dispatches)."""
-    return Dispatch.objects.filter(department_id__in=_ids(department_ids_for_handler(user)))
+    return Dispatch.objects.filter(department_id__any=_ids(department_ids_for_handler(user)))
 
 
 def enterprise_rows(user) -> QuerySet[Request]:
     """The member part of ``request_visible_to``."""
-    return Request.objects.filter(enterprise_id__in=_ids(enterprise_ids_for_member(user)))
+    return Request.objects.filter(enterprise_id__any=_ids(enterprise_ids_for_member(user)))
 
 
 def supervisor_rows(user) -> QuerySet[Request]:
     """The supervisor part of ``request_visible_to``: every request in the scope's regions."""
-    return Request.objects.filter(region_id__in=_ids(region_scope_for(user).values("pk")))
+    return Request.objects.filter(region_id__any=_ids(region_scope_for(user).values("pk")))
 
 
 ROWS = {
@@ -476,7 +477,7 @@ def attach_live_tasks(rows) -> None:
     if not by_request:
         return
     tasks = (
-        Dispatch.objects.filter(request_id__in=by_request)
+        Dispatch.objects.filter(request_id__any=list(by_request))
         .exclude(status=DispatchStatus.CANCELLED)
         .order_by("dispatched_at", "pk")
         .values_list("request_id", "role", "status", "department__name", "department__short_name")
