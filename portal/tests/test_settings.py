@@ -48,6 +48,13 @@ def fails(env: dict[str, str]) -> str:
     return result.stderr
 
 
+@pytest.mark.parametrize("url", ["", "sqlite:////tmp/portal-test.sqlite3"])
+def test_an_empty_database_url_is_the_default_database(url):
+    databases = load({"DATABASE_URL": url}, "DATABASES")["DATABASES"]
+    assert databases["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert databases["default"]["NAME"] == (url.removeprefix("sqlite:///") or str(ROOT / "var" / "db.sqlite3"))
+
+
 def test_it_reads_the_smtp_relay_from_the_environment():
     env = {
         "EMAIL_HOST": "smtp.example.gov.cn",
