@@ -26,9 +26,9 @@ from django.utils.translation import gettext_lazy as _l
 from portal import lookups  # noqa: F401  (``__any``)
 from portal.orgs.models import Pairing
 from portal.orgs.selectors import (
-    department_ids_for_handler,
     enterprise_ids_for_commissioner,
     enterprise_ids_for_member,
+    handled_department_ids,
     region_scope_for,
 )
 from projects.selectors import project_ids_for_commissioner
@@ -140,7 +140,7 @@ def commissioner_rows(user) -> QuerySet[Request]:
 
 def department_rows(user) -> QuerySet[Dispatch]:
     """Tasks dispatched to the handler's departments (the handler's whole visibility on dispatches)."""
-    return Dispatch.objects.filter(department_id__any=_ids(department_ids_for_handler(user)))
+    return Dispatch.objects.filter(department_id__any=padded(list(handled_department_ids(user))))
 
 
 def enterprise_rows(user) -> QuerySet[Request]:

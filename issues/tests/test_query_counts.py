@@ -26,13 +26,13 @@ LISTS = {
     # + the token, the commissioner's paired enterprises and key projects (visibility ids), tab counts (one
     # query), the page of rows, their live tasks (plain values, with their departments' names)
     ("bob", "queue"): PAGE + 6,
-    # + the token, the handler's departments (visibility ids), tab counts, the handler's departments again
-    # (for the row actions), the page of tasks with request / enterprise / category / department, the
-    # handler's departments (the filter's choices)
-    ("carol", "department_queue"): PAGE + 6,
-    # + the token, the scope's region paths and ids (visibility), the paths again (filter choices), tab
-    # counts, the page, its live tasks
-    ("dave", "supervisor_list"): PAGE + 7,
+    # + the token, the handler's departments (visibility ids, kept for the row actions), tab counts, the
+    # page of tasks with request / enterprise / category / department, the handler's departments (the
+    # filter's choices, with their names)
+    ("carol", "department_queue"): PAGE + 5,
+    # + the token, the scope's region paths (kept for the filter choices) and ids (visibility), tab counts,
+    # the page, its live tasks
+    ("dave", "supervisor_list"): PAGE + 6,
     # + the token, the member's enterprises (visibility ids), tab counts, the page
     ("alice", "my_requests"): PAGE + 4,
 }

@@ -12,9 +12,7 @@ from django.utils.translation import gettext
 from portal.choices import choice_labels
 from portal.markup import escape_text
 from portal.orgs import listing
-from portal.orgs.selectors import (
-    department_ids_for_handler,
-)
+from portal.orgs.selectors import handled_department_ids
 
 from .. import deadlines, queues
 from .. import permissions as perms
@@ -95,11 +93,7 @@ def _decorate(kind, rows, user, policies, now, csrf_input="") -> None:
     once per row), and the row's markup (``row.html``; ``csrf_input`` for the department rows' accept
     form)."""
     urls = _row_url_patterns()
-    departments = (
-        frozenset(department_ids_for_handler(user).values_list("department_id", flat=True))
-        if kind == queues.DEPARTMENT
-        else frozenset()
-    )
+    departments = frozenset(handled_department_ids(user)) if kind == queues.DEPARTMENT else frozenset()
     status_labels = choice_labels(Request, "status")
     dispatch_labels = choice_labels(Dispatch, "status")
     source_labels = choice_labels(Request, "source")

@@ -206,7 +206,32 @@ class EnterpriseMembership(models.Model):
         return f"{self.user} @ {self.enterprise}"
 
 
-class DepartmentMembership(models.Model):
+# the attributes of a user object where ``selectors.supervised_paths`` and ``selectors.handled_department_ids``
+# keep what they read for the rest of a request (a page's rows, its filters and its row actions all ask)
+SUPERVISED_PATHS = "_supervised_paths"
+HANDLED_DEPARTMENTS = "_handled_department_ids"
+
+
+class KeptOnUser:
+    """A row of who does what (a scope, a membership) whose save or delete makes the user object it was given
+    read its scope and departments again."""
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._forget_kept()
+
+    def delete(self, *args, **kwargs):
+        self._forget_kept()
+        return super().delete(*args, **kwargs)
+
+    def _forget_kept(self) -> None:
+        user = self._state.fields_cache.get("user")
+        if user is not None:
+            for name in (SUPERVISED_PATHS, HANDLED_DEPARTMENTS):
+                user.__dict__.pop(name, None)
+
+
+class DepartmentMembership(KeptOnUser, models.Model):
     """A person's work unit: handlers receive its tasks, commissioners are counted under it."""
 
     class Kind(models.TextChoices):
@@ -279,7 +304,7 @@ class Pairing(models.Model):
         return f"{self.enterprise} ↔ {self.commissioner} ({self.role})"
 
 
-class SupervisorScope(models.Model):
+class SupervisorScope(KeptOnUser, models.Model):
     """A supervisor sees everything inside a region subtree."""
 
     user = models.ForeignKey(

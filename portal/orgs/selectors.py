@@ -2,14 +2,20 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Department, DepartmentMembership, Enterprise, Pairing, Region
+from .models import HANDLED_DEPARTMENTS, SUPERVISED_PATHS, Department, DepartmentMembership, Enterprise, Pairing, Region
 
 
 def supervised_paths(user) -> tuple[str, ...]:
-    """The paths of the regions this supervisor watches, in order (none for others)."""
+    """The paths of the regions this supervisor watches, in order (none for others). Read once per user
+    object: a page's rows and its filters both ask (a ``SupervisorScope`` saved or deleted with that user
+    object clears it: ``models.KeptOnUser``)."""
     if not user.is_authenticated or not user.is_supervisor:
         return ()
-    return tuple(sorted(user.supervisor_scopes.values_list("region__path", flat=True)))
+    paths = getattr(user, SUPERVISED_PATHS, None)
+    if paths is None:
+        paths = tuple(sorted(user.supervisor_scopes.values_list("region__path", flat=True)))
+        setattr(user, SUPERVISED_PATHS, paths)
+    return paths
 
 
 def region_scope_for(user, paths: tuple[str, ...] | None = None) -> QuerySet[Region]:
@@ -44,6 +50,16 @@ def department_ids_for_handler(user) -> QuerySet:
     return DepartmentMembership.objects.filter(user=user, kind=DepartmentMembership.Kind.HANDLER).values(
         "department_id"
     )
+
+
+def handled_department_ids(user) -> tuple[int, ...]:
+    """The ids of the departments whose tasks the handler works, read once per user object (as
+    ``supervised_paths``: a page's rows and their actions both ask)."""
+    ids = getattr(user, HANDLED_DEPARTMENTS, None)
+    if ids is None:
+        ids = tuple(sorted(department_ids_for_handler(user).values_list("department_id", flat=True)))
+        setattr(user, HANDLED_DEPARTMENTS, ids)
+    return ids
 
 
 def commissioner_unit(user) -> Department | None:
