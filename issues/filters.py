@@ -28,7 +28,7 @@ from django_filters.filters import FilterMethod
 from portal.markup import escape_text
 from portal.orgs import listing
 from portal.orgs.models import Department, Enterprise, Pairing, Region
-from portal.orgs.selectors import department_ids_for_handler, region_scope_for, supervised_paths
+from portal.orgs.selectors import handled_department_ids, region_scope_for, supervised_paths
 
 from . import queues
 from .models import Category, Request, Source, Status
@@ -572,9 +572,7 @@ class DepartmentQueueFilter(QueueFilterBase):
         region = self.form.fields["region"]
         region.queryset = Region.objects.exclude(level=Region.Level.TOWN)
         region.listed = ListedRegions(kept=self.listing)
-        self.form.fields["department"].queryset = Department.objects.filter(
-            pk__in=department_ids_for_handler(self.user)
-        )
+        self.form.fields["department"].queryset = Department.objects.filter(pk__any=handled_department_ids(self.user))
         self.form.fields["department"].label = _l("My department")
 
 

@@ -245,6 +245,13 @@ def test_citing_a_retired_entry_refuses_the_answer(entries, acme, alice, bob, ca
 # policies for you
 
 
+def published_policy(author, region, title, body, **tags):
+    """A policy note published by ``author`` for ``region``, with ``tags`` (industry, size)."""
+    return services.entry_create(
+        actor=author, publish=True, kind=Kind.POLICY, title=title, body=body, region=region, **tags
+    )
+
+
 @pytest.fixture
 def manufacturers(kuiwen, fangzi):
     ours = f.EnterpriseFactory(
@@ -267,15 +274,13 @@ def test_a_published_policy_tells_each_matching_enterprise_once(
 ):
     ours, other, shop, members = manufacturers
     with django_capture_on_commit_callbacks(execute=True):
-        policy = services.entry_create(
-            actor=dora,
-            publish=True,
-            kind=Kind.POLICY,
-            title="制造业技改补贴",
-            body="小微制造企业技改投入给予补贴。",
+        policy = published_policy(
+            dora,
+            kuiwen,
+            "制造业技改补贴",
+            "小微制造企业技改投入给予补贴。",
             industry=Industry.MANUFACTURING,
             size=EnterpriseSize.SMALL,
-            region=kuiwen,
         )
     assert set(PolicyNotice.objects.values_list("enterprise_id", flat=True)) == {ours.pk}
     assert notices.policy_notify(entry_id=policy.pk) == 0  # the task running again tells nobody again
@@ -296,15 +301,7 @@ def test_a_policy_is_told_in_batches_each_enterprise_once_at_a_fixed_number_of_q
     enterprises = [f.EnterpriseFactory(name=f"奎文商贸{i}", region=kuiwen, industry=Industry.TRADE) for i in range(12)]
     for i, enterprise in enumerate(enterprises[:9]):
         f.member(f.UserFactory(username=f"trader{i}", phone=f"1370000{i:04d}", is_enterprise_user=True), enterprise)
-    policy = services.entry_create(
-        actor=dora,
-        publish=True,
-        kind=Kind.POLICY,
-        title="商贸补贴",
-        body="补贴。",
-        industry=Industry.TRADE,
-        region=kuiwen,
-    )
+    policy = published_policy(dora, kuiwen, "商贸补贴", "补贴。", industry=Industry.TRADE)
     # per batch: the locked notices, their stamp, the members; per enterprise with members, its notification
     with django_assert_max_num_queries(6 + 3 * 4 + 9 * 5):
         assert notices.policy_notify(entry_id=policy.pk) == 12
@@ -316,15 +313,7 @@ def test_a_policy_is_told_in_batches_each_enterprise_once_at_a_fixed_number_of_q
 
 def test_the_enterprise_home_lists_the_policies_that_match_it(client, manufacturers, dora, kuiwen):
     ours, other, shop, members = manufacturers
-    services.entry_create(
-        actor=dora,
-        publish=True,
-        kind=Kind.POLICY,
-        title="制造业技改补贴",
-        body="补贴。",
-        industry=Industry.MANUFACTURING,
-        region=kuiwen,
-    )
+    published_policy(dora, kuiwen, "制造业技改补贴", "补贴。", industry=Industry.MANUFACTURING)
     client.force_login(members[ours.pk])
     assert "制造业技改补贴" in client.get(reverse("knowledge:for_me")).content.decode()
     assert "knowledge/for-me/" in client.get(reverse("issues:my_requests")).content.decode()
@@ -334,15 +323,7 @@ def test_the_enterprise_home_lists_the_policies_that_match_it(client, manufactur
 
 def test_the_sweep_tells_an_enterprise_that_joined_after_the_policy(manufacturers, dora, kuiwen):
     ours, other, shop, members = manufacturers
-    policy = services.entry_create(
-        actor=dora,
-        publish=True,
-        kind=Kind.POLICY,
-        title="商贸补贴",
-        body="补贴。",
-        industry=Industry.TRADE,
-        region=kuiwen,
-    )
+    policy = published_policy(dora, kuiwen, "商贸补贴", "补贴。", industry=Industry.TRADE)
     notices.policy_notify(entry_id=policy.pk)
     newcomer = f.EnterpriseFactory(name="奎文新商店", region=kuiwen, industry=Industry.TRADE)
     assert notices.policy_sweep() == 1

@@ -11,11 +11,16 @@ def supervised_paths(user) -> tuple[str, ...]:
     object clears it: ``models.KeptOnUser``)."""
     if not user.is_authenticated or not user.is_supervisor:
         return ()
-    paths = getattr(user, SUPERVISED_PATHS, None)
-    if paths is None:
-        paths = tuple(sorted(user.supervisor_scopes.values_list("region__path", flat=True)))
-        setattr(user, SUPERVISED_PATHS, paths)
-    return paths
+    return _kept(user, SUPERVISED_PATHS, lambda: user.supervisor_scopes.values_list("region__path", flat=True))
+
+
+def _kept(user, name: str, read) -> tuple:
+    """``read()`` sorted into a tuple, kept on the user object under ``name`` after the first call."""
+    value = getattr(user, name, None)
+    if value is None:
+        value = tuple(sorted(read()))
+        setattr(user, name, value)
+    return value
 
 
 def region_scope_for(user, paths: tuple[str, ...] | None = None) -> QuerySet[Region]:
@@ -55,11 +60,9 @@ def department_ids_for_handler(user) -> QuerySet:
 def handled_department_ids(user) -> tuple[int, ...]:
     """The ids of the departments whose tasks the handler works, read once per user object (as
     ``supervised_paths``: a page's rows and their actions both ask)."""
-    ids = getattr(user, HANDLED_DEPARTMENTS, None)
-    if ids is None:
-        ids = tuple(sorted(department_ids_for_handler(user).values_list("department_id", flat=True)))
-        setattr(user, HANDLED_DEPARTMENTS, ids)
-    return ids
+    return _kept(
+        user, HANDLED_DEPARTMENTS, lambda: department_ids_for_handler(user).values_list("department_id", flat=True)
+    )
 
 
 def commissioner_unit(user) -> Department | None:
