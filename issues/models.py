@@ -243,9 +243,11 @@ class Request(models.Model):
             ),
             # the work lists' tab counts read only the live requests (open or answered) of the scope's
             # regions, from the index alone: every column the tab conditions test. Led by the region, a
-            # city's counts read its own 2,500 live requests, not the province's 15,000
+            # city's counts read its own 2,500 live requests, not the province's 15,000. With the id, a
+            # large scope's overdue page picks its 50 most urgent rows from the index too
             models.Index(
                 fields=["region", "status", "current_due_at", "assigned_at", "assign_due_at", "answer_due_at"],
+                include=["id"],
                 condition=Q(status__in=[status.value for status in (*OPEN_STATUSES, Status.ANSWERED)]),
                 name="req_live_region",
             ),

@@ -2,9 +2,13 @@
 as plain values, and the request page's related objects read by id."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from issues import forms, queues
 from issues.models import Dispatch, DispatchStatus, Request, Status
@@ -86,3 +90,29 @@ def test_the_request_page_shows_its_commissioner_lead_department_and_filer(clien
     assert page.commissioner == bob and page.lead_department == hr_bureau and page.created_by == alice
     assert page.project is None
     assert hr_bureau.name in response.content.decode()
+
+
+def _index(name):
+    return next(index for index in Request._meta.indexes if index.name == name)
+
+
+def test_the_live_index_holds_every_column_a_large_scopes_overdue_page_reads(client, five, dave):
+    """A city's overdue page picks its 50 most urgent ids from req_live_region alone (no read of each overdue
+    request from the table): the index must hold every column the picking query tests, sorts or returns."""
+    late = timezone.now() - timedelta(days=1)
+    Request.objects.filter(pk=five[0].pk).update(
+        assign_due_at=late - timedelta(days=1), answer_due_at=late, current_due_at=late
+    )
+    client.force_login(dave)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("issues:supervisor_list"), {"overdue": "on"})
+    assert [row.pk for row in response.context["page"]] == [five[0].pk]
+    picks = [q["sql"] for q in captured.captured_queries if 'SELECT U0."id" AS "pk"' in q["sql"] and "LIMIT" in q["sql"]]
+    assert picks, "the page's rows are picked by id"
+    subquery = picks[0][picks[0].index('SELECT U0."id" AS "pk"') :]
+    subquery = subquery[: subquery.index("LIMIT")]
+    read = set(re.findall(r'U0\."(\w+)"', subquery))
+    index = _index("req_live_region")
+    held = {Request._meta.get_field(name).column for name in (*index.fields, *index.include)}
+    assert read <= held, read - held
+    assert "current_due_at" in read and "id" in read  # the urgency order and the ids it returns
