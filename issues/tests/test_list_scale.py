@@ -92,10 +92,6 @@ def test_the_request_page_shows_its_commissioner_lead_department_and_filer(clien
     assert hr_bureau.name in response.content.decode()
 
 
-def _index(name):
-    return next(index for index in Request._meta.indexes if index.name == name)
-
-
 def test_the_live_index_holds_every_column_a_large_scopes_overdue_page_reads(client, five, dave):
     """A city's overdue page picks its 50 most urgent ids from req_live_region alone (no read of each overdue
     request from the table): the index must hold every column the picking query tests, sorts or returns."""
@@ -113,7 +109,7 @@ def test_the_live_index_holds_every_column_a_large_scopes_overdue_page_reads(cli
     subquery = picks[0][picks[0].index(pick) :]
     subquery = subquery[: subquery.index("LIMIT")]
     read = set(re.findall(r'U0\."(\w+)"', subquery))
-    index = _index("req_live_region")
+    index = next(index for index in Request._meta.indexes if index.name == "req_live_region")
     held = {Request._meta.get_field(name).column for name in (*index.fields, *index.include)}
     assert read <= held, read - held
     assert "current_due_at" in read and "id" in read  # the urgency order and the ids it returns
