@@ -144,7 +144,28 @@ def _warm(ctx: Context, fn: Callable, warm: int) -> None:
             future.result()
 
 
+def _floor_beside(ctx: Context) -> float:
+    """The floor's p95, measured again just before a page whose budget is a multiple of it: the machine's
+    speed drifts over a run (other work on a shared host), and a floor timed minutes earlier would judge
+    the page by another machine's speed."""
+    fetch = _get(_client(), "/bench/floor/")
+    _warm(ctx, fetch, 2)
+    timings = []
+    for _ in range(ctx.runs):
+        started = time.perf_counter()
+        fetch()
+        timings.append((time.perf_counter() - started) * 1000)
+    return _p95(timings)
+
+
+def _p95(timings: list[float]) -> float:
+    timings = sorted(timings)
+    return timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+
+
 def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 2, runs: int | None = None, **extra):
+    # rounded as printed, so the printed ratio is the printed p95 over the printed floor
+    floor_p95 = round(_floor_beside(ctx) if budget.floors and ctx.floor_p95 else ctx.floor_p95, 1)
     _warm(ctx, fn, warm)
     timings, queries, rows = [], 0, 0
     recorder = None
@@ -159,16 +180,17 @@ def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 
         if i == 0:
             scans, unindexed = _seq_scans(recorder.queries), _seq_scans(recorder.queries, forced=True)
     timings.sort()
-    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    p95 = round(_p95(timings), 1)
     result = {
         "target": name,
         "median_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(p95, 1),
+        "p95_ms": p95,
         "queries": queries,
         "rows": rows,
-        "floor_ratio": round(p95 / ctx.floor_p95, 1) if ctx.floor_p95 else 1.0,
+        "floor_p95_ms": floor_p95,
+        "floor_ratio": round(p95 / floor_p95, 1) if floor_p95 else 1.0,
         "budget": str(budget),
-        "pass": budget.check(p95, ctx.floor_p95),
+        "pass": budget.check(p95, floor_p95),
         "seq_scans": scans,
         "unindexed": unindexed,
         **extra,
@@ -266,7 +288,7 @@ def _people() -> dict:
 def t_floor(ctx: Context):
     client = _client()
     result = _measure(ctx, "floor", _get(client, "/bench/floor/"), Budget())
-    ctx.floor_p95 = result["p95_ms"]
+    ctx.floor_p95 = result["floor_p95_ms"] = result["p95_ms"]
     result["floor_ratio"] = 1.0
 
 
@@ -556,16 +578,20 @@ def _forget_server() -> None:
 
 
 def table(results: list[dict], requests: int, via: str = "test client") -> str:
-    head = f"{'target':<32} {'median':>9} {'p95':>9} {'×floor':>7} {'queries':>7} {'rows':>6}  {'budget':<22} result"
+    head = (
+        f"{'target':<32} {'median':>9} {'p95':>9} {'floor':>8} {'×floor':>7} {'queries':>7} {'rows':>6}  "
+        f"{'budget':<22} result"
+    )
     lines = [f"{requests:,} requests on {connection.vendor}, pages through the {via}", head, "-" * len(head)]
     for r in results:
         if "p95_ms" not in r:
-            lines.append(f"{r['target']:<32} {r['peak_rss_mb']:>8} MB peak{'':>24}  {r['budget']:<22} {_verdict(r)}")
+            lines.append(f"{r['target']:<32} {r['peak_rss_mb']:>8} MB peak{'':>33}  {r['budget']:<22} {_verdict(r)}")
             continue
         seq = "  NO INDEX on requests" if r.get("unindexed") else "  seq scan of requests" if r.get("seq_scans") else ""
         lines.append(
-            f"{r['target']:<32} {_ms(r['median_ms']):>9} {_ms(r['p95_ms']):>9} {r['floor_ratio']:>7} "
-            f"{'-' if r['queries'] is None else r['queries']:>7} {r['rows']:>6}  {r['budget']:<22} {_verdict(r)}{seq}"
+            f"{r['target']:<32} {_ms(r['median_ms']):>9} {_ms(r['p95_ms']):>9} {r['floor_p95_ms']:>8} "
+            f"{r['floor_ratio']:>7} {'-' if r['queries'] is None else r['queries']:>7} {r['rows']:>6}  "
+            f"{r['budget']:<22} {_verdict(r)}{seq}"
         )
     return "\n".join(lines)
 

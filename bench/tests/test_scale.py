@@ -101,6 +101,10 @@ def test_every_target_runs_and_prints_its_line():
     assert floor["p95_ms"] > 0 and floor["rows"] == 25
     pages = [line for line in lines if "p95_ms" in line and line["target"] != "floor"]
     assert all(line["floor_ratio"] > 0 and line["queries"] > 0 for line in pages)
+    # the lists are judged by a floor timed just before each of them
+    lists = [line for line in pages if "× floor" in line["budget"]]
+    assert lists and all(line["floor_p95_ms"] > 0 for line in lists)
+    assert all(line["floor_ratio"] == round(line["p95_ms"] / line["floor_p95_ms"], 1) for line in lists)
     assert next(line for line in lines if line["target"] == "request_detail")["events"] >= 6
     assert next(line for line in lines if line["target"] == "export_10k")["rows"] > 0
     if connection.vendor == "postgresql":  # the index review: an index serves every query on the requests
