@@ -27,3 +27,9 @@ def test_a_budget_without_a_multiple_keeps_the_runs_floor(db, monkeypatch):
     monkeypatch.setattr(targets, "_floor_beside", lambda ctx: (_ for _ in ()).throw(AssertionError("timed")))
     result = targets._measure(ctx, "job", lambda: 0, targets.Budget(1_000), warm=0)
     assert result["floor_p95_ms"] == 4.0 and result["pass"] is True
+
+
+def test_the_floors_own_line_is_its_own_reference(db):
+    ctx = targets.Context(stdout=io.StringIO(), runs=2)
+    result = targets._measure(ctx, "floor", lambda: 0, targets.Budget(), warm=0)
+    assert result["floor_p95_ms"] == result["p95_ms"] and result["floor_ratio"] == 1.0
