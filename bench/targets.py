@@ -148,7 +148,7 @@ def _floor_beside(ctx: Context) -> float:
     """The floor's p95, measured again just before a page whose budget is a multiple of it: the machine's
     speed drifts over a run (other work on a shared host), and a floor timed minutes earlier would judge
     the page by another machine's speed."""
-    fetch = _get(_client(), "/bench/floor/")
+    fetch = _floor_fetch()
     _warm(ctx, fetch, 2)
     timings = []
     for _ in range(ctx.runs):
@@ -156,6 +156,11 @@ def _floor_beside(ctx: Context) -> float:
         fetch()
         timings.append((time.perf_counter() - started) * 1000)
     return _p95(timings)
+
+
+def _floor_fetch() -> Callable:
+    """One fetch of the floor page, by an anonymous client."""
+    return _get(_client(), "/bench/floor/")
 
 
 def _p95(timings: list[float]) -> float:
@@ -179,7 +184,6 @@ def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 
         rows = out if isinstance(out, int) else _rows_of(out)
         if i == 0:
             scans, unindexed = _seq_scans(recorder.queries), _seq_scans(recorder.queries, forced=True)
-    timings.sort()
     p95 = round(_p95(timings), 1)
     if name == "floor":  # its own reference (t_floor, the run's first measurement)
         floor_p95 = p95
@@ -288,8 +292,7 @@ def _people() -> dict:
 
 
 def t_floor(ctx: Context):
-    client = _client()
-    result = _measure(ctx, "floor", _get(client, "/bench/floor/"), Budget())
+    result = _measure(ctx, "floor", _floor_fetch(), Budget())
     ctx.floor_p95 = result["p95_ms"]
 
 
