@@ -53,11 +53,11 @@ def test_a_subquery_is_an_in_subquery(requests, acme):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the array form is PostgreSQL's")
-def test_postgresql_gets_one_array_and_one_value_an_equality(requests):
+def test_postgresql_gets_one_array_and_one_value_an_equality_both_of_the_columns_type(requests):
     ids = [r.pk for r in requests]
     with CaptureQueriesContext(connection) as queries:
         list(Request.objects.filter(pk__any=ids))
         list(Request.objects.filter(pk__any=ids[:1]))
     many, one = (q["sql"] for q in queries)
     assert '"issues_request"."id" = ANY(' in many and "::bigint[])" in many and " IN (" not in many
-    assert f'"issues_request"."id" = {ids[0]}' in one
+    assert f'"issues_request"."id" = {ids[0]}::bigint' in one
