@@ -756,6 +756,8 @@ class Tables:
                 "outcome",
                 "answer",
                 "request_status",
+                "request_title",
+                "request_description",
             ],
             anchor,
         )
@@ -826,6 +828,7 @@ def _request(t: Tables, p: Province, rng: random.Random, number: int, anchor: da
     project = rng.choice(p.projects[region_pk]) if region_pk in p.projects and rng.random() < 0.03 else None
     source = "hotline" if rng.random() < 0.15 else "visit" if rng.random() < 0.1 else "portal"
     assign_due, answer_due = _working(submitted, 1), _working(submitted, 3)
+    title, description = f"关于{subject}的诉求（{number}）", f"{detail}，恳请协调解决。"
     pk = t.requests.new_id()
     ev = t.events
     ev.add(ev.new_id(), pk, None, owner, "submit", "", "submitted", "", submitted)
@@ -843,6 +846,7 @@ def _request(t: Tables, p: Province, rng: random.Random, number: int, anchor: da
         "reopen_count": 0,
         "lead": None,
         "evaluate_remind_at": None,
+        "text": (title, description),  # the tasks' copy of it
     }
     if status == "withdrawn":
         state["closed_at"] = min(anchor, submitted + timedelta(hours=rng.uniform(1, 48)))
@@ -869,8 +873,8 @@ def _request(t: Tables, p: Province, rng: random.Random, number: int, anchor: da
         region_pk,
         project,
         category,
-        f"关于{subject}的诉求（{number}）",
-        f"{detail}，恳请协调解决。",
+        title,
+        description,
         source,
         status,
         owner,
@@ -980,7 +984,8 @@ def _handle(
             handler if done else None,
             outcome,
             "已协调相关科室办理，具体情况如下。" if done else "",
-            status,  # the copy of the request's state (the load runs without the triggers that keep it)
+            status,  # the copies of the request's state and text (the load runs without the triggers that keep them)
+            *state["text"],
         )
         ev.add(
             ev.new_id(),
@@ -1012,6 +1017,7 @@ def _handle(
                 "",
                 "协办意见：同意。" if done else "",
                 status,
+                *state["text"],
             )
         if not done:
             break

@@ -360,6 +360,11 @@ class Dispatch(models.Model):
     request_status = models.CharField(
         _("request status"), max_length=20, choices=Status.choices, default="", db_default="", editable=False
     )
+    # the request's title and description, copied the same way (issues/triggers.py), so the department queue's
+    # search finds its tasks' matches on one index of department and text (issues.0024) instead of reading the
+    # request of each of the department's tasks
+    request_title = models.CharField(_("request title"), max_length=100, default="", db_default="", editable=False)
+    request_description = models.TextField(_("request description"), default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("dispatch")

@@ -263,7 +263,10 @@ def _load(city: Region, categories: list[Category]) -> int:
                     outcome=req.outcome,
                     answer="已按政策办理并答复企业。" if req.answered_at else "",
                     round=req.reopen_count,
-                    request_status=req.status,  # what the database's trigger copies too (issues/triggers.py)
+                    # what the database's triggers copy too (issues/triggers.py)
+                    request_status=req.status,
+                    request_title=req.title,
+                    request_description=req.description,
                 )
             )
             events.append(
