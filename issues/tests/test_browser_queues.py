@@ -1,5 +1,6 @@
 """The queue journey in a real browser: bob filters to overdue, dispatches two requests in bulk, and
-carol finds them at the top of her department's queue."""
+carol finds them at the top of her department's queue; carol searches her department's tasks by a word
+of their requests' titles and descriptions."""
 
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from playwright.sync_api import expect
 
 from issues.models import Category, Request, Status
 
-from .factories import make_request
+from .factories import dispatched, make_request
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1366, "height": 900}
@@ -51,3 +52,40 @@ def test_it_dispatches_overdue_requests_in_bulk_and_they_top_the_department_queu
     expect(first_rows).to_have_count(2)
     expect(first_rows.nth(0)).to_contain_text("厂房审批卡在消防环节")
     page.screenshot(path="/tmp/pgqueues/department.png", full_page=True)
+
+
+@pytest.fixture
+def searchable(transactional_db, acme, alice, bob, carol, hr_bureau, housing_bureau):
+    """Three of hr's tasks (the word in a title, in a description, in neither) and one of housing's."""
+    return {
+        "title": dispatched(make_request(acme, alice, title="厂房环评审批进度"), bob, hr_bureau),
+        "description": dispatched(
+            make_request(acme, alice, title="用工补贴", description="申请稳岗补贴，另需环评审批意见。"), bob, hr_bureau
+        ),
+        "neither": dispatched(make_request(acme, alice, title="道路开口"), bob, hr_bureau),
+        "housing": dispatched(make_request(acme, alice, title="环评审批（住建）"), bob, housing_bureau),
+    }
+
+
+def test_a_handler_finds_her_departments_tasks_by_a_word_of_their_requests_text(
+    page, live_server, login, searchable, tmp_path
+):
+    page.set_viewport_size(DESKTOP)
+    login("carol")  # a handler of hr
+    page.goto(live_server.url + "/department/queue/?tab=all")
+    rows = page.locator("#rows tbody tr")
+    expect(rows).to_have_count(3)
+    page.locator("#id_q").fill("环评审批")
+    page.locator("#id_q").press("Enter")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#rows")).to_contain_text("厂房环评审批进度")
+    expect(page.locator("#rows")).to_contain_text("用工补贴")
+    expect(page.locator("#rows")).not_to_contain_text("住建")
+    assert "q=" in page.url
+    page.screenshot(path=str(tmp_path / "department-search.png"), full_page=True)
+    page.screenshot(path="/tmp/pgqueues/department-search.png", full_page=True)
+
+    page.locator("#id_q").fill("无此内容")
+    page.locator("#id_q").press("Enter")
+    expect(rows.filter(has_text="道路开口")).to_have_count(0)
+    expect(page.locator("#rows")).not_to_contain_text("厂房环评审批进度")
