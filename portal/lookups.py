@@ -28,6 +28,11 @@ class _AsArray:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
         db_type = self.lhs.output_field.db_type(connection)
+        if db_type is None:  # a field without a column type of its own: as ``__in`` writes it
+            return super().as_sql(compiler, connection)
+        # the type without its modifier: a value cast to ``varchar(20)`` or ``numeric(5,2)`` would be cut or
+        # rounded, and could then equal a row it does not
+        db_type = db_type.split("(", 1)[0]
         if len(values) == 1:
             # as PostgreSQL reads ``IN (x)``: an equality, which lets a scan of an index led by the column
             # keep the index's order (an array comparison does not). Typed as the column, as the array is: a

@@ -61,3 +61,12 @@ def test_postgresql_gets_one_array_and_one_value_an_equality_both_of_the_columns
     many, one = (q["sql"] for q in queries)
     assert '"issues_request"."id" = ANY(' in many and "::bigint[])" in many and " IN (" not in many
     assert f'"issues_request"."id" = {ids[0]}::bigint' in one
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the array form is PostgreSQL's")
+def test_a_value_longer_than_the_column_is_not_cut_to_match(acme, alice):
+    full = make_request(acme, alice, title="长" * 100)  # the column's whole 100 characters
+    too_long = full.title + "之后"
+    assert list(Request.objects.filter(title__any=[too_long])) == []
+    assert list(Request.objects.filter(title__any=[too_long, "无此标题"])) == []
+    assert list(Request.objects.filter(title__any=[full.title])) == [full]
