@@ -1,11 +1,15 @@
 """The database keeps each task's copy of its request's state (``Dispatch.request_status``) and of its
 request's title and description (``Dispatch.request_title``, ``Dispatch.request_description``).
 
-For each copy two triggers, on PostgreSQL and on SQLite alike:
+For each copy, on PostgreSQL and on SQLite alike:
 
 - a task, when inserted or moved to another request, takes its request's current state (its text);
 - a request whose state (title or description) changes hands it to all its tasks, in the same statement's
   transaction.
+
+That is two triggers a copy on PostgreSQL and three on SQLite, where the insert and the move are two.
+Nothing in the portal writes a copy itself: a writer that does (a fill, a test) is trusted to write the
+request's value.
 
 They live in the database rather than in ``Request.save`` because not every writer passes through it: a
 ``QuerySet.update(status=…)`` in a maintenance script or a test, a bulk load (``bench/scale.py`` writes
@@ -14,6 +18,11 @@ with COPY, ``seeds/history.py`` with ``bulk_create``), an operator's SQL. Instal
 table (its way of altering a column), so after every ``migrate`` ``ensure_triggers`` puts back the
 SQLite ones that are missing; PostgreSQL keeps them through ``ALTER TABLE``. The text's triggers were
 installed later, by ``issues.0024_dispatch_request_text``: ``statements(vendor, copy=TEXT)``.
+
+SQLite rebuilds a table under a new name and refuses the rename while a trigger on the other table names
+it ("error in trigger …: no such table"): a migration that adds, removes or alters a column of the
+requests or of the tasks runs ``migrations.RunPython(triggers.sqlite_off, triggers.sqlite_on)`` before it
+and ``sqlite_on`` after it (a no-op on PostgreSQL), as 0024 does.
 """
 
 STATUS = "status"
@@ -163,6 +172,19 @@ def statements(vendor: str, *, drop: bool = False, copy: str = STATUS) -> list[s
     except KeyError:
         raise NotImplementedError(f"no {copy} copy triggers for {vendor}") from None
     return remove if drop else install
+
+
+def sqlite_off(apps, schema_editor) -> None:
+    """A migration's step before SQLite rebuilds the requests' or the tasks' table: every copy's triggers off."""
+    if schema_editor.connection.vendor == "sqlite":
+        for copy in _SQLITE_COLUMN:
+            for sql in statements("sqlite", drop=True, copy=copy):
+                schema_editor.execute(sql)
+
+
+def sqlite_on(apps, schema_editor) -> None:
+    """A migration's step after such a rebuild: the triggers of every copy whose column exists, back on."""
+    ensure_triggers(schema_editor.connection.alias)
 
 
 def ensure_triggers(using: str = "default", **kwargs) -> None:

@@ -1,5 +1,5 @@
-"""Each task carries a copy of its request's title and description, kept by two triggers (issues/triggers.py),
-and on PostgreSQL one trigram (GIN) index of the task's department and that text.
+"""Each task carries a copy of its request's title and description, kept by triggers (issues/triggers.py), and
+on PostgreSQL one trigram (GIN) index of the task's department and that text.
 
 The department queue's search looked for its matches by reading the request of each of the department's
 tasks: a province's busiest department has about 3,800, and at about 5.5 µs a probe that was 23 ms for every
@@ -9,8 +9,13 @@ reads only the tasks that match.
 
 The copy of the tasks already written is one ``UPDATE … FROM`` joined to the requests, and the index is built
 after it. On PostgreSQL the whole migration is one transaction, as 0021: the triggers exist before the copy is
-taken, and no change of text falls between the two. SQLite gets the copy and its triggers but no index; it adds the columns by building the table anew, so the
-state's triggers (0021) are taken off for that and put back after.
+taken, and no change of text falls between the two. SQLite gets the copy and its triggers but no index; it
+adds the columns by building the table anew, so the triggers are taken off for that and put back after
+(``triggers.sqlite_off``, ``sqlite_on``).
+
+On PostgreSQL the migration holds the tasks' table locked from the new columns to the index: on a province's
+1.14 million tasks about two and a half minutes, during which no task is read or written (docs/operations.md,
+"Upgrading").
 """
 
 from django.db import migrations, models
@@ -25,24 +30,13 @@ INDEX = [
 INDEX_DROP = ["DROP INDEX IF EXISTS dispatch_department_text_trgm"]
 
 
-def _sqlite_state_triggers(drop: bool):
-    """SQLite adds (removes) a column by building the table anew under a new name: with the state's trigger
-    on the requests naming the tasks' table, it refuses the rename. Its triggers are taken off around it."""
-
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "sqlite":
-            for sql in triggers.statements("sqlite", drop=drop):
-                schema_editor.execute(sql)
-
-    return run
-
-
 def install(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        _sqlite_state_triggers(drop=False)(apps, schema_editor)
-    for sql in triggers.statements(vendor, copy=triggers.TEXT):
-        schema_editor.execute(sql)
+        triggers.sqlite_on(apps, schema_editor)  # the state's and the text's
+    else:
+        for sql in triggers.statements(vendor, copy=triggers.TEXT):
+            schema_editor.execute(sql)
     schema_editor.execute(triggers.TEXT_FILL)
     if vendor == "postgresql":
         for sql in INDEX:
@@ -54,10 +48,11 @@ def remove(apps, schema_editor):
     if vendor == "postgresql":
         for sql in INDEX_DROP:
             schema_editor.execute(sql)
-    for sql in triggers.statements(vendor, drop=True, copy=triggers.TEXT):
-        schema_editor.execute(sql)
     if vendor == "sqlite":
-        _sqlite_state_triggers(drop=True)(apps, schema_editor)
+        triggers.sqlite_off(apps, schema_editor)  # for the columns' removal; back on after it
+    else:
+        for sql in triggers.statements(vendor, drop=True, copy=triggers.TEXT):
+            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
@@ -66,7 +61,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_sqlite_state_triggers(drop=True), _sqlite_state_triggers(drop=False)),
+        migrations.RunPython(triggers.sqlite_off, triggers.sqlite_on),
         migrations.AddField(
             model_name="dispatch",
             name="request_title",
