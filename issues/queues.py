@@ -440,13 +440,19 @@ class PagedByIds:
         if self.timed is None:
             return self.rows.values("pk")[key]
         start, stop, timed = key.start or 0, key.stop, self.timed
-        running = self.rows.filter(current_due_at__isnull=False)
         if timed < RUNNING_WALK_FROM:
             # the live states as well, as the predicate of the scope's live index (req_live_region) names
             # them: PostgreSQL reads the scope's live entries and sorts the running ones. With the open
             # states only, or none, it walked the province's open requests (on (status, current_due_at) or
-            # the deadline index) for a city's search: 27 ms against 7
-            running = running.filter(status__in=LIVE_STATUSES)
+            # the deadline index) for a city's search: 27 ms against 7. The running deadline is asked as a
+            # CASE: as a plain condition, (status, current_due_at) could take it with the live states, and
+            # with a text search's matches estimated at a few rows PostgreSQL chose that index of the whole
+            # province after one statistics sample in two (13,619 buffers, 60 ms, against 2,900)
+            running = self.rows.filter(status__in=LIVE_STATUSES).filter(
+                Case(When(current_due_at__isnull=False, then=Value(True)), default=Value(False))
+            )
+        else:
+            running = self.rows.filter(current_due_at__isnull=False)
         running = running.values("pk")
         rest = self.rows.filter(current_due_at__isnull=True).order_by("pk").values("pk")
         if stop <= timed:
