@@ -113,3 +113,35 @@ def test_the_live_index_holds_every_column_a_large_scopes_overdue_page_reads(cli
     held = {Request._meta.get_field(name).column for name in (*index.fields, *index.include)}
     assert read <= held, read - held
     assert "current_due_at" in read and "id" in read  # the urgency order and the ids it returns
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram indexes are PostgreSQL's")
+def test_a_supervisors_search_finds_the_scopes_live_matches_by_one_index_of_region_and_text(five, dave):
+    """req_live_region_text_trgm (migration 0025) holds the live requests, the states the lists name
+    (``queues.LIVE_STATUSES``: the index serves a query only if its states imply the index's), and takes both
+    the region and the text of a live count. The requests' other indexes are dropped in the test's transaction,
+    and no whole-table read is allowed: a test database is small enough to be read whole or by any of them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'req_live_region_text_trgm'")
+        (definition,) = cursor.fetchone()
+    assert set(re.findall(r"'(\w+)'", definition)) == set(queues.LIVE_STATUSES)
+    assert "(region_id, upper((title)::text) gin_trgm_ops, upper(description) gin_trgm_ops)" in definition
+
+    from issues.filters import in_text
+
+    live = Request.objects.filter(region_id__any=[five[0].region_id], status__in=queues.LIVE_STATUSES)
+    sql, params = live.filter(in_text("环评", "title", "description")).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes i WHERE tablename = 'issues_request' "
+            "AND indexname <> 'req_live_region_text_trgm' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+    scans = [i for i, line in enumerate(plan) if "on req_live_region_text_trgm" in line]
+    conditions = [plan[i + 1] for i in scans if "Index Cond" in plan[i + 1]]
+    assert conditions and all("region_id" in c for c in conditions), plan
