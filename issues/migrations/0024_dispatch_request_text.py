@@ -5,7 +5,9 @@ The department queue's search looked for its matches by reading the request of e
 tasks: a province's busiest department has about 3,800, and at about 5.5 µs a probe that was 23 ms for every
 search, whatever the word. The new index holds the department as one more key (``btree_gin``, a trusted
 extension like ``pg_trgm``), so PostgreSQL intersects the department's entries with the word's trigrams and
-reads only the tasks that match.
+reads only the tasks that match. Without ``fastupdate``, as 0025 explains: every change of a request's state
+rewrites its tasks (the state's copy), and a pending list of new entries would be read through by every
+search until VACUUM.
 
 The copy of the tasks already written is one ``UPDATE … FROM`` joined to the requests, and the index is built
 after it. On PostgreSQL the whole migration is one transaction, as 0021: the triggers exist before the copy is
@@ -25,7 +27,8 @@ from issues import triggers
 INDEX = [
     "CREATE EXTENSION IF NOT EXISTS btree_gin",
     "CREATE INDEX IF NOT EXISTS dispatch_department_text_trgm ON issues_dispatch USING gin "
-    "(department_id, UPPER(request_title) gin_trgm_ops, UPPER(request_description) gin_trgm_ops)",
+    "(department_id, UPPER(request_title) gin_trgm_ops, UPPER(request_description) gin_trgm_ops) "
+    "WITH (fastupdate = off)",
 ]
 INDEX_DROP = ["DROP INDEX IF EXISTS dispatch_department_text_trgm"]
 

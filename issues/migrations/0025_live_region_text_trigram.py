@@ -8,6 +8,11 @@ buffers for the counts and 3,000 for the page. With the region as one more key (
 0024), PostgreSQL intersects the scope's entries with the word's trigrams and reads only the matches: the
 counts 2,900 buffers, the page 870 (docs/performance.md). The predicate is the live states the queries
 name, so the index is a few percent of the requests and stays the size of the live work.
+
+Without ``fastupdate``: a GIN index otherwise gathers new entries in a pending list that every search reads
+through until VACUUM merges it. The live requests change all day (a reminder sweep rewrote thousands), and
+with 3,718 entries pending (404 pages) a city's search took 101 ms instead of 39. Each entry now goes into
+the index as its row is written, which for the live requests' small index costs little.
 """
 
 from django.db import migrations
@@ -16,7 +21,7 @@ CREATE = [
     "CREATE EXTENSION IF NOT EXISTS btree_gin",
     "CREATE INDEX IF NOT EXISTS req_live_region_text_trgm ON issues_request USING gin "
     "(region_id, UPPER(title) gin_trgm_ops, UPPER(description) gin_trgm_ops) "
-    "WHERE status IN ('submitted', 'in_progress', 'info_needed', 'answered')",
+    "WITH (fastupdate = off) WHERE status IN ('submitted', 'in_progress', 'info_needed', 'answered')",
 ]
 DROP = ["DROP INDEX IF EXISTS req_live_region_text_trgm"]
 

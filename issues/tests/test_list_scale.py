@@ -126,6 +126,7 @@ def test_a_supervisors_search_finds_the_scopes_live_matches_by_one_index_of_regi
         (definition,) = cursor.fetchone()
     assert set(re.findall(r"'(\w+)'", definition)) == set(queues.LIVE_STATUSES)
     assert "(region_id, upper((title)::text) gin_trgm_ops, upper(description) gin_trgm_ops)" in definition
+    assert "fastupdate=off" in definition  # no pending list for every search to read through
 
     from issues.filters import in_text
 
