@@ -12,10 +12,12 @@ from django.urls import reverse
 
 from issues import services, triggers
 from issues.models import Dispatch, Request, Status
+from portal.testing.plans import index_conditions
 
 from .factories import co_dispatch, dispatched, lead_dispatch, make_request
 
 pytestmark = pytest.mark.django_db
+TEXT_INDEX = "dispatch_department_text_trgm"
 
 
 def stale_copies() -> list[int]:
@@ -189,25 +191,6 @@ def test_the_department_search_reads_the_copy_not_the_requests_text(client, acme
     assert all('"issues_request"."title"' not in sql for sql in matching)
 
 
-def index_conditions(queryset) -> list[str]:
-    """The conditions PostgreSQL gives the department's text index for ``queryset``, with no other index of the
-    department to choose and no whole-table read (a test database is small enough for either); the test's
-    transaction puts the other indexes back."""
-    sql, params = queryset.values("request_id").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'issues_dispatch' "
-            "AND indexdef LIKE '%%department_id%%' AND indexname <> 'dispatch_department_text_trgm'"
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = [row[0] for row in cursor.fetchall()]
-    scans = [i for i, line in enumerate(plan) if "on dispatch_department_text_trgm" in line]
-    return [plan[i + 1].strip() for i in scans if "Index Cond" in plan[i + 1]]
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's")
 def test_postgresql_can_find_the_departments_matches_by_one_index_of_department_and_text(acme, alice, bob, hr_bureau):
     """The index takes both halves of the search: the department (one, an equality, or several) and the text.
@@ -220,7 +203,9 @@ def test_postgresql_can_find_the_departments_matches_by_one_index_of_department_
         assert "fastupdate=off" in cursor.fetchone()[0]  # no pending list for every search to read through
     dispatched(make_request(acme, alice, title="厂房环评审批"), bob, hr_bureau)
     for department in ([hr_bureau.pk], [hr_bureau.pk, -1]):
-        conditions = index_conditions(Dispatch.objects.filter(department_id__any=department))
+        conditions = index_conditions(Dispatch.objects.filter(department_id__any=department), TEXT_INDEX)
         assert conditions and all("department_id" in c for c in conditions), conditions
-    conditions = index_conditions(Dispatch.objects.filter(in_text("环评", "request_title", "request_description")))
+    conditions = index_conditions(
+        Dispatch.objects.filter(in_text("环评", "request_title", "request_description")), TEXT_INDEX
+    )
     assert len(conditions) == 2 and all("upper(" in c and "~~" in c for c in conditions), conditions
