@@ -334,6 +334,8 @@ def t_queues(ctx: Context):
         ("commissioner_queue", "commissioner", "issues:queue"),
         ("department_queue", "handler", "issues:department_queue"),
         ("supervisor_list", "city", "issues:supervisor_list"),
+        # the province's supervisor: every region's requests, the largest scope a list has
+        ("province_list", "province", "issues:supervisor_list"),
     ):
         client = _client(ctx.people[person])
         for variant, query in QUEUE_VARIANTS:

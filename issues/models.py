@@ -256,6 +256,15 @@ class Request(models.Model):
                 condition=Q(status__in=[status.value for status in (*OPEN_STATUSES, Status.ANSWERED)]),
                 name="req_live_id",
             ),
+            # the requests whose clock runs, in urgency order, carrying every column the overdue condition
+            # and the supervisors' scope test: a large scope's overdue rows are a range of it read from the
+            # index alone (the province's 9,000 in a few ms), and its overdue page the first entries in order
+            models.Index(
+                fields=["current_due_at", "id"],
+                include=["region", "status", "assigned_at", "assign_due_at", "answer_due_at"],
+                condition=Q(status__in=[Status.SUBMITTED.value, Status.IN_PROGRESS.value]),
+                name="req_running_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(answer_due_at__gte=F("assign_due_at")), name="req_due_order"),

@@ -200,11 +200,13 @@ def tab_condition(spec: ListSpec, tab: str, now: datetime) -> Q:
             # province instead of 8,000), PostgreSQL otherwise walked every overdue request of the province
             # on (status, current_due_at) to find a commissioner's dozen
             return Q(_opaque(running & overdue_q(now)))
-        # a large scope: the states are an index condition of the region-led live index (req_live_region),
-        # the deadline is checked with the rest on its entries. As an index condition the deadline made
-        # PostgreSQL take the same one-row estimate and walk the province's overdue requests on
-        # (status, current_due_at), dropping those of other regions on the heap (7,800 for a city's 1,300)
-        return Q(status__in=ANSWER_CLOCK_STATUSES) & Q(_opaque(running & overdue_q(now)))
+        # a large scope: the states and the deadline are a range of the running requests' index
+        # (req_running_due), which carries the region and every deadline, so the province's overdue
+        # requests are read from the index alone whatever the scope, and its first entries are the page in
+        # order; overdue_q is checked on them. (Without the region and deadlines in that index, a
+        # city's overdue rows were found on the region-led live index instead: walking the province's on
+        # (status, current_due_at) dropped those of other regions on the heap, 7,800 for a city's 1,300.)
+        return running & Q(_opaque(running & overdue_q(now)))
     if tab == "all":
         return Q()
     return Q(status=tab)
@@ -264,10 +266,11 @@ def tab_counts(
     rows only (open or answered: a few thousand even for a city; ``req_live_region``),
     with bounded counts (at most COUNT_LIMIT + 1) for 已办结 and 全部, which hold nearly all of it; with a
     text search (``searched``) those of the supervisors' list stop at SEARCH_COUNT_LIMIT + 1.
-    ``live_only``: the filters already keep live rows only (the overdue filter), so the live states are not
-    asked again: PostgreSQL takes a repeated state condition as a second, independent one and multiplies
-    the estimates (a city's 1,300 overdue requests became a dozen), then walked the province's running
-    requests on a (status, …) index instead of the scope's entries of ``req_live_region``."""
+    ``live_only``: the filters already keep live rows only (the overdue filter), so 已办结 and 已撤回 are 0
+    without a query, and the live states are not asked again: PostgreSQL takes a repeated state condition
+    as a second, independent one and multiplies the estimates (a city's 1,300 overdue requests became a
+    dozen), then walked the province's running requests on a (status, …) index instead of the scope's
+    entries of ``req_live_region``."""
     qs = qs.order_by()
     limit = SEARCH_COUNT_LIMIT if search_bounded(spec, searched) else COUNT_LIMIT
     column = "department_id" if spec.over_dispatches else "region_id"
@@ -290,7 +293,13 @@ def tab_counts(
         # stops early where 全部's read most of the scope's entries (with a text search, most of its rows:
         # 12,000 of a city's for a common word)
         ended = (Status.CLOSED, Status.WITHDRAWN)
-    bounded = {key: _BoundedCount(qs.filter(tab_condition(spec, key, now)), column, limit) for key in ended}
+    # filters that keep live rows only leave 已办结 and 已撤回 empty: nothing to count
+    nothing = ended if live_only and not spec.over_dispatches else ()
+    bounded = {
+        key: _BoundedCount(qs.filter(tab_condition(spec, key, now)), column, limit)
+        for key in ended
+        if key not in nothing
+    }
     if spec.over_dispatches:
         # an open task may belong to a request in any state: counted on the dispatch index alone
         bounded["open"] = _BoundedCount(qs.filter(tab_condition(spec, "open", now)), column)
@@ -308,6 +317,7 @@ def tab_counts(
             **bounded,
         },
     )
+    counts.update(dict.fromkeys(nothing, 0))
     if not spec.over_dispatches:
         counts["all"] = min(limit + 1, counts["live"] + counts[Status.CLOSED] + counts[Status.WITHDRAWN])
     return {key: counts[key] for key in TAB_KEYS}

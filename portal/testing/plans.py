@@ -1,6 +1,8 @@
 """What PostgreSQL gives one index for a query, in a test (a test database is small enough to be read whole or
 by any index, so the choice among indexes says nothing there)."""
 
+import re
+
 from django.db import connection
 
 
@@ -20,5 +22,6 @@ def index_conditions(queryset, index: str) -> list[str]:
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = [row[0] for row in cursor.fetchall()]
-    scans = [i for i, line in enumerate(plan) if f"on {index}" in line]
+    # "Bitmap Index Scan on <index>", "Index [Only] Scan using <index> on <table>"
+    scans = [i for i, line in enumerate(plan) if re.search(rf"(Scan on|Scan using) {index}\b", line)]
     return [plan[i + 1].strip() for i in scans if i + 1 < len(plan) and "Index Cond" in plan[i + 1]]
