@@ -144,7 +144,7 @@ def test_the_overdue_filter_leaves_the_ended_tabs_empty_without_counting_them(cl
         response = client.get(reverse("issues:supervisor_list"), {"overdue": "on", "tab": "closed"})
     counts = tabs(response)
     assert counts[Status.CLOSED] == 0
-    assert counts["overdue"] == counts["all"] == counts["open"] == 1  # 全部: the live rows and the two ended
+    assert counts["overdue"] == counts["all"] == counts["open"] == 1  # 全部: the overdue rows only
     assert not [q for q in captured.captured_queries if "'withdrawn'" in q["sql"] or "'closed'" in q["sql"]]
     assert list(response.context["page"]) == []
     response = client.get(reverse("issues:supervisor_list"), {"tab": "closed"})
