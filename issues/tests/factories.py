@@ -43,6 +43,22 @@ def co_dispatch(req: Request, department: Department) -> Dispatch:
     return Dispatch.objects.get(request_id=req.pk, role=Dispatch.Role.CO, department=department)
 
 
+def bulk_co_task(req: Request, department: Department, commissioner) -> None:
+    """A co-handling task of ``req`` written as a bulk load writes it: ``bulk_create``, naming none of the
+    request's copies (issues/triggers.py), outside the services."""
+    Dispatch.objects.bulk_create(
+        [
+            Dispatch(
+                request=req,
+                department=department,
+                role=Dispatch.Role.CO,
+                dispatched_by=commissioner,
+                answer_due_at=req.answer_due_at,
+            )
+        ]
+    )
+
+
 def dispatched(
     req: Request,
     commissioner,

@@ -14,7 +14,7 @@ from issues import queues, services, triggers
 from issues.deadlines import ANSWER_CLOCK_STATUSES
 from issues.models import OPEN_DISPATCH_STATUSES, Dispatch, DispatchStatus, Outcome, Request, Status, Verdict
 
-from .factories import answered, co_dispatch, dispatched, fresh, lead_dispatch, make_request
+from .factories import answered, bulk_co_task, co_dispatch, dispatched, fresh, lead_dispatch, make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -84,17 +84,7 @@ def test_it_keeps_the_copy_for_writers_that_bypass_the_services(acme, alice, bob
     assert copies(req) == {Status.CLOSED}
 
     other = make_request(acme, alice, title="另一件")
-    Dispatch.objects.bulk_create(  # a bulk load that does not name the copy
-        [
-            Dispatch(
-                request=other,
-                department=hr_bureau,
-                role=Dispatch.Role.CO,
-                dispatched_by=bob,
-                answer_due_at=other.answer_due_at,
-            )
-        ]
-    )
+    bulk_co_task(other, hr_bureau, bob)  # a bulk load that does not name the copy
     assert copies(other) == {Status.SUBMITTED}
 
     Dispatch.objects.filter(request=other).update(request=req)  # a task moved to another request

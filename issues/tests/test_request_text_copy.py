@@ -14,7 +14,7 @@ from issues import services, triggers
 from issues.models import Dispatch, Request, Status
 from portal.testing.plans import index_conditions
 
-from .factories import co_dispatch, dispatched, lead_dispatch, make_request
+from .factories import bulk_co_task, co_dispatch, dispatched, lead_dispatch, make_request
 
 pytestmark = pytest.mark.django_db
 TEXT_INDEX = "dispatch_department_text_trgm"
@@ -68,17 +68,7 @@ def test_a_changed_text_reaches_every_task_whoever_writes_it(acme, alice, bob, h
 def test_a_bulk_load_or_a_moved_task_takes_the_text_of_its_request(acme, alice, bob, hr_bureau):
     req = dispatched(make_request(acme, alice, title="第一件"), bob, hr_bureau)
     other = make_request(acme, alice, title="另一件", description="另一件的描述")
-    Dispatch.objects.bulk_create(  # a writer that does not name the copy
-        [
-            Dispatch(
-                request=other,
-                department=hr_bureau,
-                role=Dispatch.Role.CO,
-                dispatched_by=bob,
-                answer_due_at=other.answer_due_at,
-            )
-        ]
-    )
+    bulk_co_task(other, hr_bureau, bob)  # a writer that does not name the copy
     assert copies(other) == {("另一件", "另一件的描述")}
 
     Dispatch.objects.filter(request=other).update(request=req)  # a task moved to another request
