@@ -28,6 +28,7 @@ urlpatterns = [
     path("enterprises/suggest/", views.enterprise_suggest, name="enterprise_suggest"),
     path("requests/new/on-behalf/", views.request_create_on_behalf, name="request_create_on_behalf"),
     path("requests/bulk-dispatch/", views.bulk_dispatch, name="bulk_dispatch"),
+    path("requests/bulk-dispatch/departments/", views.bulk_departments, name="bulk_departments"),
     path("requests/export/", views.request_export, name="request_export"),
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/new/", views.visit_create, name="visit_create"),

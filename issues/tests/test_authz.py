@@ -81,6 +81,7 @@ MATRIX = {
     "enterprise_suggest": ("get", "none", statuses(200)),
     "request_create_on_behalf": ("get", "none", statuses(403, bob=200, bert=200, carl=200)),
     "bulk_dispatch": ("post", "submitted", statuses(403, bob=302, bert=302, carl=302)),
+    "bulk_departments": ("get", "none", statuses(403, bob=200, bert=200, carl=200)),
     "request_export": ("post", "submitted", statuses(403, bob=200, bert=200, carl=302, dave=200, dora=200, dan=302)),
     "visit_list": ("get", "none", statuses(403, bob=200, bert=200, carl=200, dave=200, dora=200, dan=200)),
     "visit_create": ("get", "none", statuses(403, bob=200, bert=200, carl=200)),
@@ -145,6 +146,7 @@ def target(name: str, req, obj, w) -> tuple[str, dict]:
         "request_create_on_behalf",
         "visit_list",
         "visit_create",
+        "bulk_departments",
     ):
         return reverse(f"issues:{name}"), {}
     if name == "enterprise_suggest":

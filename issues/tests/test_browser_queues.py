@@ -37,6 +37,7 @@ def test_it_dispatches_overdue_requests_in_bulk_and_they_top_the_department_queu
     page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
     page.screenshot(path="/tmp/pgqueues/queue.png", full_page=True)
     page.locator("#select-all").check()
+    expect(page.locator("#bulk-lead")).to_have_attribute("data-loaded", "1")  # its departments are fetched
     page.locator("#bulk-lead").select_option(str(hr_bureau.pk))
     page.locator("#bulk-instruction").fill("请3个工作日内答复企业")
     page.get_by_role("button", name="批量分解").or_(page.locator("form#bulk button[type=submit]").first).first.click()
@@ -52,6 +53,32 @@ def test_it_dispatches_overdue_requests_in_bulk_and_they_top_the_department_queu
     expect(first_rows).to_have_count(2)
     expect(first_rows.nth(0)).to_contain_text("厂房审批卡在消防环节")
     page.screenshot(path="/tmp/pgqueues/department.png", full_page=True)
+
+
+def test_without_the_departments_list_dispatch_selected_asks_for_the_department_on_its_own_page(
+    page, live_server, login, overdue_two, hr_bureau, tmp_path
+):
+    page.set_viewport_size(DESKTOP)
+    page.route("**/requests/bulk-dispatch/departments/**", lambda route: route.abort())  # the fetch fails
+    login("bob")
+    page.goto(live_server.url + "/queue/?overdue=on")
+    expect(page.locator("#bulk-lead")).to_have_attribute("data-loaded", "0")
+    expect(page.locator("#bulk-lead option")).to_have_count(1)
+    page.locator("#select-all").check()
+    page.locator("#bulk-instruction").fill("请尽快答复")
+    page.locator("form#bulk button[type=submit]").first.click()
+
+    expect(page.locator("#bulk-selected tbody tr")).to_have_count(2)
+    expect(page.locator("#confirm-instruction")).to_have_value("请尽快答复")
+    page.locator("#bulk-confirm .filter-box").fill("人社")
+    page.locator("#confirm-lead").select_option(str(hr_bureau.pk))
+    page.screenshot(path=str(tmp_path / "confirm.png"), full_page=True)
+    page.get_by_role("button", name="分解交办2件诉求").click()
+    expect(page.locator("#messages")).to_contain_text("市人社局")
+    assert page.url.endswith("/queue/?overdue=on")
+    assert set(Request.objects.filter(lead_department=hr_bureau).values_list("title", flat=True)) == {
+        r.title for r in overdue_two
+    }
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """The work lists: who sees which rows, urgency order, filters, tabs, htmx partials, bad input, quick
 actions in the row, bulk dispatch, Excel export, the contact card QR code and pinned query counts."""
 
+import html
+import re
 from datetime import datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -326,12 +328,84 @@ def test_it_dispatches_the_selected_requests_and_reports_each(client, acme, alic
     assert fresh(stale).lead_department is None
 
 
-def test_it_refuses_a_bulk_dispatch_without_a_department(client, two, bob):
-    waiting, _sent = two
+def _outside_request(**fields):
+    """A request of an enterprise no fixture commissioner is paired with."""
+    enterprise, filer = f.EnterpriseFactory(), f.UserFactory(is_enterprise_user=True)
+    f.member(filer, enterprise)
+    return make_request(enterprise, filer, **fields)
+
+
+def test_without_a_department_it_shows_the_selection_and_asks_for_one(client, two, bob, bert, hr_bureau):
+    waiting, sent = two
+    services.request_take_on(req_id=waiting.pk, actor=bob)  # changed since it was ticked
     client.force_login(bob)
-    response = client.post(reverse("issues:bulk_dispatch"), {"ids": [f"{waiting.pk}:{waiting.version}"]}, follow=True)
-    assert "Choose the lead department" in " ".join(str(m) for m in response.context["messages"])
-    assert fresh(waiting).status == Status.SUBMITTED
+    outside = _outside_request(title="别人的诉求")
+    ticked = [f"{waiting.pk}:{waiting.version}", str(sent.pk), f"{outside.pk}:1"]
+    response = client.post(reverse("issues:bulk_dispatch"), {"ids": ticked, "instruction": "请办理", "next": "/queue/"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert waiting.title in page and sent.title in page and "别人的诉求" not in page
+    # each row keeps the version it was ticked with (or none), so the stale one is still refused
+    assert f'name="ids" value="{waiting.pk}:{waiting.version}"' in page
+    assert f'name="ids" value="{sent.pk}"' in page
+    assert "1 of the selected requests is not in your queue" in page
+    assert f'<option value="{hr_bureau.pk}">' in page and 'value="请办理"' in page
+    assert fresh(waiting).version == waiting.version + 1 and not fresh(waiting).lead_department
+    assert RequestEvent.objects.filter(action="dispatch", request=waiting).count() == 0
+
+    again = client.post(reverse("issues:bulk_dispatch"), {"ids": ticked[:2], "confirm": "1", "next": "/queue/"})
+    assert "Choose the lead department for the selected requests." in again.content.decode()
+    closed = f.DepartmentFactory(is_active=False)
+    refused = client.post(reverse("issues:bulk_dispatch"), {"ids": ticked[:2], "lead": closed.pk, "confirm": "1"})
+    assert "That department cannot be chosen" in refused.content.decode()
+    assert fresh(waiting).version == waiting.version + 1  # only the take-on
+
+    done = client.post(
+        reverse("issues:bulk_dispatch"),
+        {"ids": ticked[:2], "lead": hr_bureau.pk, "confirm": "1", "next": "/queue/"},
+        follow=True,
+    )
+    text = " ".join(str(m) for m in done.context["messages"])
+    assert "Not dispatched" in text and waiting.title in text  # stale: it changed after it was ticked
+    assert fresh(waiting).lead_department is None
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_the_page_asking_for_the_department_runs_the_same_queries_for_any_selection(
+    client, acme, alice, bob, size, django_assert_max_num_queries
+):
+    ids = [str(make_request(acme, alice, title=f"诉求{n}").pk) for n in range(size)]
+    client.force_login(bob)
+    client.get(reverse("issues:bulk_departments"))  # the departments' listing is cached from here on
+    with django_assert_max_num_queries(7):
+        response = client.post(reverse("issues:bulk_dispatch"), {"ids": ids})
+    assert response.content.decode().count('name="ids"') == size
+
+
+def test_a_selection_of_none_in_the_queue_goes_back_with_the_reason(client, bob):
+    outside = _outside_request()
+    client.force_login(bob)
+    response = client.post(reverse("issues:bulk_dispatch"), {"ids": [str(outside.pk)]}, follow=True)
+    assert "None of the selected requests is in your queue." in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_the_bulk_forms_departments_are_kept_by_the_browser_until_one_changes(client, bob, hr_bureau):
+    client.force_login(bob)
+
+    def options_url():
+        page = client.get(reverse("issues:queue")).content.decode()
+        return html.unescape(re.search(r'data-options-url="([^"]+)"', page).group(1))
+
+    url = options_url()
+    response = client.get(url)
+    assert response["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert f'<option value="{hr_bureau.pk}">{hr_bureau.name}</option>' in response.content.decode()
+    hr_bureau.name = "人社局（更名）"
+    hr_bureau.save()
+    assert options_url() != url  # a new address, so the kept copy is not used
+    stale = client.get(url)  # an old address still answers, with what is current, and is not kept
+    assert stale["Cache-Control"] == "private, no-cache" and "人社局（更名）" in stale.content.decode()
+    assert client.get(options_url())["Cache-Control"].endswith("immutable")
 
 
 def _sheet(response):

@@ -7,6 +7,7 @@ visits.py    visits, filing on behalf, the contact card and its QR code
 """
 
 from .lists import (
+    bulk_departments,
     bulk_dispatch,
     department_queue,
     enterprise_suggest,
@@ -46,6 +47,7 @@ from .visits import (
 
 __all__ = [
     "attachment_download",
+    "bulk_departments",
     "bulk_dispatch",
     "contact_card",
     "contact_card_qr",

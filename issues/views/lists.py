@@ -105,8 +105,9 @@ def _list_page(request, kind):
         "title": title,
         "intro": intro,
         "bulk_form": forms.BulkDispatchForm(auto_id="bulk-%s") if kind == queues.COMMISSIONER else None,
-        # a callable: the template reads it only when it renders the bulk form (not for an htmx page of rows)
-        "bulk_department_options": filterset.departments.options_html if kind == queues.COMMISSIONER else "",
+        # the bulk form's lead departments (about 1,400 in a province) are fetched by the page from
+        # bulk_departments, under the listing's token so the browser keeps them until one changes
+        "bulk_departments_url": _bulk_departments_url(filterset.departments) if kind == queues.COMMISSIONER else "",
         "filtered": bool(data),
     }
     partial = request.htmx and not request.htmx.history_restore_request
@@ -145,11 +146,31 @@ def supervisor_list(request):
     return _list_page(request, queues.SUPERVISOR)
 
 
+def _bulk_departments_url(listed: filters.ListedDepartments) -> str:
+    return f"{reverse('issues:bulk_departments')}?v={listed.listing.token or ''}"
+
+
+@login_required
+@require_GET
+def bulk_departments(request):
+    """The bulk-dispatch form's lead departments as ``<option>``s in an ``<optgroup>`` per region, which
+    the queue page adds to its form (static/js/queue.js). Asked for with the listing's token (``?v=``),
+    they are the same until a region or department changes, so the browser keeps them."""
+    _require(request.user.is_commissioner)
+    listed = filters.ListedDepartments()
+    response = HttpResponse(listed.options_html(), content_type="text/html; charset=utf-8")
+    current = request.GET.get("v") == str(listed.listing.token) and listed.listing.token is not None
+    response["Cache-Control"] = "private, max-age=31536000, immutable" if current else "private, no-cache"
+    response.browser_may_keep = True  # the departments are the same for every commissioner
+    return response
+
+
 @login_required
 @require_http_methods(["POST"])
 def bulk_dispatch(request):
     """Dispatch the selected requests to one lead department, one service call per request; each row's
-    outcome is reported."""
+    outcome is reported. Without a lead (the queue's list of departments not loaded, or none chosen) or
+    with one that cannot be chosen, a page shows the selected requests and asks for it, changing nothing."""
     _require(request.user.is_commissioner)
     back = back_to(request, "issues:queue")
     form = forms.BulkDispatchForm(request.POST)
@@ -158,8 +179,7 @@ def bulk_dispatch(request):
         messages.error(request, _("Tick the requests to dispatch first."))
         return redirect(back)
     if not form.is_valid():
-        messages.error(request, _("Choose the lead department for the selected requests."))
-        return redirect(back)
+        return _bulk_dispatch_confirm(request, form, chosen, back)
     mine = queues.commissioner_rows(request.user).in_bulk([pk for pk, _v in chosen])
     done, failed = [], []
     for pk, version in chosen:
@@ -191,6 +211,37 @@ def bulk_dispatch(request):
     for line in failed:
         messages.error(request, _("Not dispatched: %(line)s") % {"line": line})
     return redirect(back)
+
+
+def _bulk_dispatch_confirm(request, form, chosen, back):
+    """The selected requests of the commissioner's queue, with the lead department to choose for them."""
+    versions = dict(chosen)
+    rows = list(
+        queues.commissioner_rows(request.user)
+        .filter(pk__in=list(versions))
+        .select_related("enterprise")
+        .only("pk", "submitted_at", "title", "status", "version", "enterprise__name")
+        .order_by("pk")
+    )
+    if not rows:
+        messages.error(request, _("None of the selected requests is in your queue."))
+        return redirect(back)
+    if form.data.get("lead"):
+        lead_error = _("That department cannot be chosen (it may have been closed). Choose another.")
+    elif form.data.get("confirm"):  # sent from this page with none chosen
+        lead_error = _("Choose the lead department for the selected requests.")
+    else:
+        lead_error = ""
+    context = {
+        # each row keeps the version it was ticked with, so a request changed since is still refused as stale
+        "rows": [(row, versions[row.pk]) for row in rows],
+        "skipped": len(chosen) - len(rows),
+        "form": form,
+        "lead_error": lead_error,
+        "department_options": filters.ListedDepartments().options_html(),
+        "back": back,
+    }
+    return render(request, "issues/bulk_dispatch.html", context)
 
 
 EXPORT_COLUMNS = [

@@ -34,7 +34,12 @@ def set_language_cookie(response, language: str) -> None:
 
 
 class PrivateCacheMiddleware:
-    """Pages for a signed-in user are theirs alone: no shared cache or browser history keeps a copy."""
+    """Pages for a signed-in user are theirs alone: no shared cache or browser history keeps a copy.
+
+    A response that holds nothing personal and is asked for again on every page (the bulk-dispatch
+    form's departments, under a versioned address) may set ``browser_may_keep``: it stays private to
+    the browser but is not marked ``no-store``, so the browser keeps it for as long as the view says.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -43,7 +48,10 @@ class PrivateCacheMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            patch_cache_control(response, private=True, no_store=True)
+            if getattr(response, "browser_may_keep", False):
+                patch_cache_control(response, private=True)
+            else:
+                patch_cache_control(response, private=True, no_store=True)
         return response
 
 
