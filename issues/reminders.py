@@ -175,6 +175,10 @@ class Directory:
         self.outbox: list[int] = []  # delivery ids to enqueue once the batch has committed
 
     def preload(self, ids: list[int]) -> None:
+        """Load the people and units of a batch's requests, in place of the previous batch's: what is
+        kept stays the size of one batch however many requests a sweep goes through."""
+        for kept in (self._users, self._paired, self._units, self._handlers, self._members, self._departments):
+            kept.clear()
         rows = list(
             Request.objects.filter(pk__in=ids).values_list("enterprise_id", "commissioner_id", "lead_department_id")
         )

@@ -243,6 +243,35 @@ def test_the_sweep_works_through_batches(people, acme):
     assert Reminder.objects.filter(request__in=reqs).count() == 5
 
 
+def test_the_sweep_keeps_the_people_of_one_batch_at_a_time(people, acme, kuiwen, monkeypatch):
+    """A sweep after an outage goes through tens of thousands of requests: what the directory keeps is
+    the people of the batch at hand, not of every request swept so far."""
+    from portal.orgs import factories as f
+
+    filers = [(people["alice"], acme)]
+    for _ in range(3):
+        other, filer = f.EnterpriseFactory(region=kuiwen), f.UserFactory(is_enterprise_user=True)
+        f.pair(other, people["bob"])
+        f.member(filer, other)
+        filers.append((filer, other))
+    Pairing.objects.update(starts_on=date(2020, 1, 1))
+    for filer, enterprise in filers:
+        submit(filer, enterprise)
+    kept = []
+    preload = reminders.Directory.preload
+
+    def spy(directory, ids):
+        preload(directory, ids)
+        kept.append((len(ids), len(directory._paired), len(directory._members)))
+
+    monkeypatch.setattr(reminders.Directory, "preload", spy)
+    with time_machine.travel(at(2025, 10, 9, 12), tick=False):
+        run = reminders.sweep(batch_size=1)
+    assert run.counts[K.ASSIGN_NEAR] == 4
+    assert kept and all(entry == (1, 1, 1) for entry in kept)
+    assert notified(K.ASSIGN_NEAR, "bob") == 4
+
+
 # ---------------------------------------------------------------------------------------------
 # a deadline that moves within a round: each deadline is reminded once
 
