@@ -91,10 +91,10 @@ def test_it_pins_one_sweep(acme, alice, bob, paired, late, django_assert_num_que
             make_request(acme, alice, title=f"迟{i}")
     # insert the sweep run; the directory (region paths, supervisor scopes); per stage with requests due
     # (dispatch near, dispatch missed): the due ids, the batch's recipients (requests, pairings, units,
-    # members, departments — preloaded once, then only the request rows), then a savepoint, the locked
+    # members, departments — read again for each batch, which keeps only its own), then a savepoint, the locked
     # requests, the reminders already sent, insert reminders, (missed: cards already issued, insert
     # cards, insert events), insert notifications, release, and the next page of due ids; the other
     # four stages find nothing due (one query each); finally update the sweep run
-    with django_assert_num_queries(32):
+    with django_assert_num_queries(36):
         reminders.sweep(now=datetime(2025, 11, 17, 17, tzinfo=SHANGHAI))
     assert Card.objects.count() == late
