@@ -2,6 +2,7 @@
 carol finds them at the top of her department's queue; carol searches her department's tasks by a word
 of their requests' titles and descriptions."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -79,6 +80,29 @@ def test_without_the_departments_list_dispatch_selected_asks_for_the_department_
     assert set(Request.objects.filter(lead_department=hr_bureau).values_list("title", flat=True)) == {
         r.title for r in overdue_two
     }
+
+
+def test_going_back_to_the_queue_does_not_add_its_departments_twice(page, live_server, login, overdue_two):
+    page.set_viewport_size(DESKTOP)
+    login("bob")
+    page.goto(live_server.url + "/queue/")
+    lead = page.locator("#bulk-lead")
+    expect(lead).to_have_attribute("data-loaded", "1")
+    options = lead.locator("option").count()
+    assert options > 1
+    page.locator(".list-tabs a").nth(1).click()  # a tab: htmx keeps the page in its history
+    expect(page).to_have_url(re.compile(r"tab="))
+    for _ in range(2):
+        page.go_back()
+        expect(page).to_have_url(re.compile(r"/queue/$"))
+        expect(lead).to_have_attribute("data-loaded", "1")
+        page.wait_for_timeout(300)  # time for a second fetch, were one made
+        page.go_forward()
+        expect(page).to_have_url(re.compile(r"tab="))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/queue/$"))
+    page.wait_for_timeout(300)
+    expect(lead.locator("option")).to_have_count(options)
 
 
 @pytest.fixture

@@ -349,6 +349,7 @@ def test_without_a_department_it_shows_the_selection_and_asks_for_one(client, tw
     assert f'name="ids" value="{waiting.pk}:{waiting.version}"' in page
     assert f'name="ids" value="{sent.pk}"' in page
     assert "1 of the selected requests is not in your queue" in page
+    assert page.count("Changed since you ticked it") == 1  # the taken-on one, not the one ticked without a version
     assert f'<option value="{hr_bureau.pk}">' in page and 'value="请办理"' in page
     assert fresh(waiting).version == waiting.version + 1 and not fresh(waiting).lead_department
     assert RequestEvent.objects.filter(action="dispatch", request=waiting).count() == 0
@@ -380,6 +381,28 @@ def test_the_page_asking_for_the_department_runs_the_same_queries_for_any_select
     with django_assert_max_num_queries(7):
         response = client.post(reverse("issues:bulk_dispatch"), {"ids": ids})
     assert response.content.decode().count('name="ids"') == size
+
+
+def test_a_refused_instruction_keeps_the_chosen_department_and_says_what_is_wrong(client, two, bob, hr_bureau):
+    waiting, _sent = two
+    client.force_login(bob)
+    response = client.post(
+        reverse("issues:bulk_dispatch"),
+        {"ids": [f"{waiting.pk}:{waiting.version}"], "lead": hr_bureau.pk, "instruction": "长" * 2001, "confirm": "1"},
+    )
+    page = response.content.decode()
+    assert "cannot be chosen" not in page and 'id="confirm-instruction-error"' in page
+    assert f'<option value="{hr_bureau.pk}" selected>' in page
+    assert RequestEvent.objects.filter(action="dispatch", request=waiting).count() == 0
+
+
+def test_a_request_ticked_twice_is_listed_once_with_its_first_version(client, two, bob):
+    waiting, _sent = two
+    client.force_login(bob)
+    ticked = [f"{waiting.pk}:{waiting.version}", f"{waiting.pk}:{waiting.version + 1}", str(waiting.pk)]
+    page = client.post(reverse("issues:bulk_dispatch"), {"ids": ticked}).content.decode()
+    assert page.count('name="ids"') == 1 and f'name="ids" value="{waiting.pk}:{waiting.version}"' in page
+    assert "not in your queue" not in page
 
 
 def test_a_selection_of_none_in_the_queue_goes_back_with_the_reason(client, bob):

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods
@@ -146,20 +147,32 @@ def supervisor_list(request):
     return _list_page(request, queues.SUPERVISOR)
 
 
+# the markup of the bulk form's options: raise it when options_html writes them differently, so that
+# browsers holding the old list under the same token ask again
+BULK_OPTIONS_FORMAT = 1
+
+
+def _bulk_options_version(listed: filters.ListedDepartments) -> str:
+    token = listed.listing.token
+    return f"{token}.{BULK_OPTIONS_FORMAT}" if token is not None else ""
+
+
 def _bulk_departments_url(listed: filters.ListedDepartments) -> str:
-    return f"{reverse('issues:bulk_departments')}?v={listed.listing.token or ''}"
+    return f"{reverse('issues:bulk_departments')}?v={_bulk_options_version(listed)}"
 
 
 @login_required
 @require_GET
 def bulk_departments(request):
     """The bulk-dispatch form's lead departments as ``<option>``s in an ``<optgroup>`` per region, which
-    the queue page adds to its form (static/js/queue.js). Asked for with the listing's token (``?v=``),
-    they are the same until a region or department changes, so the browser keeps them."""
+    the queue page adds to its form (static/js/queue.js). Asked for with the listing's token and the
+    options' format (``?v=``), they are the same until a region or department changes, so the browser
+    keeps them (while its session cookie is the same: the response varies on the cookie)."""
     _require(request.user.is_commissioner)
     listed = filters.ListedDepartments()
     response = HttpResponse(listed.options_html(), content_type="text/html; charset=utf-8")
-    current = request.GET.get("v") == str(listed.listing.token) and listed.listing.token is not None
+    version = _bulk_options_version(listed)
+    current = bool(version) and request.GET.get("v") == version
     response["Cache-Control"] = "private, max-age=31536000, immutable" if current else "private, no-cache"
     response.browser_may_keep = True  # the departments are the same for every commissioner
     return response
@@ -215,7 +228,9 @@ def bulk_dispatch(request):
 
 def _bulk_dispatch_confirm(request, form, chosen, back):
     """The selected requests of the commissioner's queue, with the lead department to choose for them."""
-    versions = dict(chosen)
+    versions: dict[int, int | None] = {}
+    for pk, version in chosen:  # a request ticked twice keeps the version it was first ticked with
+        versions.setdefault(pk, version)
     rows = list(
         queues.commissioner_rows(request.user)
         .filter(pk__in=list(versions))
@@ -226,19 +241,24 @@ def _bulk_dispatch_confirm(request, form, chosen, back):
     if not rows:
         messages.error(request, _("None of the selected requests is in your queue."))
         return redirect(back)
-    if form.data.get("lead"):
-        lead_error = _("That department cannot be chosen (it may have been closed). Choose another.")
-    elif form.data.get("confirm"):  # sent from this page with none chosen
-        lead_error = _("Choose the lead department for the selected requests.")
-    else:
-        lead_error = ""
+    lead_error = ""
+    if "lead" in form.errors:
+        if form.data.get("lead"):
+            lead_error = _("That department cannot be chosen (it may have been closed). Choose another.")
+        elif form.data.get("confirm"):  # sent from this page with none chosen
+            lead_error = _("Choose the lead department for the selected requests.")
+    options = filters.ListedDepartments().options_html()
+    lead = form.cleaned_data.get("lead") if "lead" not in form.errors else None
+    if lead is not None:  # a valid choice is kept when only the instruction was refused
+        options = mark_safe(options.replace(f'<option value="{lead.pk}">', f'<option value="{lead.pk}" selected>', 1))
     context = {
         # each row keeps the version it was ticked with, so a request changed since is still refused as stale
-        "rows": [(row, versions[row.pk]) for row in rows],
-        "skipped": len(chosen) - len(rows),
+        "rows": [(row, versions[row.pk], versions[row.pk] not in (None, row.version)) for row in rows],
+        "skipped": len(versions) - len(rows),
         "form": form,
         "lead_error": lead_error,
-        "department_options": filters.ListedDepartments().options_html(),
+        "instruction_errors": form.errors.get("instruction", []),
+        "department_options": options,
         "back": back,
     }
     return render(request, "issues/bulk_dispatch.html", context)

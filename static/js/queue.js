@@ -10,13 +10,17 @@
   // The bulk form's lead departments (about 1,400 in a province) come from their own address, which the
   // browser keeps until a department changes, rather than with every page. Until they arrive, or if
   // they cannot be fetched, "Dispatch selected" goes to a page that asks for the department.
+  // A page put back from htmx's history already holds them (and runs this script again): they are
+  // not added twice. A signed-out session is answered with the login page, which is not a list.
   document.querySelectorAll("select[data-options-url]").forEach(function (select) {
+    if (select.dataset.loaded === "1") { return; }
     fetch(select.getAttribute("data-options-url"), { credentials: "same-origin" })
       .then(function (response) {
-        if (!response.ok) { throw new Error(response.status); }
+        if (!response.ok || response.redirected) { throw new Error(response.status); }
         return response.text();
       })
       .then(function (options) {
+        select.querySelectorAll("optgroup").forEach(function (group) { group.remove(); });
         select.insertAdjacentHTML("beforeend", options);
         select.dataset.loaded = "1";
       })
