@@ -332,10 +332,15 @@ class ListedDepartments(Listed):
     def rows(self):
         return self.listing.within(self.paths)
 
-    def options_html(self) -> str:
+    def options_html(self, selected: int | None = None) -> str:
         """The lead departments as ``<option>``s in an ``<optgroup>`` per region, labelled as
-        ``issues.forms.department_choices`` labels them (with the region where a name is used twice)."""
-        return mark_safe(self.listing.derived((type(self), "grouped", self.paths), self._grouped))
+        ``issues.forms.department_choices`` labels them (with the region where a name is used twice);
+        ``selected``: the id of the one marked chosen (as QuickSelect marks its kept options)."""
+        markup = self.listing.derived((type(self), "grouped", self.paths), self._grouped)
+        if selected is not None:
+            marker = f'<option value="{selected}">'
+            markup = markup.replace(marker, f"{marker[:-1]} selected>", 1)
+        return mark_safe(markup)
 
     def _grouped(self) -> str:
         parts, current = [], None

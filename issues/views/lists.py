@@ -9,7 +9,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods
@@ -247,10 +246,7 @@ def _bulk_dispatch_confirm(request, form, chosen, back):
             lead_error = _("That department cannot be chosen (it may have been closed). Choose another.")
         elif form.data.get("confirm"):  # sent from this page with none chosen
             lead_error = _("Choose the lead department for the selected requests.")
-    options = filters.ListedDepartments().options_html()
-    lead = form.cleaned_data.get("lead") if "lead" not in form.errors else None
-    if lead is not None:  # a valid choice is kept when only the instruction was refused
-        options = mark_safe(options.replace(f'<option value="{lead.pk}">', f'<option value="{lead.pk}" selected>', 1))
+    lead = form.cleaned_data.get("lead")  # a valid choice is kept when only the instruction was refused
     context = {
         # each row keeps the version it was ticked with, so a request changed since is still refused as stale
         "rows": [(row, versions[row.pk], versions[row.pk] not in (None, row.version)) for row in rows],
@@ -258,7 +254,7 @@ def _bulk_dispatch_confirm(request, form, chosen, back):
         "form": form,
         "lead_error": lead_error,
         "instruction_errors": form.errors.get("instruction", []),
-        "department_options": options,
+        "department_options": filters.ListedDepartments().options_html(selected=lead.pk if lead else None),
         "back": back,
     }
     return render(request, "issues/bulk_dispatch.html", context)
