@@ -328,6 +328,10 @@ QUEUE_VARIANTS = [
     ("default", "size=50"),
     ("overdue", "size=50&overdue=on"),
     ("search", "size=50&tab=all&q=%E7%8E%AF%E8%AF%84%E5%AE%A1%E6%89%B9"),  # 环评审批
+    # a term of two characters, which has no trigram: found in no request (the grams indexes answer), and
+    # in one request in twelve (more than SHORT_MATCH_LIMIT in a large scope: the newest requests are walked)
+    ("search_absent_pair", "size=50&tab=all&q=%E6%B0%A2%E8%83%BD"),  # 氢能
+    ("search_common_pair", "size=50&tab=all&q=%E7%94%A8%E5%9C%B0"),  # 用地
     ("closed", "size=50&tab=closed"),  # 已办结, most urgent first: the largest tab
     ("answered_oldest", "size=50&tab=answered&sort=oldest"),  # a state tab in filing order
 ]

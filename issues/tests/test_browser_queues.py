@@ -140,3 +140,25 @@ def test_a_handler_finds_her_departments_tasks_by_a_word_of_their_requests_text(
     page.locator("#id_q").press("Enter")
     expect(page.locator("#rows .empty-state")).to_contain_text("本栏中没有符合筛选条件的记录。")
     expect(rows).to_have_count(0)
+
+
+def test_a_supervisor_finds_requests_by_a_word_of_two_characters(page, live_server, login, searchable, dave, tmp_path):
+    """A term of one or two characters (no trigram): the matches are read from the grams indexes on
+    PostgreSQL, in any case, and an absent word says so."""
+    page.set_viewport_size(DESKTOP)
+    login("dave")  # the city's supervisor
+    page.goto(live_server.url + "/supervision/requests/?tab=all")
+    rows = page.locator("#rows tbody tr")
+    expect(rows).to_have_count(4)
+    page.locator("#id_q").fill("环评")
+    page.locator("#id_q").press("Enter")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#rows")).to_contain_text("厂房环评审批进度")
+    expect(page.locator("#rows")).to_contain_text("用工补贴")  # the word in its description
+    expect(page.locator("#rows")).not_to_contain_text("道路开口")
+    page.screenshot(path=str(tmp_path / "supervisor-short-search.png"), full_page=True)
+
+    page.locator("#id_q").fill("氢能")
+    page.locator("#id_q").press("Enter")
+    expect(page.locator("#rows .empty-state")).to_contain_text("本栏中没有符合筛选条件的记录。")
+    expect(rows).to_have_count(0)

@@ -326,7 +326,7 @@ def enterprise_suggest(request):
     if text:
         matches = list(
             enterprises_visible_to(request.user)
-            .filter(name__icontains=text)
+            .filter(filters.contains("name", text))
             .order_by("name")
             .values_list("name", flat=True)[:20]
         )

@@ -1,0 +1,182 @@
+"""Search terms of one or two characters, which have no trigram: on PostgreSQL the request lists read their
+matches from the grams indexes (issues/migrations/0027_short_term_grams.py) and page through those ids,
+and above SHORT_MATCH_LIMIT matches search by the plain condition. Either way a list shows the rows, the
+order and the tab counts of the plain query."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from issues import filters, queues
+from issues.models import Request, Status
+from portal.orgs import factories as f
+
+from .factories import dispatched, make_request
+from .test_list_search import expected, shown
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the grams indexes are PostgreSQL's")
+
+
+@pytest.fixture
+def texts(acme, globex, alice, bob, hr_bureau):
+    """Requests of two enterprises with short words in their titles and descriptions, in any case; some
+    closed, one withdrawn."""
+    rows = [
+        ("环评审批进度", "材料已提交"),
+        ("用地指标", "希望尽快办理环评。"),
+        ("5G基站建设", "信号覆盖不足"),
+        ("用工补贴", "企业希望尽快办理。"),
+        ("供电线路改造", "需要5g专网"),
+        ("融资对接", "贷款审批进展缓慢"),
+    ]
+    grace = f.UserFactory(username="grace", real_name="格蕾丝", phone="13900000021", is_enterprise_user=True)
+    f.member(grace, globex)
+    made = []
+    for i, (title, description) in enumerate(rows):
+        enterprise, member = (acme, alice) if i % 2 == 0 else (globex, grace)
+        req = make_request(enterprise, member, title=title, description=description)
+        made.append(dispatched(req, bob, hr_bureau) if enterprise == acme else req)
+    Request.objects.filter(pk__in=[made[0].pk, made[3].pk]).update(status=Status.CLOSED, current_due_at=None)
+    Request.objects.filter(pk=made[5].pk).update(status=Status.WITHDRAWN, current_due_at=None)
+    return made
+
+
+LISTS = [
+    ("dave", "supervisor_list", queues.SUPERVISOR),
+    ("bob", "queue", queues.COMMISSIONER),
+    ("alice", "my_requests", queues.ENTERPRISE),
+]
+
+
+@pytest.mark.parametrize("who, name, kind", LISTS)
+@pytest.mark.parametrize("text", ["环评", "材", "5g", "G", "阿克", "氢能", "，"])
+@pytest.mark.parametrize("short_limit", [2000, 1])
+def test_a_short_term_shows_the_rows_and_counts_of_the_plain_query(
+    client, texts, monkeypatch, request, who, name, kind, text, short_limit
+):
+    """Read from the grams indexes (short_limit 2000) or too many for that (1): the same rows, counts and
+    order as ``icontains`` gives, upper and lower case alike (5g finds 5G), the enterprise's name too."""
+    monkeypatch.setattr(filters, "SHORT_MATCH_LIMIT", short_limit)
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    for tab in ("all", "open", Status.CLOSED):
+        for sort in ("urgency", "newest"):
+            assert shown(client, name, q=text, tab=tab, sort=sort) == expected(kind, user, text, tab, sort), (tab, sort)
+
+
+def test_the_terms_found_where_the_plain_query_finds_them(client, texts, dave):
+    client.force_login(dave)
+    for text, titles in (
+        ("环评", {"环评审批进度", "用地指标"}),  # in a title, in a description
+        ("5g", {"5G基站建设", "供电线路改造"}),
+        ("g", {"5G基站建设", "供电线路改造"}),
+        ("阿克", {"环评审批进度", "5G基站建设", "供电线路改造"}),  # the enterprise's name
+        ("氢能", set()),
+    ):
+        _counts, ids = shown(client, "supervisor_list", q=text, tab="all")
+        assert set(Request.objects.filter(pk__in=ids).values_list("title", flat=True)) == titles, text
+
+
+@on_postgresql
+def test_the_grams_are_the_characters_and_the_pairs():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT portal_grams('环评审环'), portal_grams(''), portal_grams('a')")
+        grams, empty, one = cursor.fetchone()
+    assert sorted(grams) == sorted(["环", "评", "审", "环评", "评审", "审环"])
+    assert empty == [] and one == ["a"]
+
+
+@on_postgresql
+def test_a_rare_short_term_pages_through_its_ids(client, texts, dave):
+    """One query reads the matching ids from the grams (after the enterprises' names); the counts and the
+    page then name those ids and match no text."""
+    client.force_login(dave)
+    client.get(reverse("issues:supervisor_list"))  # the first request of a session stores its language
+    with CaptureQueriesContext(connection) as ctx:
+        counts, ids = shown(client, "supervisor_list", q="环评", tab="all")
+    assert counts["all"] == 2 and len(ids) == 2
+    on_requests = [q["sql"] for q in ctx.captured_queries if 'FROM "issues_request"' in q["sql"]]
+    grams = [sql for sql in on_requests if "portal_grams" in sql]
+    assert len(grams) == 1 and "LIMIT 2001" in grams[0]
+    assert all("LIKE" not in sql for sql in on_requests)
+    names = [q["sql"] for q in ctx.captured_queries if 'FROM "orgs_enterprise"' in q["sql"]]
+    assert names and all("portal_grams" in sql for sql in names)
+
+
+@on_postgresql
+def test_an_absent_short_term_counts_nothing(client, texts, dave):
+    client.force_login(dave)
+    counts, ids = shown(client, "supervisor_list", q="氢能", tab="all")
+    assert ids == [] and set(counts.values()) == {0}
+
+
+@on_postgresql
+def test_above_the_short_match_limit_the_list_searches_by_the_text(client, texts, dave, monkeypatch):
+    monkeypatch.setattr(filters, "SHORT_MATCH_LIMIT", 1)
+    client.force_login(dave)
+    with CaptureQueriesContext(connection) as ctx:
+        counts, _ids = shown(client, "supervisor_list", q="环评", tab="all")
+    assert counts["all"] == 2
+    assert any("COUNT(" in q["sql"] and "LIKE" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_term_of_three_characters_is_searched_as_before(client, texts, dave):
+    client.force_login(dave)
+    with CaptureQueriesContext(connection) as ctx:
+        counts, _ids = shown(client, "supervisor_list", q="环评审", tab="all")
+    assert counts["all"] == 1
+    assert all("portal_grams" not in q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "text, names", [("阿克", ["潍坊阿克米机械有限公司"]), ("食", ["坊子环球食品有限公司"]), ("氢", [])]
+)
+def test_the_enterprise_suggestions_find_a_short_part_of_a_name(client, texts, dave, text, names):
+    client.force_login(dave)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("issues:enterprise_suggest"), {"enterprise": text})
+    assert response.status_code == 200
+    if connection.vendor == "postgresql":  # read from the names' grams index
+        assert any("portal_grams" in q["sql"] for q in ctx.captured_queries)
+    shown_names = re.findall(r'<option value="([^"]*)"', response.content.decode())
+    assert shown_names == names
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_a_short_search_runs_the_same_queries_whatever_the_matches(
+    client, acme, alice, bob, hr_bureau, dave, django_assert_max_num_queries, size
+):
+    for i in range(size):
+        dispatched(make_request(acme, alice, title=f"用地{i}"), bob, hr_bureau)
+    client.force_login(dave)
+    client.get(reverse("issues:supervisor_list"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("issues:supervisor_list"), {"q": "用地", "tab": "all", "size": 50})
+    assert len(response.context["page"]) == size
+
+
+@on_postgresql
+def test_the_statistics_tell_a_common_pair(acme, alice):
+    for i in range(12):
+        make_request(acme, alice, title=f"用地审批{i}", description="企业希望尽快办理。")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE issues_request")  # counts this transaction's rows
+    assert filters.gram_share("用地") == pytest.approx(1.0)
+    assert filters.gram_share("氢能") == 0.0
+
+
+@on_postgresql
+def test_a_common_short_term_is_searched_by_the_text_at_once(client, texts, dave, monkeypatch):
+    """No query of the grams for the requests: a common word's newest matches fill a page quickly."""
+    monkeypatch.setattr(filters, "gram_share", lambda text: 0.2)
+    client.force_login(dave)
+    with CaptureQueriesContext(connection) as ctx:
+        counts, ids = shown(client, "supervisor_list", q="环评", tab="all")
+    assert counts["all"] == 2 and len(ids) == 2
+    on_requests = [q["sql"] for q in ctx.captured_queries if 'FROM "issues_request"' in q["sql"]]
+    assert on_requests and all("portal_grams" not in sql for sql in on_requests)
