@@ -326,7 +326,7 @@ def enterprise_suggest(request):
     if text:
         matches = list(
             enterprises_visible_to(request.user)
-            .filter(filters.contains("name", text))
+            .filter(filters.enterprise_names_containing(text))
             .order_by("name")
             .values_list("name", flat=True)[:20]
         )
