@@ -107,6 +107,14 @@ def test_the_grams_are_the_characters_and_the_pairs():
 
 
 @on_postgresql
+def test_the_grams_are_read_in_one_process():
+    """No parallel worker for a read of a few posting lists (migration 0028)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proparallel, procost FROM pg_proc WHERE proname = 'portal_grams'")
+        assert cursor.fetchone() == ("u", 10000)
+
+
+@on_postgresql
 def test_a_rare_short_term_pages_through_its_ids(client, texts, dave):
     """One query reads the matching ids from the grams (after the enterprises' names); the counts and the
     page then name those ids and match no text."""
