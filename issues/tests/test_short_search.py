@@ -107,11 +107,15 @@ def test_the_grams_are_the_characters_and_the_pairs():
 
 
 @on_postgresql
-def test_the_grams_are_read_in_one_process():
+def test_the_grams_are_read_in_one_process_and_written_at_once():
     """No parallel worker for a read of a few posting lists (migration 0028)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT proparallel, procost FROM pg_proc WHERE proname = 'portal_grams'")
         assert cursor.fetchone() == ("u", 10000)
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%%_grams'")
+        indexes = dict(cursor.fetchall())
+    # no pending list for a writer to merge (migration 0029)
+    assert len(indexes) == 3 and all("fastupdate=off" in sql for sql in indexes.values()), indexes
 
 
 @on_postgresql

@@ -1,0 +1,34 @@
+"""The grams indexes of 0027 without ``fastupdate``, on PostgreSQL only (SQLite has none), as 0024 and 0025
+build theirs.
+
+Every change of a request writes a new version of its row, and each version adds the grams of its title and
+description, a few hundred entries. With ``fastupdate`` a GIN index gathers them in a pending list that every
+search reads through until VACUUM (or the writer that takes the list past ``gin_pending_list_limit``) merges
+it. At a million requests 1,500 changed requests filled 640 pages of it, and reading an absent pair's ids
+then took 3.4–4.1 ms instead of 0.06 ms. Without the list each entry goes into the index as the row is
+written: updating 300 requests took 315–442 ms, against 232–296 ms with the list and 205–210 ms without the
+grams indexes, about half a millisecond more a row version (docs/performance.md, "Chinese text search").
+
+Turning the option off leaves the entries already pending in the list, so they are merged here.
+"""
+
+from django.db import migrations
+
+INDEXES = ("req_title_grams", "req_description_grams", "enterprise_name_grams")
+
+
+def _fastupdate(value: str):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name in INDEXES:
+            schema_editor.execute(f"ALTER INDEX {name} SET (fastupdate = {value})")
+            if value == "off":
+                schema_editor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("issues", "0028_grams_parallel_unsafe")]
+    operations = [migrations.RunPython(_fastupdate("off"), _fastupdate("on"))]
