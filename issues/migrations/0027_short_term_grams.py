@@ -14,9 +14,9 @@ trigram indexes and Django's ``icontains`` use it). Its declared cost is high, s
 for it and never works it out row by row on the table. The work lists take a short term's matching ids from
 these indexes first (``issues.filters.short_term_ids``) and, when they are few, page through those ids.
 
-With ``fastupdate`` (the default): the indexes cover every request, and each new version of a row (every
-change of state) adds its grams; they go to the pending list and VACUUM merges them, so a write costs little
-and a short search reads the pending list as well (docs/performance.md, "Chinese text search").
+Built with ``fastupdate`` (the default), which 0029 turns off: each new version of a row (every change of
+state) adds its grams, and in a pending list they were read through by every short search until VACUUM
+merged them (docs/performance.md, "Chinese text search"). 0028 declares the function ``PARALLEL UNSAFE``.
 """
 
 from django.db import migrations
