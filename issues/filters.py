@@ -15,7 +15,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Func, Q, Value, When
+from django.db.models import BooleanField, F, Func, Q, Value
 from django.forms.models import ModelChoiceIterator
 from django.template.defaultfilters import join
 from django.urls import reverse
@@ -255,7 +255,7 @@ class _HasGram(Func):
 def is_short(text: str) -> bool:
     """A term the grams indexes serve: one or two characters, on PostgreSQL, and no longer once upper-cased
     (a collation that writes ß as SS would make ``aß`` three characters, which no gram is)."""
-    return len(text.upper()) <= SHORT_TERM and len(text) <= SHORT_TERM and connection.vendor == "postgresql"
+    return len(text.upper()) <= SHORT_TERM and connection.vendor == "postgresql"
 
 
 def contains(column: str, text: str, *, statistics: list[str] | None = None) -> Q:
@@ -267,7 +267,7 @@ def contains(column: str, text: str, *, statistics: list[str] | None = None) -> 
     if not is_short(text):
         return Q(**{f"{column}__icontains": text})
     if statistics and gram_share(text, statistics) >= COMMON_SHARE:
-        return Q(_case(Q(**{f"{column}__icontains": text})))
+        return Q(queues.opaque(Q(**{f"{column}__icontains": text})))
     return Q(_HasGram(column, text))
 
 
@@ -336,7 +336,7 @@ def in_text(text: str, title: str, description: str) -> Q:
         # 1,500 regions (2.7 s for the province supervisor's counts of 用地). As a CASE the condition is
         # checked on the rows the scope's own indexes find
         plain = Q(**{f"{title}__contains": text}) | Q(**{f"{description}__contains": text})
-        return Q(_case(plain if _uncased(text) else found))
+        return Q(queues.opaque(plain if _uncased(text) else found))
     if _uncased(text):
         # a text without upper or lower case (Chinese, digits) is in a column exactly when it is in the column
         # upper-cased, so the plain comparison is checked first: a row that fails it is not upper-cased at
@@ -345,13 +345,8 @@ def in_text(text: str, title: str, description: str) -> Q:
         # second, independent condition and estimate a sixth of the matches (which made it read a common
         # word's withdrawn requests through the trigram bitmaps of the whole province, not stop at 101)
         plain = Q(**{f"{title}__contains": text}) | Q(**{f"{description}__contains": text})
-        found = Q(_case(plain)) & found
+        found = Q(queues.opaque(plain)) & found
     return found
-
-
-def _case(condition: Q) -> Case:
-    """``CASE WHEN condition THEN true ELSE false END``: the same rows, but no index condition."""
-    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def _uncased(text: str) -> bool:

@@ -165,11 +165,13 @@ ROWS = {
 # tabs, counts and order
 
 
-def _opaque(condition: Q) -> Case:
-    """``condition`` as ``CASE WHEN … THEN true ELSE false END``: the same rows, but PostgreSQL no longer
-    splits its OR into one bitmap index scan per arm. Its estimates of overdue_q's conjunctions (status and
-    deadlines, taken as independent: one row instead of thousands) made it walk the province's overdue
-    requests on the (status, current_due_at) index and filter the scope on the heap."""
+def opaque(condition: Q) -> Case:
+    """``condition`` as ``CASE WHEN … THEN true ELSE false END``: the same rows, but no index condition, and
+    PostgreSQL no longer splits its OR into one bitmap index scan per arm nor takes it for a second,
+    independent condition (the text search uses it so, issues/filters.py). Its estimates of overdue_q's
+    conjunctions (status and deadlines, taken as independent: one row instead of thousands) made it walk
+    the province's overdue requests on the (status, current_due_at) index and filter the scope on the
+    heap."""
     return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
@@ -192,21 +194,21 @@ def tab_condition(spec: ListSpec, tab: str, now: datetime) -> Q:
     if tab == "overdue":
         # the status condition repeats what overdue_q implies (only a running clock is overdue), so that
         # it is an index condition of (scope, status, current_due_at); overdue_q itself is checked on the
-        # rows found (see _opaque)
+        # rows found (see opaque)
         running = Q(status__in=ANSWER_CLOCK_STATUSES, current_due_at__lt=now)
         if not spec.large:
             # a commissioner's or an enterprise's few hundred requests are found on the scope's indexes and
             # checked: taking status and deadline as independent (a few dozen overdue requests in the
             # province instead of 8,000), PostgreSQL otherwise walked every overdue request of the province
             # on (status, current_due_at) to find a commissioner's dozen
-            return Q(_opaque(running & overdue_q(now)))
+            return Q(opaque(running & overdue_q(now)))
         # a large scope: the states and the deadline are a range of the running requests' index
         # (req_running_due), which carries the region and every deadline, so the province's overdue
         # requests are read from the index alone whatever the scope, and its first entries are the page in
         # order; overdue_q is checked on them. (Without the region and deadlines in that index, a
         # city's overdue rows were found on the region-led live index instead: walking the province's on
         # (status, current_due_at) dropped those of other regions on the heap, 7,800 for a city's 1,300.)
-        return running & Q(_opaque(running & overdue_q(now)))
+        return running & Q(opaque(running & overdue_q(now)))
     if tab == "all":
         return Q()
     return Q(status=tab)
@@ -454,7 +456,7 @@ class PagedByIds:
             # CASE: as a plain condition, (status, current_due_at) could take it with the live states, and
             # with a text search's matches estimated at a few rows PostgreSQL chose that index of the whole
             # province after one statistics sample in two (13,619 buffers, 60 ms, against 2,900)
-            running = self.rows.filter(status__in=LIVE_STATUSES).filter(_opaque(Q(current_due_at__isnull=False)))
+            running = self.rows.filter(status__in=LIVE_STATUSES).filter(opaque(Q(current_due_at__isnull=False)))
         else:
             running = self.rows.filter(current_due_at__isnull=False)
         running = running.values("pk")

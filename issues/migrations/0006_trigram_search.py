@@ -7,6 +7,8 @@ this migration's SQL: its lists are small enough to scan.
 
 from django.db import migrations
 
+from portal.migration_sql import on_postgresql
+
 CREATE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS req_title_trgm ON issues_request USING gin (UPPER(title) gin_trgm_ops)",
@@ -20,15 +22,6 @@ DROP = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("issues", "0005_fill_current_due_at"), ("orgs", "0001_initial")]
-    operations = [migrations.RunPython(_run(CREATE), _run(DROP))]
+    operations = [on_postgresql(CREATE, DROP)]

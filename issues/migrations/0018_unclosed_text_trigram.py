@@ -10,6 +10,8 @@ cost it nothing once closed.
 
 from django.db import migrations
 
+from portal.migration_sql import on_postgresql
+
 CREATE = [
     "CREATE INDEX IF NOT EXISTS req_unclosed_text_trgm ON issues_request "
     "USING gin (UPPER(title) gin_trgm_ops, UPPER(description) gin_trgm_ops) WHERE NOT (status = 'closed')",
@@ -17,16 +19,6 @@ CREATE = [
 DROP = ["DROP INDEX IF EXISTS req_unclosed_text_trgm"]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("issues", "0017_request_open_project_index")]
-    operations = [migrations.RunPython(_run(CREATE), _run(DROP))]
+    operations = [on_postgresql(CREATE, DROP)]

@@ -17,6 +17,8 @@ the index as its row is written, which for the live requests' small index costs 
 
 from django.db import migrations
 
+from portal.migration_sql import on_postgresql
+
 CREATE = [
     "CREATE EXTENSION IF NOT EXISTS btree_gin",
     "CREATE INDEX IF NOT EXISTS req_live_region_text_trgm ON issues_request USING gin "
@@ -26,16 +28,6 @@ CREATE = [
 DROP = ["DROP INDEX IF EXISTS req_live_region_text_trgm"]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("issues", "0024_dispatch_request_text")]
-    operations = [migrations.RunPython(_run(CREATE), _run(DROP))]
+    operations = [on_postgresql(CREATE, DROP)]

@@ -21,6 +21,8 @@ merged them (docs/performance.md, "Chinese text search"). 0028 declares the func
 
 from django.db import migrations
 
+from portal.migration_sql import on_postgresql
+
 FUNCTION = r"""
 CREATE OR REPLACE FUNCTION portal_grams(t text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 10000 AS $$
@@ -46,19 +48,9 @@ DROP = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("issues", "0026_running_due_index"),
         ("orgs", "0001_initial"),
     ]
-    operations = [migrations.RunPython(_run(CREATE), _run(DROP))]
+    operations = [on_postgresql(CREATE, DROP)]

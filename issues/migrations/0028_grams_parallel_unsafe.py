@@ -9,20 +9,13 @@ they looked large enough to PostgreSQL to start a parallel worker, and starting 
 
 from django.db import migrations
 
-
-def _run(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
+from portal.migration_sql import on_postgresql
 
 
 class Migration(migrations.Migration):
     dependencies = [("issues", "0027_short_term_grams")]
     operations = [
-        migrations.RunPython(
-            _run("ALTER FUNCTION portal_grams(text) PARALLEL UNSAFE"),
-            _run("ALTER FUNCTION portal_grams(text) PARALLEL SAFE"),
+        on_postgresql(
+            ["ALTER FUNCTION portal_grams(text) PARALLEL UNSAFE"], ["ALTER FUNCTION portal_grams(text) PARALLEL SAFE"]
         )
     ]

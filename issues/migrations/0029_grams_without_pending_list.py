@@ -14,21 +14,17 @@ Turning the option off leaves the entries already pending in the list, so they a
 
 from django.db import migrations
 
+from portal.migration_sql import on_postgresql
+
 INDEXES = ("req_title_grams", "req_description_grams", "enterprise_name_grams")
-
-
-def _fastupdate(value: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for name in INDEXES:
-            schema_editor.execute(f"ALTER INDEX {name} SET (fastupdate = {value})")
-            if value == "off":
-                schema_editor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
-
-    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("issues", "0028_grams_parallel_unsafe")]
-    operations = [migrations.RunPython(_fastupdate("off"), _fastupdate("on"))]
+    operations = [
+        on_postgresql(
+            [f"ALTER INDEX {name} SET (fastupdate = off)" for name in INDEXES]
+            + [f"SELECT gin_clean_pending_list('{name}'::regclass)" for name in INDEXES],
+            [f"ALTER INDEX {name} SET (fastupdate = on)" for name in INDEXES],
+        )
+    ]

@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from portal.migration_sql import on_postgresql
+
 # The search (knowledge/selectors.py) is icontains on title and text, UPPER(col) LIKE UPPER(%q%) on
 # PostgreSQL: trigram GIN indexes on UPPER(col) serve it (pg_trgm, as the queues' search). SQLite scans.
 TRIGRAM_CREATE = [
@@ -13,16 +15,6 @@ TRIGRAM_CREATE = [
     "CREATE INDEX IF NOT EXISTS entry_body_trgm ON knowledge_entry USING gin (UPPER(body) gin_trgm_ops)",
 ]
 TRIGRAM_DROP = ["DROP INDEX IF EXISTS entry_title_trgm", "DROP INDEX IF EXISTS entry_body_trgm"]
-
-
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -163,5 +155,5 @@ class Migration(migrations.Migration):
             model_name='policynotice',
             constraint=models.UniqueConstraint(fields=('entry', 'enterprise'), name='policy_notice_once'),
         ),
-        migrations.RunPython(_run(TRIGRAM_CREATE), _run(TRIGRAM_DROP)),
+        on_postgresql(TRIGRAM_CREATE, TRIGRAM_DROP),
     ]
