@@ -256,6 +256,17 @@ class Request(models.Model):
                 condition=Q(status__in=[status.value for status in (*OPEN_STATUSES, Status.ANSWERED)]),
                 name="req_live_id",
             ),
+            # the open requests in submission order, carrying the region and every column the open tabs and
+            # the overdue condition test: a large scope's 待办, a state's tab or its overdue rows, newest or
+            # oldest first, are its first entries that the region allows, read from the index alone (the
+            # province's oldest 50 in 0.2 ms, where sorting its 10,700 open requests took 6–23 ms and
+            # walking the submission index of the million from the oldest read 74,000 entries for a city)
+            models.Index(
+                fields=["submitted_at", "id"],
+                include=["region", "status", "current_due_at", "assigned_at", "assign_due_at", "answer_due_at"],
+                condition=Q(status__in=[status.value for status in OPEN_STATUSES]),
+                name="req_open_submitted",
+            ),
             # the requests whose clock runs, in urgency order, carrying every column the overdue condition
             # and the supervisors' scope test: a large scope's overdue rows are a range of it read from the
             # index alone (the province's 9,000 in a few ms), and its overdue page the first entries in order

@@ -3,6 +3,7 @@ matches from the grams indexes (issues/migrations/0027_short_term_grams.py) and 
 and above SHORT_MATCH_LIMIT matches search by the plain condition. Either way a list shows the rows, the
 order and the tab counts of the plain query."""
 
+import copy
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 from issues import filters, queues
 from issues.models import Request, Status
 from portal.orgs import factories as f
+from portal.testing.plans import index_conditions
 
 from .factories import dispatched, make_request
 from .test_list_search import expected, shown
@@ -74,7 +76,7 @@ def test_a_short_term_shows_the_rows_and_counts_of_the_plain_query(
     user = request.getfixturevalue(who)
     client.force_login(user)
     for tab in ("all", "open", Status.CLOSED):
-        for sort in ("urgency", "newest"):
+        for sort in ("urgency", "newest", "oldest"):
             with monkeypatch.context() as plainly:  # the reference: icontains everywhere, enterprises' names too
                 plainly.setattr(filters, "SHORT_TERM", 0)
                 want = expected(kind, user, text, tab, sort)
@@ -114,8 +116,9 @@ def test_the_grams_are_read_in_one_process_and_written_at_once():
         assert cursor.fetchone() == ("u", 10000)
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%%_grams'")
         indexes = dict(cursor.fetchall())
-    # no pending list for a writer to merge (migration 0029)
-    assert len(indexes) == 3 and all("fastupdate=off" in sql for sql in indexes.values()), indexes
+    # no pending list for a writer to merge (migrations 0029, 0030)
+    assert set(indexes) == {"req_title_grams", "req_description_grams", "enterprise_name_grams", "req_live_grams"}
+    assert all("fastupdate=off" in sql for sql in indexes.values()), indexes
 
 
 @on_postgresql
@@ -199,15 +202,77 @@ def test_the_statistics_tell_a_common_pair(acme, alice):
 
 
 @on_postgresql
-def test_a_common_short_term_is_searched_by_the_text_at_once(client, texts, dave, monkeypatch):
-    """No query of the grams for the requests: a common word's newest matches fill a page quickly."""
+@pytest.mark.parametrize(
+    "who, name, found, live_grams", [("dave", "supervisor_list", 2, True), ("bob", "queue", 1, False)]
+)
+def test_a_common_short_term_is_searched_by_the_text_at_once(
+    client, texts, monkeypatch, request, who, name, found, live_grams
+):
+    """No read of a page of ids from the grams: a common word's newest matches fill a page quickly. A
+    supervisor's live tabs are counted over the scope's live matches from the live grams index, and the
+    page's running rows read from them; the ended tabs check the text row by row, and a commissioner's few
+    hundred requests are counted so."""
     monkeypatch.setattr(filters, "gram_share", lambda text, statistics: 0.2)
-    client.force_login(dave)
+    client.force_login(request.getfixturevalue(who))
     with CaptureQueriesContext(connection) as ctx:
-        counts, ids = shown(client, "supervisor_list", q="环评", tab="all")
-    assert counts["all"] == 2 and len(ids) == 2
+        counts, ids = shown(client, name, q="环评", tab="all")
+    assert counts["all"] == found and len(ids) == found
     on_requests = [q["sql"] for q in ctx.captured_queries if 'FROM "issues_request"' in q["sql"]]
-    assert on_requests and all("portal_grams" not in sql for sql in on_requests)
+    assert on_requests and all("LIMIT 2001" not in sql for sql in on_requests)
+    grams = [sql for sql in on_requests if "portal_grams" in sql]
+    if not live_grams:
+        assert grams == []
+        return
+    count, page = grams
+    assert count.startswith('SELECT 1 AS "_row", COUNT(') and "'closed'" in count  # the counts' query
+    live_part = count[count.rindex(" FROM ") :]  # the live rows', after the ended tabs' subqueries
+    assert "portal_grams" in live_part and "LIKE" not in live_part
+    assert "current_due_at" in page  # the page's running rows
+
+
+@on_postgresql
+def test_the_live_matches_of_a_common_short_term_come_from_the_live_grams_index(texts, dave, monkeypatch):
+    """req_live_grams (migration 0030) holds the live requests by region and grams: the supervisors' live
+    counts ask it for both the scope's regions and the term."""
+    monkeypatch.setattr(filters, "gram_share", lambda text, statistics: 0.2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'req_live_grams'")
+        (definition,) = cursor.fetchone()
+    assert set(re.findall(r"'(\w+)'", definition)) == set(queues.LIVE_STATUSES)
+    # many live requests of the scope without the term, and statistics that know them (a handful of rows
+    # PostgreSQL reads as fast by the region alone)
+    pattern = Request.objects.get(pk=texts[2].pk)
+    clones = []
+    for i in range(300):
+        pattern.pk, pattern.title, pattern.description = None, f"供电线路改造{i}", "信号覆盖不足"
+        clones.append(copy.copy(pattern))
+    Request.objects.bulk_create(clones)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE issues_request")  # in the test's transaction, rolled back with it
+    filterset = filters.FILTERS[queues.SUPERVISOR](
+        {"q": "环评"}, queryset=queues.ROWS[queues.SUPERVISOR](dave), user=dave
+    )
+    filterset.qs  # noqa: B018  (runs the filters)
+    # with the indexes of the other ways a request matches (its work-order number, its enterprise)
+    conditions = index_conditions(
+        filterset.live_matches, "req_live_grams", keep=("req_work_order", "req_queue_enterprise")
+    )
+    assert len(conditions) == 2 and all("region_id" in c and "portal_grams" in c for c in conditions), conditions
+
+
+@pytest.mark.parametrize(
+    "data, share",
+    [
+        ({"q": "环评"}, 0.0),  # rare: its ids are read from the grams
+        ({"q": "环评审"}, 0.2),  # three characters: the trigram indexes
+        ({"q": "环评", "overdue": "on"}, 0.2),  # the overdue rows are few: their text is compared
+    ],
+)
+def test_the_live_counts_take_the_live_grams_only_for_a_common_short_term(texts, dave, monkeypatch, data, share):
+    monkeypatch.setattr(filters, "gram_share", lambda text, statistics: share)
+    filterset = filters.FILTERS[queues.SUPERVISOR](data, queryset=queues.ROWS[queues.SUPERVISOR](dave), user=dave)
+    filterset.qs  # noqa: B018
+    assert filterset.live_matches is None
 
 
 @on_postgresql

@@ -66,11 +66,13 @@ def _list_page(request, kind):
     searched = bool(filterset.cleaned("q", "").strip())
     # the overdue filter keeps live rows only: the counts need not ask for them again
     live_only = bool(filterset.cleaned("overdue", False))
-    counts = queues.tab_counts(spec, base, now, searched=searched, live_only=live_only)
+    counts = queues.tab_counts(
+        spec, base, now, searched=searched, live_only=live_only, live_rows=filterset.live_matches
+    )
     search_bounded = queues.search_bounded(spec, searched)
     tab_limit = queues.SEARCH_COUNT_LIMIT if tab in search_bounded else queues.COUNT_LIMIT
-    in_tab = base.filter(queues.tab_condition(spec, tab, now))
-    rows = queues.page_rows(spec, in_tab, sort, tab, counts)
+    in_tab = base.filter(queues.tab_condition(spec, tab, now, sort))
+    rows = queues.page_rows(spec, in_tab, sort, tab, counts, live_rows=filterset.live_matches)
     paginator = Paginator(rows, size)
     # the tab's count is already known: no second COUNT query (a bounded one pages through the first
     # COUNT_LIMIT + 1 rows; the filters narrow a scope beyond that)
