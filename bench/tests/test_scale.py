@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from bench import scale, targets
+from issues import queues
 from issues.models import Card, Dispatch, Evaluation, Request, RequestEvent, Visit
 from portal.orgs.models import Enterprise, Pairing, Region
 from portal.orgs.validators import validate_credit_code
@@ -122,12 +123,34 @@ def test_every_target_runs_and_prints_its_line():
     assert not RankingSnapshot.objects.exists() and not RankingEntry.objects.exists()
 
 
+def test_the_list_sweep_tries_every_tab_and_order_of_each_list(monkeypatch):
+    """One line per list over every tab and order (one page size here, to keep the test short), with the
+    worst combination named; only when asked for."""
+    _generate()
+    monkeypatch.setattr(targets, "SWEEP_SIZES", (25,))
+    out = io.StringIO()
+    call_command("bench", "list_sweep", "--runs", "2", stdout=out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+    sweeps = [line for line in lines if line["target"].startswith("list_sweep:")]
+    assert [line["target"] for line in sweeps] == [f"list_sweep:{name}" for name, _person, _url in targets.SWEEP_LISTS]
+    combinations = len(queues.TAB_KEYS) * len(queues.SORTS)
+    for line in sweeps:
+        assert line["rows"] == combinations and line["runs_each"] == 1
+        tab, sort, size = line["worst"].split("/")
+        assert tab in queues.TAB_KEYS and sort in dict(queues.SORTS) and size == "25"
+        assert line["worst_ms"] >= line["p95_ms"] >= line["median_ms"] > 0
+        assert line["pass"] == (line["over_budget"] == []) and line["budget"] == "each ≤ 80 ms"
+        if connection.vendor == "postgresql":
+            assert line["unindexed"] == []
+    assert "list_sweep" not in targets.TARGETS  # not among every target's
+
+
 def test_it_refuses_unknown_targets_and_an_empty_database():
     with pytest.raises(CommandError, match="Unknown targets"):
         call_command("bench", "nonsense")
     with pytest.raises(CommandError, match="generate_scale"):
         call_command("bench", "login", stdout=io.StringIO())
-    assert set(targets.OPTIONAL) == {"figures_rebuild"} and scale.CITIES[6][1] == "潍坊市"
+    assert set(targets.OPTIONAL) == {"figures_rebuild", "list_sweep"} and scale.CITIES[6][1] == "潍坊市"
 
 
 def _children_named(word: str) -> list[int]:
