@@ -481,7 +481,7 @@ class PagedByIds:
     are found in the first entries of that walk (2–4 ms, where reading and sorting a province's live
     rows took 35). ``live``: the live rows asked another way (``tab_counts``' ``live_rows``), which the few
     running ones are read from: a city's 204 live matches of a common pair from the live grams index, not its
-    3,446 live requests compared one by one (1 ms against 7)."""
+    3,446 live requests compared one by one (1.6 ms against 7.4)."""
 
     def __init__(
         self,
