@@ -520,6 +520,7 @@ class QueueFilterBase(django_filters.FilterSet):
     # the live rows under the filters that a short, common term matches, read from the live grams index
     # (filter_text): the live tabs' counts, when set
     live_matches = None
+    UNFILTERED = ("q", "tab", "sort", "size")
 
     def filter_queryset(self, queryset):
         """As django-filter's, but the text search last: a search that reads its matching ids first (a short
@@ -643,18 +644,22 @@ class QueueFilterBase(django_filters.FilterSet):
             ids = short_term_ids(queryset, value, enterprises)
             if ids is not None:
                 return queryset.filter(pk__any=queues.padded(ids))
-            if is_short(value) and self.spec.large and not self.cleaned("overdue", False):
+            if is_short(value) and self.spec.large and not self._narrowed():
                 # too many matches for that (a common pair): the page and the ended tabs check the text row by
                 # row, where a common word's rows come soon; the live tabs are counted over the scope's live
                 # matches, read from their own grams index (migration 0030): the province's 15,103 live
                 # requests compared one by one took 21 ms of its counts, the index's 1,218 matches 7 ms.
-                # Not with the overdue filter: PostgreSQL then finds the overdue rows on the deadline index
-                # and works the grams out on each of them (370 ms for the province's 10,000), where the
-                # plain condition compares their text (a few ms)
+                # Not with another filter: PostgreSQL then finds the rows it keeps on their own index (the
+                # overdue ones, a state's, those due within days) and works the grams out on each of them
+                # (330–370 ms for the province's 10,000), where the plain condition compares their text
                 self.live_matches = queryset.filter(status__in=queues.LIVE_STATUSES).filter(
                     live_grams(value, enterprises)
                 )
         return queryset.filter(text_matches(value, enterprises, self.spec.to_request))
+
+    def _narrowed(self) -> bool:
+        """A filter other than the text search narrows the rows (the tab, the order and the page size do not)."""
+        return any(value for name, value in self.form.cleaned_data.items() if name not in self.UNFILTERED)
 
     def filter_state(self, queryset, name, value):
         return queryset.filter(**{self._r("status"): value})

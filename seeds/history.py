@@ -234,6 +234,7 @@ def _load(city: Region, categories: list[Category]) -> int:
                 elif answered < now - timedelta(days=10):
                     req.status, req.close_reason = Status.CLOSED, CloseReason.NOT_EVALUATED
                     req.closed_at = answered + timedelta(days=9)
+            req.current_due_at = req.running_due_at()  # as Request.save keeps it: bulk_create does not
             requests.append(req)
             details.append((plan, department))
     created = Request.objects.bulk_create(requests, batch_size=1000)

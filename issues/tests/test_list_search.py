@@ -114,7 +114,11 @@ def test_a_search_shows_the_rows_and_counts_of_the_plain_query(
     monkeypatch.setattr(filters, "TASK_MATCH_LIMIT", task_limit)
     user = request.getfixturevalue(who)
     client.force_login(user)
-    for tab in ("all", "open", Status.CLOSED, Status.ANSWERED):
+    late = timezone.now() - timedelta(days=1)  # two open requests past their answer deadline
+    Request.objects.filter(pk__in=[mixed[0].pk, mixed[1].pk]).update(
+        assign_due_at=late - timedelta(days=1), answer_due_at=late, current_due_at=late
+    )
+    for tab in ("all", "open", Status.IN_PROGRESS, "overdue", Status.CLOSED, Status.ANSWERED):
         for sort in ("urgency", "newest", "oldest"):
             want_counts, want_rows = expected(kind, user, text, tab, sort)
             assert shown(client, name, q=text, tab=tab, sort=sort) == (want_counts, want_rows), (tab, sort)
@@ -294,7 +298,7 @@ def test_the_untimed_tabs_most_urgent_first_is_asked_as_the_id_order(client, mix
     assert page and all(re.search(r'ORDER BY (1|"(U0|issues_request)"\."id") ASC LIMIT', sql) for sql in page)
     assert not any(re.search(r"ORDER BY [^()]*current_due_at", sql) for sql in page)
     spec, rows = plain(queues.SUPERVISOR, dave, "", timezone.now())
-    led = queues.ordered(spec, rows.filter(queues.tab_condition(spec, tab, timezone.now())), "urgency")
+    led = rows.filter(queues.tab_condition(spec, tab, timezone.now())).order_by(*ORDER["urgency"])
     assert ids == list(led.values_list("pk", flat=True)) and ids
 
 
@@ -314,7 +318,7 @@ def test_the_supervisors_pages_are_found_by_id_first_and_hold_the_rows_of_the_pl
     Request.objects.filter(pk__in=ended).update(status=Status.CLOSED, current_due_at=None)
     client.force_login(dave)
     spec, rows = plain(queues.SUPERVISOR, dave, "", timezone.now())
-    want = list(queues.ordered(spec, rows, sort).values_list("pk", flat=True))
+    want = list(rows.order_by(*ORDER[sort]).values_list("pk", flat=True))
     shown_pages, page_sql = [], []
     for number in (1, 2, 3):
         with CaptureQueriesContext(connection) as queries:

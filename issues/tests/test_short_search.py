@@ -265,14 +265,25 @@ def test_the_live_matches_of_a_common_short_term_come_from_the_live_grams_index(
     [
         ({"q": "环评"}, 0.0),  # rare: its ids are read from the grams
         ({"q": "环评审"}, 0.2),  # three characters: the trigram indexes
-        ({"q": "环评", "overdue": "on"}, 0.2),  # the overdue rows are few: their text is compared
+        # another filter: PostgreSQL finds the rows it keeps on their own index, and their text is compared
+        ({"q": "环评", "overdue": "on"}, 0.2),
+        ({"q": "环评", "state": Status.IN_PROGRESS}, 0.2),
+        ({"q": "环评", "due_within": "3"}, 0.2),
     ],
 )
 def test_the_live_counts_take_the_live_grams_only_for_a_common_short_term(texts, dave, monkeypatch, data, share):
     monkeypatch.setattr(filters, "gram_share", lambda text, statistics: share)
     filterset = filters.FILTERS[queues.SUPERVISOR](data, queryset=queues.ROWS[queues.SUPERVISOR](dave), user=dave)
     filterset.qs  # noqa: B018
-    assert filterset.live_matches is None
+    assert filterset.is_valid() and filterset.live_matches is None
+
+
+def test_the_order_and_the_page_size_leave_a_common_short_term_its_live_grams(texts, dave, monkeypatch):
+    monkeypatch.setattr(filters, "gram_share", lambda text, statistics: 0.2)
+    data = {"q": "环评", "tab": "all", "sort": "oldest", "size": "50"}
+    filterset = filters.FILTERS[queues.SUPERVISOR](data, queryset=queues.ROWS[queues.SUPERVISOR](dave), user=dave)
+    filterset.qs  # noqa: B018
+    assert filterset.live_matches is not None
 
 
 @on_postgresql

@@ -132,3 +132,13 @@ def test_demo_logins_authenticate_with_their_roles(seeded):
     for name, user in users.items():
         if name != "admin":
             assert not user.is_superuser, name
+
+
+def test_every_demo_request_has_the_running_deadline_request_save_keeps(seeded):
+    """The history is written with bulk_create, past Request.save: each request's current_due_at is set as
+    save sets it, so the open ones are on 待办 and ordered by their deadline like those the portal files."""
+    from issues.models import OPEN_STATUSES, Request
+
+    requests = list(Request.objects.all())
+    assert any(req.status in OPEN_STATUSES for req in requests)
+    assert [req.pk for req in requests if req.current_due_at != req.running_due_at()] == []
