@@ -172,22 +172,45 @@ def _p95(timings: list[float]) -> float:
     return timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
 
 
-def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 2, runs: int | None = None, **extra):
-    # rounded as printed, so the printed ratio is the printed p95 over the printed floor
-    floor_p95 = round(_floor_beside(ctx) if budget.floors and ctx.floor_p95 else ctx.floor_p95, 1)
-    _warm(ctx, fn, warm)
+@dataclass
+class _Timed:
+    timings: list[float]  # ms, one per run
+    queries: int | None  # of the last run (None over HTTP: they ran in gunicorn)
+    rows: int  # the last run's
+    seq_scans: list[str]  # the index review of the first run's queries (_seq_scans)
+    unindexed: list[str]
+
+
+def _timed(ctx: Context, fn: Callable, runs: int) -> _Timed:
+    """Run ``fn`` ``runs`` times, timing each run and counting its queries; the first run's queries on the
+    requests are explained."""
     timings, queries, rows = [], 0, 0
-    recorder = None
-    for i in range(runs or ctx.runs):
+    for i in range(runs):
         recorder = _Recorder(keep=i == 0)
         with connection.execute_wrapper(recorder):
             started = time.perf_counter()
             out = fn()
             timings.append((time.perf_counter() - started) * 1000)
-        queries = recorder.count if recorder.count or ctx.server is None else None  # over HTTP: in gunicorn
+        queries = recorder.count if recorder.count or ctx.server is None else None
         rows = out if isinstance(out, int) else _rows_of(out)
         if i == 0:
             scans, unindexed = _seq_scans(recorder.queries), _seq_scans(recorder.queries, forced=True)
+    return _Timed(timings, queries, rows, scans, unindexed)
+
+
+def _emit(ctx: Context, result: dict) -> None:
+    """Keep a target's result for the table and print its JSON line."""
+    ctx.results.append(result)
+    ctx.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    ctx.stdout.flush()
+
+
+def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 2, runs: int | None = None, **extra):
+    # rounded as printed, so the printed ratio is the printed p95 over the printed floor
+    floor_p95 = round(_floor_beside(ctx) if budget.floors and ctx.floor_p95 else ctx.floor_p95, 1)
+    _warm(ctx, fn, warm)
+    timed = _timed(ctx, fn, runs or ctx.runs)
+    timings = timed.timings
     p95 = round(_p95(timings), 1)
     if name == "floor":  # its own reference (t_floor, the run's first measurement)
         floor_p95 = p95
@@ -195,19 +218,17 @@ def _measure(ctx: Context, name: str, fn: Callable, budget: Budget, warm: int = 
         "target": name,
         "median_ms": round(statistics.median(timings), 1),
         "p95_ms": p95,
-        "queries": queries,
-        "rows": rows,
+        "queries": timed.queries,
+        "rows": timed.rows,
         "floor_p95_ms": floor_p95,
         "floor_ratio": round(p95 / floor_p95, 1) if floor_p95 else 1.0,
         "budget": str(budget),
         "pass": budget.check(p95, floor_p95),
-        "seq_scans": scans,
-        "unindexed": unindexed,
+        "seq_scans": timed.seq_scans,
+        "unindexed": timed.unindexed,
         **extra,
     }
-    ctx.results.append(result)
-    ctx.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-    ctx.stdout.flush()
+    _emit(ctx, result)
     return result
 
 
@@ -363,27 +384,21 @@ def t_list_sweep(ctx: Context):
         for tab, sort, size in product(queues.TAB_KEYS, SWEEP_SORTS, SWEEP_SIZES):
             fetch = _get(client, f"{url}?tab={tab}&sort={sort}&size={size}")
             fetch()
-            timings = []
-            for i in range(runs):
-                recorder = _Recorder(keep=i == 0)
-                with connection.execute_wrapper(recorder):
-                    started = time.perf_counter()
-                    fetch()
-                    timings.append((time.perf_counter() - started) * 1000)
-                if i == 0:
-                    scans.update(_seq_scans(recorder.queries))
-                    unindexed.update(_seq_scans(recorder.queries, forced=True))
-            medians[f"{tab}/{sort}/{size}"] = statistics.median(timings)
+            timed = _timed(ctx, fetch, runs)
+            scans.update(timed.seq_scans)
+            unindexed.update(timed.unindexed)
+            medians[f"{tab}/{sort}/{size}"] = statistics.median(timed.timings)
         worst = max(medians, key=medians.get)
         over = sorted(key for key, ms in medians.items() if ms > LIST.ms)
+        p95 = _p95(list(medians.values()))
         result = {
             "target": f"list_sweep:{name}",
             "median_ms": round(statistics.median(medians.values()), 1),
-            "p95_ms": round(_p95(list(medians.values())), 1),
+            "p95_ms": round(p95, 1),
             "queries": None,
             "rows": len(medians),  # the combinations
             "floor_p95_ms": ctx.floor_p95,
-            "floor_ratio": round(_p95(list(medians.values())) / ctx.floor_p95, 1) if ctx.floor_p95 else 1.0,
+            "floor_ratio": round(p95 / ctx.floor_p95, 1) if ctx.floor_p95 else 1.0,
             "budget": f"each ≤ {LIST.ms:g} ms",
             "pass": not over,
             "seq_scans": sorted(scans),
@@ -393,9 +408,7 @@ def t_list_sweep(ctx: Context):
             "over_budget": over,
             "runs_each": runs,
         }
-        ctx.results.append(result)
-        ctx.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-        ctx.stdout.flush()
+        _emit(ctx, result)
 
 
 def t_queues(ctx: Context):
@@ -566,9 +579,7 @@ def t_figures_rebuild(ctx: Context):
 def t_memory(ctx: Context):
     """The peak resident size of this process, or with --http of the largest gunicorn worker."""
     peak = ctx.server.peak_rss_mb() if ctx.server is not None else _peak_rss_mb()
-    result = {"target": "worker_memory", "peak_rss_mb": peak, "budget": "≤ 300 MB", "pass": peak <= 300}
-    ctx.results.append(result)
-    ctx.stdout.write(json.dumps(result) + "\n")
+    _emit(ctx, {"target": "worker_memory", "peak_rss_mb": peak, "budget": "≤ 300 MB", "pass": peak <= 300})
 
 
 def _peak_rss_mb() -> float:

@@ -376,7 +376,7 @@ def ordered(spec: ListSpec, qs: QuerySet, sort: str, tab: str = "") -> QuerySet:
         )
     # a large scope's 已答复 oldest first: a few thousand recent requests, which the submission index of the
     # whole table has at its far end
-    key = _key if spec.large and not (sort == "oldest" and tab == Status.ANSWERED) else _sorted_key
+    key = F if spec.large and not (sort == "oldest" and tab == Status.ANSWERED) else _sorted_key
     if sort == "urgency" and tab in UNTIMED_TABS:
         return qs.order_by(key("pk"))
     return qs.order_by(
@@ -386,10 +386,6 @@ def ordered(spec: ListSpec, qs: QuerySet, sort: str, tab: str = "") -> QuerySet:
             "oldest": (key("submitted_at"), key("pk")),
         }[sort]
     )
-
-
-def _key(column: str) -> F:
-    return F(column)
 
 
 def _sorted_key(column: str) -> ExpressionWrapper:

@@ -118,6 +118,12 @@ def searchable(transactional_db, acme, alice, bob, carol, hr_bureau, housing_bur
     }
 
 
+def search(page, text: str) -> None:
+    """Type ``text`` in the list's search box and send the filter form."""
+    page.locator("#id_q").fill(text)
+    page.locator("#id_q").press("Enter")
+
+
 def test_a_handler_finds_her_departments_tasks_by_a_word_of_their_requests_text(
     page, live_server, login, searchable, tmp_path
 ):
@@ -126,8 +132,7 @@ def test_a_handler_finds_her_departments_tasks_by_a_word_of_their_requests_text(
     page.goto(live_server.url + "/department/queue/?tab=all")
     rows = page.locator("#rows tbody tr")
     expect(rows).to_have_count(3)
-    page.locator("#id_q").fill("环评审批")
-    page.locator("#id_q").press("Enter")
+    search(page, "环评审批")
     expect(rows).to_have_count(2)
     expect(page.locator("#rows")).to_contain_text("厂房环评审批进度")
     expect(page.locator("#rows")).to_contain_text("用工补贴")
@@ -136,8 +141,7 @@ def test_a_handler_finds_her_departments_tasks_by_a_word_of_their_requests_text(
     page.screenshot(path=str(tmp_path / "department-search.png"), full_page=True)
     page.screenshot(path="/tmp/pgqueues/department-search.png", full_page=True)
 
-    page.locator("#id_q").fill("无此内容")
-    page.locator("#id_q").press("Enter")
+    search(page, "无此内容")
     expect(page.locator("#rows .empty-state")).to_contain_text("本栏中没有符合筛选条件的记录。")
     expect(rows).to_have_count(0)
 
@@ -150,15 +154,13 @@ def test_a_supervisor_finds_requests_by_a_word_of_two_characters(page, live_serv
     page.goto(live_server.url + "/supervision/requests/?tab=all")
     rows = page.locator("#rows tbody tr")
     expect(rows).to_have_count(4)
-    page.locator("#id_q").fill("环评")
-    page.locator("#id_q").press("Enter")
+    search(page, "环评")
     expect(rows).to_have_count(3)
     expect(page.locator("#rows")).to_contain_text("厂房环评审批进度")
     expect(page.locator("#rows")).to_contain_text("用工补贴")  # the word in its description
     expect(page.locator("#rows")).not_to_contain_text("道路开口")
     page.screenshot(path=str(tmp_path / "supervisor-short-search.png"), full_page=True)
 
-    page.locator("#id_q").fill("氢能")
-    page.locator("#id_q").press("Enter")
+    search(page, "氢能")
     expect(page.locator("#rows .empty-state")).to_contain_text("本栏中没有符合筛选条件的记录。")
     expect(rows).to_have_count(0)
