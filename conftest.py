@@ -168,6 +168,14 @@ def fast_and_quiet(media_root) -> dict:
 
 
 @pytest.fixture(autouse=True)
+def _statistics_read_afresh():
+    """Each test reads the statistics of the grams its own data left (a process keeps what it read)."""
+    from issues import filters
+
+    filters.forget_shares()
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
     celery_app.conf.task_always_eager = True  # whatever a previous test on this worker did
     for name, value in fast_and_quiet(tmp_path / "private").items():

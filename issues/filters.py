@@ -56,6 +56,13 @@ GRAM_SHARE_SQL = """
 """
 REQUEST_GRAMS = ["req_title_grams", "req_description_grams"]
 NAME_GRAMS = ["enterprise_name_grams"]
+# the statistics change only when ANALYZE samples a table again (autovacuum, after many changed rows), and a
+# share only chooses how a term is looked for, never what is found: a process keeps each share it read for
+# SHARE_KEPT_SECONDS (two queries of each short search: 1–2 ms each at a province's million), and at most
+# SHARES_KEPT of them
+SHARE_KEPT_SECONDS = 600
+SHARES_KEPT = 4096
+_shares: dict[tuple[str, tuple[str, ...]], tuple[float, float]] = {}
 MAX_DUE_WITHIN_DAYS = 365
 STATE_CHOICES = [(s.value, s.label) for s in Status]
 # Dates a filter accepts. Far outside, moving a day to UTC or one day on overflows ``datetime`` (a 500).
@@ -327,11 +334,24 @@ def gram_share(text: str, statistics: list[str]) -> float:
     """The share of the rows that hold ``text``, a short term, by the statistics of the grams indexes named
     (``REQUEST_GRAMS``, ``NAME_GRAMS``); 0 for a term they do not list (rarer than the grams they keep, or
     never analysed), which is then read from the index: a wrong guess of "rare" costs one bounded read of
-    the index, a wrong guess of "common" a walk through the whole scope."""
+    the index, a wrong guess of "common" a walk through the whole scope. Kept for SHARE_KEPT_SECONDS."""
+    key = (text.upper(), tuple(statistics))
+    now = timezone.now().timestamp()
+    kept = _shares.get(key)
+    if kept is not None and 0 <= now - kept[1] < SHARE_KEPT_SECONDS:
+        return kept[0]
     with connection.cursor() as cursor:
         cursor.execute(GRAM_SHARE_SQL, [statistics, text])
         (share,) = cursor.fetchone()
+    if len(_shares) >= SHARES_KEPT:
+        _shares.clear()
+    _shares[key] = (share or 0.0, now)
     return share or 0.0
+
+
+def forget_shares() -> None:
+    """Read every share again (after an ANALYZE whose statistics must be used at once)."""
+    _shares.clear()
 
 
 def in_text(text: str, title: str, description: str) -> Q:
@@ -530,12 +550,12 @@ class QueueFilterBase(django_filters.FilterSet):
             queryset = self.filters[name].filter(queryset, data[name])
         return queryset
 
-    def __init__(self, data=None, queryset=None, *, user, now=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, user, now=None, kept: "listing.Listing | None" = None, **kwargs):
         self.user = user
         self.now = now or timezone.now()
         self.spec = queues.SPECS[self.kind]
         # the regions and departments this process keeps, for the choices and the rows' SLA policies
-        self.listing = listing.current()
+        self.listing = kept or listing.current()
         super().__init__(data, queryset, **kwargs)
         self.form.fields["category"].listed = ListedCategories(kept=self.listing)
         self.configure()

@@ -26,12 +26,13 @@ from django.db.models import (
 from django.utils.translation import gettext_lazy as _l
 
 from portal import lookups  # noqa: F401  (``__any``)
+from portal.orgs import listing
 from portal.orgs.models import Pairing
 from portal.orgs.selectors import (
     enterprise_ids_for_commissioner,
     enterprise_ids_for_member,
     handled_department_ids,
-    region_scope_for,
+    supervised_paths,
 )
 from projects.selectors import project_ids_for_commissioner
 
@@ -150,9 +151,24 @@ def enterprise_rows(user) -> QuerySet[Request]:
     return Request.objects.filter(enterprise_id__any=_ids(enterprise_ids_for_member(user)))
 
 
-def supervisor_rows(user) -> QuerySet[Request]:
-    """The supervisor part of ``request_visible_to``: every request in the scope's regions."""
-    return Request.objects.filter(region_id__any=_ids(region_scope_for(user).values("pk")))
+WHOLE_SCOPE = True
+
+
+def supervisor_rows(user, kept: listing.Listing | None = None) -> QuerySet[Request]:
+    """The supervisor part of ``request_visible_to``: every request in the scope's regions, which the
+    regions of the current listing give (``portal.orgs.listing``, one single-row query). A scope that
+    holds every region (a province's supervisors, whose paths cover each top region) is every request,
+    written without a region condition: the live grams index, led by the region, looked a gram up once per
+    region (130 times for the province: 3.6 ms a column for a common pair, against one look-up). ``kept``:
+    the listing, when the page has read it already."""
+    paths = supervised_paths(user)
+    kept = kept or listing.current()
+    regions = kept.regions_within(paths) if paths else ()
+    if WHOLE_SCOPE and regions and len(regions) == len(kept.regions):
+        rows = Request.objects.all()
+        rows.query.whole_scope = True  # kept by every query made from it (Query.clone copies its attributes)
+        return rows
+    return Request.objects.filter(region_id__any=padded([r.pk for r in regions]))
 
 
 ROWS = {
@@ -161,6 +177,11 @@ ROWS = {
     ENTERPRISE: enterprise_rows,
     SUPERVISOR: supervisor_rows,
 }
+
+
+def rows_for(kind: str, user, kept: listing.Listing | None = None) -> QuerySet:
+    """``ROWS[kind](user)``, with the listing a page has read (``kept``) for a supervisor's scope."""
+    return supervisor_rows(user, kept) if kind == SUPERVISOR else ROWS[kind](user)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +286,17 @@ class _BoundedCount(Subquery):
 
     def __init__(self, queryset, column: str, limit: int | None = None):
         limit = COUNT_LIMIT if limit is None else limit
-        super().__init__(queryset.order_by().values(column)[: limit + 1], output_field=IntegerField())
+        # over every request (``whole_scope``) in the order of a (status, submitted_at) index: with no
+        # region to lead an index, PostgreSQL read the province's closed requests that a text matches
+        # with a sequential scan that stops at the limit, where this reads the same rows from the index
+        queryset = queryset.order_by("submitted_at") if whole_scope(queryset) else queryset.order_by()
+        super().__init__(queryset.values(column)[: limit + 1], output_field=IntegerField())
+
+
+def whole_scope(queryset: QuerySet) -> bool:
+    """Whether ``queryset`` was made from a scope of every request (``supervisor_rows``), which has no
+    condition of its own."""
+    return getattr(queryset.query, "whole_scope", False)
 
 
 def search_bounded(spec: ListSpec, searched: bool) -> tuple[str, ...]:

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from issues import forms, queues
 from issues.models import Dispatch, DispatchStatus, Request, Status
+from portal.orgs import factories as f
+from portal.orgs.models import Region
 from portal.testing.plans import index_conditions, plan_with
 
 from .factories import dispatched, make_request
@@ -273,3 +275,22 @@ def test_a_large_scopes_open_tab_in_submission_order_holds_the_rows_it_holds_by_
     rows = queues.ROWS[queues.SUPERVISOR](dave)
     by_state = list(rows.filter(queues.tab_condition(spec, "open", now, sort)).order_by("pk"))
     assert by_state == list(rows.filter(current_due_at__isnull=False).order_by("pk")) == [*five[:3]]
+
+
+def test_a_scope_of_every_region_is_every_request_and_a_new_city_narrows_it(dave, alice, acme):
+    """dave's city is the only top region: his list is every request, written without a region condition
+    (queues.supervisor_rows). A second city outside his scope makes it a list of his regions again, and
+    that city's requests are not on it."""
+    mine = make_request(acme, alice)
+    assert " WHERE " not in str(queues.supervisor_rows(dave).query)
+    assert list(queues.supervisor_rows(dave)) == [mine]
+    yantai = f.RegionFactory(code="370600", name="烟台市", level=Region.Level.CITY)
+    laishan = f.RegionFactory(code="370613", name="莱山区", parent=yantai)
+    other = f.EnterpriseFactory(name="烟台莱山精工有限公司", region=laishan)
+    someone = f.UserFactory(username="yt-member", is_enterprise_user=True)
+    f.member(someone, other)
+    theirs = make_request(other, someone)
+    rows = queues.supervisor_rows(dave)
+    assert '"region_id" = ANY' in str(rows.query)
+    assert list(rows) == [mine] and theirs.pk not in rows.values_list("pk", flat=True)
+    assert list(queues.supervisor_rows(f.UserFactory(username="nobody"))) == []

@@ -5,8 +5,10 @@ order and the tab counts of the plain query."""
 
 import copy
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,6 +16,7 @@ from django.urls import reverse
 from issues import filters, queues
 from issues.models import Request, Status
 from portal.orgs import factories as f
+from portal.orgs.models import Region
 from portal.testing.plans import index_conditions
 
 from .factories import dispatched, make_request
@@ -202,6 +205,34 @@ def test_the_statistics_tell_a_common_pair(acme, alice):
 
 
 @on_postgresql
+def test_a_share_read_is_kept_for_a_while(acme, alice):
+    """The statistics change only when a table is analysed again: a share is read once per
+    SHARE_KEPT_SECONDS, per term (in any case) and indexes."""
+    for i in range(12):
+        make_request(acme, alice, title=f"用地审批{i}", description="企业希望尽快办理。")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE issues_request")
+
+    def reads(text, statistics=filters.REQUEST_GRAMS):
+        with CaptureQueriesContext(connection) as ctx:
+            share = STATISTICS(text, statistics)
+        return share, len(ctx.captured_queries)
+
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False) as traveller:
+        assert reads("用地") == (pytest.approx(1.0), 1)
+        assert reads("用地") == (pytest.approx(1.0), 0)
+        assert reads("5g") == (0.0, 1) and reads("5G") == (0.0, 0)  # one term, in any case
+        assert reads("用地", filters.NAME_GRAMS) == (0.0, 1)  # other indexes, another share
+        traveller.shift(filters.SHARE_KEPT_SECONDS - 1)
+        assert reads("用地")[1] == 0
+        traveller.shift(1)  # read again
+        assert reads("用地") == (pytest.approx(1.0), 1)
+        assert reads("用地")[1] == 0
+        filters.forget_shares()
+        assert reads("用地")[1] == 1
+
+
+@on_postgresql
 @pytest.mark.parametrize(
     "who, name, found, live_grams", [("dave", "supervisor_list", 2, True), ("bob", "queue", 1, False)]
 )
@@ -231,10 +262,14 @@ def test_a_common_short_term_is_searched_by_the_text_at_once(
 
 
 @on_postgresql
-def test_the_live_matches_of_a_common_short_term_come_from_the_live_grams_index(texts, dave, monkeypatch):
+@pytest.mark.parametrize("whole", [False, True])
+def test_the_live_matches_of_a_common_short_term_come_from_the_live_grams_index(texts, dave, monkeypatch, whole):
     """req_live_grams (migration 0030) holds the live requests by region and grams: the supervisors' live
-    counts ask it for both the scope's regions and the term."""
+    counts ask it for both the scope's regions and the term; a scope of every region (here with no second
+    city beside dave's) asks it for the term alone."""
     monkeypatch.setattr(filters, "gram_share", lambda text, statistics: 0.2)
+    if not whole:
+        f.RegionFactory(code="370600", name="烟台市", level=Region.Level.CITY)
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'req_live_grams'")
         (definition,) = cursor.fetchone()
@@ -257,7 +292,8 @@ def test_the_live_matches_of_a_common_short_term_come_from_the_live_grams_index(
     conditions = index_conditions(
         filterset.live_matches, "req_live_grams", keep=("req_work_order", "req_queue_enterprise")
     )
-    assert len(conditions) == 2 and all("region_id" in c and "portal_grams" in c for c in conditions), conditions
+    assert len(conditions) == 2 and all("portal_grams" in c for c in conditions), conditions
+    assert all(("region_id" in c) is not whole for c in conditions), conditions
 
 
 @pytest.mark.parametrize(

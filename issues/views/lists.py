@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from portal.accounts.audit import audit_record
 from portal.accounts.models import AuditEvent
 from portal.http import back_to
+from portal.orgs import listing
 from portal.orgs.selectors import (
     enterprise_ids_for_commissioner,
 )
@@ -58,7 +59,9 @@ def _list_page(request, kind):
     spec = queues.SPECS[kind]
     now = timezone.now()
     data = request.GET if request.GET else None
-    filterset = filters.FILTERS[kind](data, queryset=queues.ROWS[kind](user), user=user, now=now)
+    kept = listing.current()  # read once for the page: a supervisor's scope and the filters' choices
+    scope = queues.rows_for(kind, user, kept)
+    filterset = filters.FILTERS[kind](data, queryset=scope, user=user, now=now, kept=kept)
     base = filterset.qs
     tab = filterset.cleaned("tab", spec.default_tab)
     sort = filterset.cleaned("sort", spec.default_sort)
