@@ -284,12 +284,9 @@ class _BoundedCount(Subquery):
     output_field = IntegerField()
     contains_aggregate = True
 
-    def __init__(self, queryset, column: str, limit: int | None = None):
+    def __init__(self, queryset, column: str, limit: int | None = None, *, order: str | None = None):
         limit = COUNT_LIMIT if limit is None else limit
-        # over every request (``whole_scope``) in the order of a (status, submitted_at) index: with no
-        # region to lead an index, PostgreSQL read the province's closed requests that a text matches
-        # with a sequential scan that stops at the limit, where this reads the same rows from the index
-        queryset = queryset.order_by("submitted_at") if whole_scope(queryset) else queryset.order_by()
+        queryset = queryset.order_by(order) if order else queryset.order_by()
         super().__init__(queryset.values(column)[: limit + 1], output_field=IntegerField())
 
 
@@ -351,7 +348,15 @@ def tab_counts(
         # 12,000 of a city's for a common word)
         # (with filters that keep live rows only, the overdue filter, both are empty: nothing to count)
         ended = () if live_only else (Status.CLOSED, Status.WITHDRAWN)
-    bounded = {key: _BoundedCount(qs.filter(tab_condition(spec, key, now)), column, limit) for key in ended}
+    # 已办结 of every request (``whole_scope``) in the order of a (status, submitted_at) index: with no region
+    # to lead an index, PostgreSQL read the province's closed requests that a text matches with a sequential
+    # scan stopped by the limit. Not 已撤回, a few percent of the rows, which it reads from a status index
+    # (ordered, it gathered all 2,451 withdrawn matches of a word and sorted them: 9.8 ms against 1.7)
+    in_order = {Status.CLOSED: "submitted_at"} if whole_scope(qs) else {}
+    bounded = {
+        key: _BoundedCount(qs.filter(tab_condition(spec, key, now)), column, limit, order=in_order.get(key))
+        for key in ended
+    }
     if spec.over_dispatches:
         # an open task may belong to a request in any state: counted on the dispatch index alone
         bounded["open"] = _BoundedCount(qs.filter(tab_condition(spec, "open", now)), column)

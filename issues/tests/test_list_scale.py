@@ -294,3 +294,27 @@ def test_a_scope_of_every_region_is_every_request_and_a_new_city_narrows_it(dave
     assert '"region_id" = ANY' in str(rows.query)
     assert list(rows) == [mine] and theirs.pk not in rows.values_list("pk", flat=True)
     assert list(queues.supervisor_rows(f.UserFactory(username="nobody"))) == []
+
+
+def test_the_ended_tabs_of_every_region_are_counted_on_an_index_in_its_order(dave, alice, acme):
+    """Without a region to lead an index, the bounded counts of 已办结 and 已撤回 read a (status, submitted_at)
+    index in its order: PostgreSQL otherwise read the province's closed requests that a text matches with a
+    sequential scan stopped by the limit. A scope of some regions keeps its region-led read, unordered."""
+    spec = queues.SPECS[queues.SUPERVISOR]
+    now = timezone.now()
+    closed = queues.supervisor_rows(dave).filter(queues.tab_condition(spec, Status.CLOSED, now))
+    assert queues.whole_scope(closed)
+    plan = plan_with(closed.order_by("submitted_at"), "req_status_submitted", sorting=False)
+    assert any("Index Scan using req_status_submitted" in line for line in plan), plan
+
+    def counts_sql(rows):
+        with CaptureQueriesContext(connection) as ctx:
+            queues.tab_counts(spec, rows, now)
+        (sql,) = [q["sql"] for q in ctx.captured_queries]
+        return sql
+
+    every = counts_sql(queues.supervisor_rows(dave))
+    assert every.count("ORDER BY") == 1 and """= 'closed' ORDER BY U0."submitted_at" ASC LIMIT""" in every, every
+    f.RegionFactory(code="370600", name="烟台市", level=Region.Level.CITY)
+    some = queues.supervisor_rows(dave)
+    assert not queues.whole_scope(some) and "ORDER BY" not in counts_sql(some)
