@@ -664,7 +664,7 @@ class QueueFilterBase(django_filters.FilterSet):
             ids = short_term_ids(queryset, value, enterprises)
             if ids is not None:
                 return queryset.filter(pk__any=queues.padded(ids))
-            if is_short(value) and self.spec.large and not self._narrowed():
+            if is_short(value) and self.spec.large and not self.narrowed():
                 # too many matches for that (a common pair): the page and the ended tabs check the text row by
                 # row, where a common word's rows come soon; the live tabs are counted over the scope's live
                 # matches, read from their own grams index (migration 0030): the province's 15,103 live
@@ -677,8 +677,12 @@ class QueueFilterBase(django_filters.FilterSet):
                 )
         return queryset.filter(text_matches(value, enterprises, self.spec.to_request))
 
-    def _narrowed(self) -> bool:
-        """A filter other than the text search narrows the rows (the tab, the order and the page size do not)."""
+    def narrowed(self) -> bool:
+        """A filter other than the text search narrows the rows (the tab, the order and the page size do not;
+        an unbound filter set, the list as first opened, has none)."""
+        if not self.is_bound:
+            return False
+        self.form.is_valid()  # the cleaned values (of the valid fields: the others are ignored)
         return any(value for name, value in self.form.cleaned_data.items() if name not in self.UNFILTERED)
 
     def filter_state(self, queryset, name, value):

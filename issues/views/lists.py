@@ -70,7 +70,13 @@ def _list_page(request, kind):
     # the overdue filter keeps live rows only: the counts need not ask for them again
     live_only = bool(filterset.cleaned("overdue", False))
     counts = queues.tab_counts(
-        spec, base, now, searched=searched, live_only=live_only, live_rows=filterset.live_matches
+        spec,
+        base,
+        now,
+        searched=searched,
+        live_only=live_only,
+        live_rows=filterset.live_matches,
+        every_request=queues.whole_scope(base) and not filterset.narrowed(),
     )
     search_bounded = queues.search_bounded(spec, searched)
     tab_limit = queues.SEARCH_COUNT_LIMIT if tab in search_bounded else queues.COUNT_LIMIT
