@@ -330,6 +330,16 @@ def live_grams(text: str, enterprise_ids: list[int]) -> Q:
     return other_matches(text, enterprise_ids) | Q(_HasGram("title", text)) | Q(_HasGram("description", text))
 
 
+def task_text_matches(text: str) -> Q:
+    """Tasks whose copy of their request's title or description contains ``text``: a short term (``is_short``)
+    by the grams index of the tasks' text led by the department (migration 0032), a longer one by its
+    trigram index (0024). A department's grams hold at most its own tasks, however common the term, so no
+    statistics are asked."""
+    if is_short(text):
+        return Q(_HasGram("request_title", text)) | Q(_HasGram("request_description", text))
+    return in_text(text, "request_title", "request_description")
+
+
 def gram_share(text: str, statistics: list[str]) -> float:
     """The share of the rows that hold ``text``, a short term, by the statistics of the grams indexes named
     (``REQUEST_GRAMS``, ``NAME_GRAMS``); 0 for a term they do not list (rarer than the grams they keep, or
@@ -642,14 +652,13 @@ class QueueFilterBase(django_filters.FilterSet):
             # the tab counts and the page look them up by id instead of each matching the text again (four
             # passes over the tasks' requests, and a trigram scan of the province's matches for the live
             # tabs: 300 ms for a common word at a province's million). The text is matched on the tasks'
-            # own copy of it (Dispatch.request_title, request_description), whose index is led by the
-            # department: only the department's matches are read, not the request of each of its tasks
-            # (23 ms for the province's busiest department, whatever the word); the enterprise and the
+            # own copy of it (Dispatch.request_title, request_description), whose indexes are led by the
+            # department (trigrams for a longer term, grams for a short one: task_text_matches): only the
+            # department's matches are read, not the request of each of its tasks (23 ms for the
+            # province's busiest department, whatever the word); the enterprise and the
             # work-order number by the requests' own indexes
             tasks = queryset.order_by()
-            in_tasks = tasks.filter(in_text(value, "request_title", "request_description")).values_list(
-                "request_id", flat=True
-            )
+            in_tasks = tasks.filter(task_text_matches(value)).values_list("request_id", flat=True)
             other = (
                 Request.objects.filter(other_matches(value, enterprises), pk__in=tasks.values("request_id"))
                 .order_by()

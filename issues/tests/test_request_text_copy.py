@@ -18,6 +18,7 @@ from .factories import bulk_co_task, co_dispatch, dispatched, lead_dispatch, mak
 
 pytestmark = pytest.mark.django_db
 TEXT_INDEX = "dispatch_department_text_trgm"
+GRAMS_INDEX = "dispatch_department_text_grams"
 
 
 def stale_copies() -> list[int]:
@@ -169,16 +170,39 @@ def test_the_department_search_finds_latin_text_in_any_case_and_a_work_order_num
     assert searched(client, "GD2026") == []
 
 
-def test_the_department_search_reads_the_copy_not_the_requests_text(client, acme, alice, bob, carol, hr_bureau):
-    dispatched(make_request(acme, alice, title="厂房环评审批"), bob, hr_bureau)
+@pytest.mark.parametrize("term", ["环评", "环评审批", "erp"])
+def test_the_department_search_reads_the_copy_not_the_requests_text(client, acme, alice, bob, carol, hr_bureau, term):
+    """A term of any length: on PostgreSQL a short one by the grams of the copy (migration 0032), a longer
+    one by its trigrams (0024)."""
+    dispatched(make_request(acme, alice, title="厂房环评审批", description="ERP系统"), bob, hr_bureau)
     client.force_login(carol)
     client.get(reverse("issues:department_queue"))  # the first request of a session stores its language
     with CaptureQueriesContext(connection) as ctx:
-        searched(client, "环评")
-    matching = [q["sql"] for q in ctx.captured_queries if "LIKE" in q["sql"]]
+        assert len(searched(client, term)) == 1
+    matching = [q["sql"] for q in ctx.captured_queries if "LIKE" in q["sql"] or "portal_grams" in q["sql"]]
     finding = [sql for sql in matching if '"request_title"' in sql]
     assert len(finding) == 1 and '"issues_request"."title"' not in finding[0]
     assert all('"issues_request"."title"' not in sql for sql in matching)
+    short = connection.vendor == "postgresql" and len(term) <= 2
+    assert ("portal_grams" in finding[0]) is short and ("LIKE" in finding[0]) is not short
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the grams index is PostgreSQL's")
+def test_a_short_term_reads_the_departments_grams_alone(acme, alice, bob, hr_bureau):
+    """dispatch_department_text_grams (migration 0032) can take both halves of a short search: the department
+    (one or several) and the term's gram in the title or the description (which of them PostgreSQL takes for
+    the whole search depends on the numbers of rows: the province's plan is in docs/performance.md)."""
+    from issues.filters import task_text_matches
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [GRAMS_INDEX])
+        assert "fastupdate=off" in cursor.fetchone()[0]
+    dispatched(make_request(acme, alice, title="厂房环评审批"), bob, hr_bureau)
+    for department in ([hr_bureau.pk], [hr_bureau.pk, -1]):
+        conditions = index_conditions(Dispatch.objects.filter(department_id__any=department), GRAMS_INDEX)
+        assert conditions and all("department_id" in c for c in conditions), conditions
+    conditions = index_conditions(Dispatch.objects.filter(task_text_matches("环评")), GRAMS_INDEX)
+    assert len(conditions) == 2 and all("portal_grams" in c for c in conditions), conditions
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's")

@@ -119,8 +119,14 @@ def test_the_grams_are_read_in_one_process_and_written_at_once():
         assert cursor.fetchone() == ("u", 10000)
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%%_grams'")
         indexes = dict(cursor.fetchall())
-    # no pending list for a writer to merge (migrations 0029, 0030)
-    assert set(indexes) == {"req_title_grams", "req_description_grams", "enterprise_name_grams", "req_live_grams"}
+    # no pending list for a writer to merge (migrations 0029, 0030, 0032)
+    assert set(indexes) == {
+        "req_title_grams",
+        "req_description_grams",
+        "enterprise_name_grams",
+        "req_live_grams",
+        "dispatch_department_text_grams",
+    }
     assert all("fastupdate=off" in sql for sql in indexes.values()), indexes
 
 
