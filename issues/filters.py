@@ -327,7 +327,12 @@ def live_grams(text: str, enterprise_ids: list[int]) -> Q:
     """Live requests that a short term (``is_short``) matches, as ``text_matches`` finds them, written the way
     the live requests' grams index is (migration 0030): the work-order number, the enterprise, or a gram of
     the title or the description. Used with the scope's region and the live states, which the index holds."""
-    return other_matches(text, enterprise_ids) | Q(_HasGram("title", text)) | Q(_HasGram("description", text))
+    return other_matches(text, enterprise_ids) | in_grams(text, "title", "description")
+
+
+def in_grams(text: str, title: str, description: str) -> Q:
+    """Rows whose ``title`` or ``description`` holds ``text``, a short term (``is_short``), among its grams."""
+    return Q(_HasGram(title, text)) | Q(_HasGram(description, text))
 
 
 def task_text_matches(text: str) -> Q:
@@ -336,7 +341,7 @@ def task_text_matches(text: str) -> Q:
     trigram index (0024). A department's grams hold at most its own tasks, however common the term, so no
     statistics are asked."""
     if is_short(text):
-        return Q(_HasGram("request_title", text)) | Q(_HasGram("request_description", text))
+        return in_grams(text, "request_title", "request_description")
     return in_text(text, "request_title", "request_description")
 
 

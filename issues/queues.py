@@ -151,9 +151,6 @@ def enterprise_rows(user) -> QuerySet[Request]:
     return Request.objects.filter(enterprise_id__any=_ids(enterprise_ids_for_member(user)))
 
 
-WHOLE_SCOPE = True
-
-
 def supervisor_rows(user, kept: listing.Listing | None = None) -> QuerySet[Request]:
     """The supervisor part of ``request_visible_to``: every request in the scope's regions, which the
     regions of the current listing give (``portal.orgs.listing``, one single-row query). A scope that
@@ -164,10 +161,8 @@ def supervisor_rows(user, kept: listing.Listing | None = None) -> QuerySet[Reque
     paths = supervised_paths(user)
     kept = kept or listing.current()
     regions = kept.regions_within(paths) if paths else ()
-    if WHOLE_SCOPE and regions and len(regions) == len(kept.regions):
-        rows = Request.objects.all()
-        rows.query.whole_scope = True  # kept by every query made from it (Query.clone copies its attributes)
-        return rows
+    if regions and len(regions) == len(kept.regions):
+        return Request.objects.all()
     return Request.objects.filter(region_id__any=padded([r.pk for r in regions]))
 
 
@@ -290,10 +285,10 @@ class _BoundedCount(Subquery):
         super().__init__(queryset.values(column)[: limit + 1], output_field=IntegerField())
 
 
-def whole_scope(queryset: QuerySet) -> bool:
-    """Whether ``queryset`` was made from a scope of every request (``supervisor_rows``), which has no
-    condition of its own."""
-    return getattr(queryset.query, "whole_scope", False)
+def whole_scope(scope: QuerySet) -> bool:
+    """Whether a list's scope (``rows_for``, before the filters) is every request: a supervisor's that holds
+    every region has no condition at all."""
+    return scope.model is Request and not scope.query.where
 
 
 def search_bounded(spec: ListSpec, searched: bool) -> tuple[str, ...]:
@@ -326,7 +321,7 @@ def tab_counts(
     entries of ``req_live_region``.
     ``live_rows``: the live rows of ``qs`` asked another way, which a large scope's live tabs are counted
     over instead (a short, common search term's matches, from the live grams index: filters.filter_text).
-    ``every_request``: ``qs`` is every request (``whole_scope``) with no filter but a text search."""
+    ``every_request``: ``qs`` is every request (a ``whole_scope``) with no filter but a text search."""
     qs = qs.order_by()
     limit = SEARCH_COUNT_LIMIT if search_bounded(spec, searched) else COUNT_LIMIT
     column = "department_id" if spec.over_dispatches else "region_id"

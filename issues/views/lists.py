@@ -76,7 +76,7 @@ def _list_page(request, kind):
         searched=searched,
         live_only=live_only,
         live_rows=filterset.live_matches,
-        every_request=queues.whole_scope(base) and not filterset.narrowed(),
+        every_request=queues.whole_scope(scope) and not filterset.narrowed(),
     )
     search_bounded = queues.search_bounded(spec, searched)
     tab_limit = queues.SEARCH_COUNT_LIMIT if tab in search_bounded else queues.COUNT_LIMIT
