@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from api.models import Client, ClientAction
 from api.services import client_account_for, key_issue
@@ -48,10 +51,12 @@ def api(client, hotline_key):
 
 @pytest.fixture
 def work_order(acme):
+    # received an hour ago: a fixed date would age past the 30 days accepted, or past its 133 deadlines
+    received = timezone.localtime() - timedelta(hours=1)
     return {
         "work_order_number": "GD20261201-0001",
         "channel": "phone",
-        "received_at": "2026-12-01T09:00:00+08:00",
+        "received_at": received.isoformat(),
         "caller_name": "张三",
         "caller_mobile": "13812345678",
         "credit_code": acme.credit_code,

@@ -1,7 +1,9 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from api.models import UnmatchedWorkOrder
@@ -36,7 +38,7 @@ def test_a_csv_export_is_checked_then_filed_once(client, admin_user, hotline, ac
     rows = [
         [
             "GD-B-1",
-            "2026-12-01 09:00",
+            (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"),
             "电话",
             "李四",
             "13900001111",
