@@ -176,6 +176,16 @@ def _statistics_read_afresh():
 
 
 @pytest.fixture(autouse=True)
+def _reads_aside_closed():
+    """A test that commits (a browser's, a live server's) may read beside its pages on a second connection
+    (portal/aside.py): closed at its end, before the database is flushed or dropped."""
+    yield
+    from portal import aside
+
+    aside.close()
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
     celery_app.conf.task_always_eager = True  # whatever a previous test on this worker did
     for name, value in fast_and_quiet(tmp_path / "private").items():

@@ -189,6 +189,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # default) costs more than it saves and adds tens of milliseconds to the large aggregate reads.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
+# A list page's tab counts are read on a second connection while the page reads its rows (portal/aside.py):
+# each web worker holds two connections. Off: every read on the page's own connection.
+READS_ASIDE = env_bool("PORTAL_READS_ASIDE", True)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -4,7 +4,7 @@ requests and the supervisors' list; bulk dispatch, the Excel export and the ente
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -69,7 +69,15 @@ def _list_page(request, kind):
     searched = bool(filterset.cleaned("q", "").strip())
     # the overdue filter keeps live rows only: the counts need not ask for them again
     live_only = bool(filterset.cleaned("overdue", False))
-    counts = queues.tab_counts(
+    page_asked = request.GET.get("page", "")
+    # the first page is read while the counts are (beside it, portal/aside.py), unless its rows need them or
+    # they are known to leave the tab empty; another page is found from them
+    first_page = (
+        page_asked in ("", "1")
+        and not queues.page_needs_counts(spec, tab, sort)
+        and not queues.tab_left_empty(spec, tab, live_only)
+    )
+    counting = queues.tab_counts_pending(
         spec,
         base,
         now,
@@ -77,22 +85,32 @@ def _list_page(request, kind):
         live_only=live_only,
         live_rows=filterset.live_matches,
         every_request=queues.whole_scope(scope) and not filterset.narrowed(),
+        now_needed=not first_page,
     )
     search_bounded = queues.search_bounded(spec, searched)
     tab_limit = queues.SEARCH_COUNT_LIMIT if tab in search_bounded else queues.COUNT_LIMIT
     in_tab = base.filter(queues.tab_condition(spec, tab, now, sort))
+    counts = None if first_page else counting.result()
     rows = queues.page_rows(spec, in_tab, sort, tab, counts, live_rows=filterset.live_matches)
     paginator = Paginator(rows, size)
-    # the tab's count is already known: no second COUNT query (a bounded one pages through the first
-    # COUNT_LIMIT + 1 rows; the filters narrow a scope beyond that)
-    paginator.count = counts[tab]
-    page = paginator.get_page(request.GET.get("page"))
+    if first_page:
+        # the first page is the first rows whatever their count: it is read before the count is known
+        page = Page(rows[:size], 1, paginator)
+    else:
+        # the tab's count is already known: no second COUNT query (a bounded one pages through the first
+        # COUNT_LIMIT + 1 rows; the filters narrow a scope beyond that)
+        paginator.count = counts[tab]
+        page = paginator.get_page(page_asked)
     policies = kept_policies(filterset.listing)
     _decorate(kind, page.object_list, user, policies, now, csrf_input(request) if spec.over_dispatches else "")
+    if first_page:
+        counts = counting.result()
+        paginator.count = counts[tab]
+        # as the paginator slices it: no more rows than the count (a bounded count below a page)
+        page.object_list = list(page.object_list)[: counts[tab]]
     ignored = [
         str(filterset.form.fields[name].label) for name in filterset.form.errors if name in filterset.form.fields
     ]
-    page_asked = request.GET.get("page", "")
     title, intro = LIST_TITLES[kind]
     context = {
         "kind": kind,
