@@ -132,12 +132,24 @@ def _ids(queryset) -> list[int]:
     )
 
 
+def _paired_ids(user) -> tuple[list[int], list[int]]:
+    """The ids of the enterprises and of the projects paired with the commissioner, as ``_ids`` gives each,
+    read in one query (a UNION ALL of the two) rather than two."""
+    enterprises = enterprise_ids_for_commissioner(user).order_by().annotate(_of=Value(0, output_field=IntegerField()))
+    projects = project_ids_for_commissioner(user).order_by().annotate(_of=Value(1, output_field=IntegerField()))
+    found: tuple[list[int], list[int]] = ([], [])
+    for pk, of in enterprises.values_list("enterprise_id", "_of").union(
+        projects.values_list("project_id", "_of"), all=True
+    ):
+        found[of].append(pk)
+    return padded(found[0]), padded(found[1])
+
+
 def commissioner_rows(user) -> QuerySet[Request]:
     """Requests of the enterprises and projects paired with the commissioner, and those handed to them —
     the commissioner part of ``request_visible_to`` — marked with the user's pairing role (A or B) by a
     subquery, not per row."""
-    enterprises = _ids(enterprise_ids_for_commissioner(user))
-    projects = _ids(project_ids_for_commissioner(user))
+    enterprises, projects = _paired_ids(user)
     role = Pairing.objects.active().filter(commissioner=user, enterprise=OuterRef("enterprise_id")).order_by("role")
     scope = Q(commissioner=user) | Q(enterprise_id__any=enterprises)
     if projects:
@@ -423,7 +435,7 @@ def _counting(now_needed: bool, qs: QuerySet, counts: dict) -> aside.Pending:
 UNTIMED_TABS = (Status.ANSWERED, Status.CLOSED)
 
 
-def ordered(spec: ListSpec, qs: QuerySet, sort: str, tab: str = "") -> QuerySet:
+def ordered(spec: ListSpec, qs: QuerySet, sort: str, tab: str = "", every_request: bool = False) -> QuerySet:
     """The rows in the order ``sort`` names. On a tab of requests without a running deadline, "most urgent
     first" is the order of their ids (every current_due_at is None), and is asked as such: with the empty
     deadline as the first key PostgreSQL sorted all of a city's closed requests for a page (1.1 s; a
@@ -437,8 +449,10 @@ def ordered(spec: ListSpec, qs: QuerySet, sort: str, tab: str = "") -> QuerySet:
             }[sort]
         )
     # a large scope's 已答复 oldest first: a few thousand recent requests, which the submission index of the
-    # whole table has at its far end
-    key = F if spec.large and not (sort == "oldest" and tab == Status.ANSWERED) else _sorted_key
+    # whole table has at its far end. Of every request (``every_request``, as tab_counts takes it), the first of
+    # them lead (status, submitted_at): reading and sorting the province's 4,400 took 7 ms
+    sorted_answered = sort == "oldest" and tab == Status.ANSWERED and not every_request
+    key = F if spec.large and not sorted_answered else _sorted_key
     if sort == "urgency" and tab in UNTIMED_TABS:
         return qs.order_by(key("pk"))
     return qs.order_by(
@@ -604,11 +618,12 @@ def page_rows(
     tab: str,
     counts: dict[str, int] | None = None,
     live_rows: QuerySet | None = None,
+    every_request: bool = False,
 ):
     """What the list's paginator slices: the ordered rows with their names, or for a large scope
     ``PagedByIds`` (given the 待办 count on 全部 most urgent first, from ``counts``, and the live rows asked
-    another way, ``live_rows``, as ``tab_counts`` takes them)."""
-    in_order = ordered(spec, rows, sort, tab)
+    another way, ``live_rows``, and whether they are ``every_request``, as ``tab_counts`` takes them)."""
+    in_order = ordered(spec, rows, sort, tab, every_request)
     if not spec.large:
         return with_relations(spec, in_order)
     if counts is None or not page_needs_counts(spec, tab, sort):
