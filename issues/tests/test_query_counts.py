@@ -23,9 +23,9 @@ PAGE = 3
 # Each list reads the token of the listing a process keeps (portal/orgs/listing.py): the regions and
 # departments of the choices, the category choices and the SLA policies of the rows' regions come with it.
 LISTS = {
-    # + the token, the commissioner's paired enterprises and key projects (visibility ids), tab counts (one
-    # query), the page of rows, their live tasks (plain values, with their departments' names)
-    ("bob", "queue"): PAGE + 6,
+    # + the token, the commissioner's paired enterprises and key projects (visibility ids, one query), tab
+    # counts (one query), the page of rows, their live tasks (plain values, with their departments' names)
+    ("bob", "queue"): PAGE + 5,
     # + the token, the handler's departments (visibility ids, kept for the row actions), tab counts, the
     # page of tasks with request / enterprise / category / department, the handler's departments (the
     # filter's choices, with their names)
