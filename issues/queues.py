@@ -391,10 +391,7 @@ def tab_counts_pending(
         live = qs if live_only else qs.filter(request_status__in=LIVE_STATUSES)
     else:
         live_tabs.append("open")
-        if live_rows is not None:
-            live = live_rows
-        else:
-            live = qs if live_only else qs.filter(status__in=LIVE_STATUSES)
+        live = _live_rows(qs, live_only, live_rows)
     counting = _counting(
         now_needed,
         live,
@@ -413,6 +410,34 @@ def tab_counts_pending(
         return {key: counts[key] for key in TAB_KEYS}
 
     return counting.then(by_tab)
+
+
+def _live_rows(qs: QuerySet, live_only: bool, live_rows: QuerySet | None) -> QuerySet:
+    """The live requests of ``qs`` that a large scope's live tabs are counted over (see ``tab_counts``)."""
+    if live_rows is not None:
+        return live_rows
+    return qs if live_only else qs.filter(status__in=LIVE_STATUSES)
+
+
+def running_count(
+    spec: ListSpec,
+    qs: QuerySet,
+    now: datetime,
+    size: int,
+    *,
+    live_only: bool = False,
+    live_rows: QuerySet | None = None,
+) -> int:
+    """``tab_counts``' 待办 count of a large scope of requests, read only up to RUNNING_WALK_FROM or the page
+    ``size``, whichever is more: all that the first page of 全部 most urgent first needs of it (``PagedByIds``
+    chooses how to read the running rows by it, and takes them alone when there are a page of them), so that
+    page is found while the counts are read beside it. With a text search the counts waited for took 7–10 ms
+    of a province's page."""
+    # the running deadline as a CASE, checked on the live rows found (as PagedByIds reads them): as a plain
+    # condition, PostgreSQL took it into the live index with the region and computed a common pair's grams on
+    # each of a city's 1,800 running requests (57 ms, where the live grams index gives the 200 that match)
+    running = _live_rows(qs, live_only, live_rows).order_by().filter(opaque(Q(current_due_at__isnull=False)))
+    return running.values("pk")[: max(RUNNING_WALK_FROM, size)].count()
 
 
 def _counting(now_needed: bool, qs: QuerySet, counts: dict) -> aside.Pending:
@@ -602,7 +627,7 @@ class PagedByIds:
 
 
 def page_needs_counts(spec: ListSpec, tab: str, sort: str) -> bool:
-    """Whether ``page_rows`` is given the counts: 全部 most urgent first of a large scope of requests."""
+    """Whether ``page_rows`` is given the 待办 count: 全部 most urgent first of a large scope of requests."""
     return spec.large and not spec.over_dispatches and tab == "all" and sort == "urgency"
 
 
@@ -616,19 +641,20 @@ def page_rows(
     rows: QuerySet,
     sort: str,
     tab: str,
-    counts: dict[str, int] | None = None,
+    timed: int | None = None,
     live_rows: QuerySet | None = None,
     every_request: bool = False,
 ):
     """What the list's paginator slices: the ordered rows with their names, or for a large scope
-    ``PagedByIds`` (given the 待办 count on 全部 most urgent first, from ``counts``, and the live rows asked
-    another way, ``live_rows``, and whether they are ``every_request``, as ``tab_counts`` takes them)."""
+    ``PagedByIds`` (given the 待办 count on 全部 most urgent first, ``timed``: from ``tab_counts``, or for the
+    first page ``running_count``, and the live rows asked another way, ``live_rows``, and whether they are
+    ``every_request``, as ``tab_counts`` takes them)."""
     in_order = ordered(spec, rows, sort, tab, every_request)
     if not spec.large:
         return with_relations(spec, in_order)
-    if counts is None or not page_needs_counts(spec, tab, sort):
+    if timed is None or not page_needs_counts(spec, tab, sort):
         return PagedByIds(spec, in_order, sort, tab)
-    return PagedByIds(spec, in_order, sort, tab, timed=counts["open"], live=live_rows)
+    return PagedByIds(spec, in_order, sort, tab, timed=timed, live=live_rows)
 
 
 @dataclass

@@ -194,7 +194,8 @@ def test_a_short_search_runs_the_same_queries_whatever_the_matches(
         dispatched(make_request(acme, alice, title=f"用地{i}"), bob, hr_bureau)
     client.force_login(dave)
     client.get(reverse("issues:supervisor_list"))
-    with django_assert_max_num_queries(12):
+    # with the first page's running rows counted as far as it needs (queues.running_count)
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("issues:supervisor_list"), {"q": "用地", "tab": "all", "size": 50})
     assert len(response.context["page"]) == size
 
@@ -260,8 +261,10 @@ def test_a_common_short_term_is_searched_by_the_text_at_once(
     if not live_grams:
         assert grams == []
         return
-    count, page = grams
+    count, running, page = grams
     assert count.startswith('SELECT 1 AS "_row", COUNT(') and "'closed'" in count  # the counts' query
+    # the first page's running rows, counted as far as the page needs (queues.running_count)
+    assert running.startswith("SELECT COUNT(*) FROM (SELECT") and f"LIMIT {queues.RUNNING_WALK_FROM})" in running
     live_part = count[count.rindex(" FROM ") :]  # the live rows', after the ended tabs' subqueries
     assert "portal_grams" in live_part and "LIKE" not in live_part
     assert "current_due_at" in page  # the page's running rows

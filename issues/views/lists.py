@@ -71,13 +71,10 @@ def _list_page(request, kind):
     # the overdue filter keeps live rows only: the counts need not ask for them again
     live_only = bool(filterset.cleaned("overdue", False))
     page_asked = request.GET.get("page", "")
-    # the first page is read while the counts are (beside it, portal/aside.py), unless its rows need them or
-    # they are known to leave the tab empty; another page is found from them
-    first_page = (
-        page_asked in ("", "1")
-        and not queues.page_needs_counts(spec, tab, sort)
-        and not queues.tab_left_empty(spec, tab, live_only)
-    )
+    # the first page is read while the counts are (beside it, portal/aside.py), unless they are known to leave
+    # the tab empty; another page is found from them
+    first_page = page_asked in ("", "1") and not queues.tab_left_empty(spec, tab, live_only)
+    needs_timed = queues.page_needs_counts(spec, tab, sort)
     every_request = queues.whole_scope(scope) and not filterset.narrowed()
     counting = queues.tab_counts_pending(
         spec,
@@ -93,8 +90,15 @@ def _list_page(request, kind):
     tab_limit = queues.SEARCH_COUNT_LIMIT if tab in search_bounded else queues.COUNT_LIMIT
     in_tab = base.filter(queues.tab_condition(spec, tab, now, sort))
     counts = None if first_page else counting.result()
+    timed = None
+    if needs_timed:  # the 待办 count: for the first page, only as far as it needs it
+        timed = (
+            counts["open"]
+            if counts
+            else queues.running_count(spec, base, now, size, live_only=live_only, live_rows=filterset.live_matches)
+        )
     rows = queues.page_rows(
-        spec, in_tab, sort, tab, counts, live_rows=filterset.live_matches, every_request=every_request
+        spec, in_tab, sort, tab, timed, live_rows=filterset.live_matches, every_request=every_request
     )
     paginator = Paginator(rows, size)
     if first_page:

@@ -106,10 +106,12 @@ def test_a_list_counted_beside_its_rows_shows_what_it_counts(client, request, ac
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("query", [{"tab": "all"}, {"tab": "all", "sort": "newest", "page": "2", "size": "25"}])
+@pytest.mark.parametrize(
+    "query", [{"tab": "all", "page": "2", "size": "25"}, {"tab": "all", "sort": "newest", "page": "2"}]
+)
 def test_a_page_that_needs_its_counts_reads_them_on_its_own_connection(client, acme, alice, dave, query):
-    """全部 most urgent first of a large scope (its rows are found with the 待办 count), and any page but the
-    first (found from the count): the counts are waited for at once, so the thread would only add its hop."""
+    """Any page but the first is found from the counts: they are waited for at once, so the thread would
+    only add its hop."""
     make_request(acme, alice, title="诉求")
     client.force_login(dave)
     seen = Threads()
@@ -117,3 +119,23 @@ def test_a_page_that_needs_its_counts_reads_them_on_its_own_connection(client, a
         response = client.get(reverse("issues:supervisor_list"), query)
     assert response.status_code == 200 and response.context["page"].paginator.count == 1
     assert set(seen.names) == {threading.current_thread().name}
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_first_page_of_all_most_urgent_first_counts_its_running_rows_and_reads_the_rest_beside(
+    client, acme, alice, dave
+):
+    """全部 most urgent first finds its running rows with the 待办 count: the first page counts them only as
+    far as it needs (queues.running_count) and leaves the tab counts to the thread."""
+    made = [make_request(acme, alice, title=f"诉求{i}") for i in range(4)]
+    Request.objects.filter(pk__in=[r.pk for r in made[:2]]).update(status=Status.CLOSED, current_due_at=None)
+    client.force_login(dave)
+    seen = Threads()
+    with connection.execute_wrapper(seen):
+        response = client.get(reverse("issues:supervisor_list"), {"tab": "all"})
+    assert any(name.startswith("portal-aside") for name in seen.names)
+    with transaction.atomic():
+        again = client.get(reverse("issues:supervisor_list"), {"tab": "all"})
+    assert [r.pk for r in response.context["page"]] == [r.pk for r in again.context["page"]]
+    assert [r.pk for r in response.context["page"]] == [made[2].pk, made[3].pk, made[0].pk, made[1].pk]
