@@ -5,7 +5,7 @@ stored ``current_due_at`` (requests) or ``answer_due_at`` (dispatches), both ind
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import (
@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
 from portal import (
@@ -38,6 +39,7 @@ from portal.orgs.selectors import (
     handled_department_ids,
     supervised_paths,
 )
+from portal.statements import Statement
 from projects.selectors import project_ids_for_commissioner
 
 from .deadlines import ANSWER_CLOCK_STATUSES, overdue_q, task_overdue_q
@@ -132,15 +134,26 @@ def _ids(queryset) -> list[int]:
     )
 
 
+def _paired(user_id: int, on: date) -> QuerySet:
+    enterprises = enterprise_ids_for_commissioner(user_id, on).order_by()
+    projects = project_ids_for_commissioner(user_id, on).order_by()
+    of = {"_of": Value(0, output_field=IntegerField())}, {"_of": Value(1, output_field=IntegerField())}
+    return (
+        enterprises.annotate(**of[0])
+        .values_list("enterprise_id", "_of")
+        .union(projects.annotate(**of[1]).values_list("project_id", "_of"), all=True)
+    )
+
+
+# compiled once (portal/statements.py): every page of the commissioner's asks it
+_PAIRED = Statement(_paired, ((-1, date(1901, 1, 2)), (-2, date(1902, 3, 4))))
+
+
 def _paired_ids(user) -> tuple[list[int], list[int]]:
-    """The ids of the enterprises and of the projects paired with the commissioner, as ``_ids`` gives each,
-    read in one query (a UNION ALL of the two) rather than two."""
-    enterprises = enterprise_ids_for_commissioner(user).order_by().annotate(_of=Value(0, output_field=IntegerField()))
-    projects = project_ids_for_commissioner(user).order_by().annotate(_of=Value(1, output_field=IntegerField()))
+    """The ids of the enterprises and of the projects paired with the commissioner today, as ``_ids``
+    gives each, read in one query (a UNION ALL of the two) rather than two."""
     found: tuple[list[int], list[int]] = ([], [])
-    for pk, of in enterprises.values_list("enterprise_id", "_of").union(
-        projects.values_list("project_id", "_of"), all=True
-    ):
+    for pk, of in _PAIRED.rows(user.pk, timezone.localdate()):
         found[of].append(pk)
     return padded(found[0]), padded(found[1])
 

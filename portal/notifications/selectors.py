@@ -1,8 +1,10 @@
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet, Value
 from django.utils import timezone
+
+from portal.statements import Statement
 
 from .delivery import STUCK_AFTER
 from .models import Delivery, Notification
@@ -17,8 +19,22 @@ def status_source_add(source: Callable[[datetime], dict]) -> None:
         STATUS_SOURCES.append(source)
 
 
+def _unread(user_id: int) -> QuerySet:
+    return (
+        Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+        .order_by()
+        .values(_row=Value(1))
+        .annotate(n=Count("pk"))
+        .values_list("n")
+    )
+
+
+# the bell's count, on every page: compiled once (portal/statements.py)
+_UNREAD = Statement(_unread, ((-1,), (-2,)))
+
+
 def unread_count(user) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return _UNREAD.rows(user.pk)[0][0]
 
 
 def delivery_counts() -> dict[str, int]:

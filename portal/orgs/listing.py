@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 from django.utils.functional import cached_property
 
+from portal.statements import Statement
+
 from .models import Department, OrgRevision, Region
 
 
@@ -102,10 +104,15 @@ class Listing:
 _kept: Listing | None = None
 
 
+# the token's query, compiled once (portal/statements.py): every list page asks it
+_TOKEN = Statement(lambda: OrgRevision.objects.filter(key=1).order_by("key").values_list("token")[:1], ((), ()))
+
+
 def current() -> Listing:
     """The listing of the current token: the kept one, or read now (and kept) when the token changed."""
     global _kept
-    token = OrgRevision.objects.filter(key=1).values_list("token", flat=True).first()
+    found = _TOKEN.rows()
+    token = found[0][0] if found else None
     kept = _kept
     if kept is not None and token is not None and kept.token == token:
         return kept

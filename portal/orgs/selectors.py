@@ -2,7 +2,18 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import HANDLED_DEPARTMENTS, SUPERVISED_PATHS, Department, DepartmentMembership, Enterprise, Pairing, Region
+from portal.statements import Statement
+
+from .models import (
+    HANDLED_DEPARTMENTS,
+    SUPERVISED_PATHS,
+    Department,
+    DepartmentMembership,
+    Enterprise,
+    Pairing,
+    Region,
+    SupervisorScope,
+)
 
 
 def supervised_paths(user) -> tuple[str, ...]:
@@ -11,7 +22,17 @@ def supervised_paths(user) -> tuple[str, ...]:
     object clears it: ``models.KeptOnUser``)."""
     if not user.is_authenticated or not user.is_supervisor:
         return ()
-    return _kept(user, SUPERVISED_PATHS, lambda: user.supervisor_scopes.values_list("region__path", flat=True))
+    return _kept(user, SUPERVISED_PATHS, lambda: [path for (path,) in _PATHS.rows(user.pk)])
+
+
+# asked by every page of a supervisor's or a handler's: compiled once (portal/statements.py)
+_PATHS = Statement(
+    lambda user_id: SupervisorScope.objects.filter(user_id=user_id).order_by().values_list("region__path"),
+    ((-1,), (-2,)),
+)
+_HANDLED = Statement(
+    lambda user_id: department_ids_for_handler(user_id).order_by().values_list("department_id"), ((-1,), (-2,))
+)
 
 
 def _kept(user, name: str, read) -> tuple:
@@ -47,8 +68,9 @@ def enterprise_ids_for_member(user) -> QuerySet:
     return Enterprise.objects.filter(memberships__user=user).values("pk")
 
 
-def enterprise_ids_for_commissioner(user) -> QuerySet:
-    return Pairing.objects.active().filter(commissioner=user).values("enterprise_id")
+def enterprise_ids_for_commissioner(user, on=None) -> QuerySet:
+    """The enterprises the commissioner is paired with on ``on`` (today); ``user``: the user or their id."""
+    return Pairing.objects.active(on).filter(commissioner=user).values("enterprise_id")
 
 
 def department_ids_for_handler(user) -> QuerySet:
@@ -60,9 +82,7 @@ def department_ids_for_handler(user) -> QuerySet:
 def handled_department_ids(user) -> tuple[int, ...]:
     """The ids of the departments whose tasks the handler works, read once per user object (as
     ``supervised_paths``: a page's rows and their actions both ask)."""
-    return _kept(
-        user, HANDLED_DEPARTMENTS, lambda: department_ids_for_handler(user).values_list("department_id", flat=True)
-    )
+    return _kept(user, HANDLED_DEPARTMENTS, lambda: [pk for (pk,) in _HANDLED.rows(user.pk)])
 
 
 def commissioner_unit(user) -> Department | None:
