@@ -5,7 +5,7 @@ from django.utils.translation import get_language
 
 from issues.models import Category, Evaluation, EventAction, Outcome, Request, RequestEvent, Verdict
 from issues.selectors import request_visible_to
-from portal.accounts.masking import mask_phone
+from portal.masking import mask_phone
 from portal.orgs.models import Department, Region
 from portal.orgs.selectors import commissioner_unit, region_scope_for
 

@@ -6,8 +6,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from portal.accounts.masking import mask_phone
 from portal.accounts.spreadsheets import safe_row
+from portal.masking import mask_phone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

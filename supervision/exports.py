@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from issues.models import Category, Request
-from portal.accounts.masking import mask_phone
 from portal.accounts.spreadsheets import safe_row
 from portal.choices import choice_labels
+from portal.masking import mask_phone
 from portal.orgs.models import Department, Enterprise, Region
 
 from .forms import SupervisionFilterForm

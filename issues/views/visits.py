@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portal.accounts.masking import mask_phone
+from portal.masking import mask_phone
 from portal.onboarding.tokens import has_accounts, registration_path
 from portal.orgs.models import Enterprise
 from portal.orgs.selectors import (

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
-from portal.accounts.masking import mask_phone
+from portal.masking import mask_phone
 
 logger = logging.getLogger(__name__)
 

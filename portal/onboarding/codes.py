@@ -18,7 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from portal.accounts.clientip import client_ip
-from portal.accounts.masking import mask_phone
+from portal.masking import mask_phone
 from portal.notifications.channels import channel_backend
 
 from .models import PhoneCode

@@ -6,7 +6,7 @@ import time_machine
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from portal.accounts.masking import mask_id_number, mask_phone
+from portal.masking import mask_id_number, mask_phone
 
 from . import PRODUCTION_ENV, settings_values
 
