@@ -68,12 +68,7 @@ def read(sql: str, params: Sequence, using: str = "default", *, now: bool = Fals
     """The first row of ``sql`` as a dict of its column names (None without a row), read beside the page
     when it may be (``beside``), else (or when the page needs the row ``now``) on the page's connection."""
     if now or not beside(using):
-        future: Future = Future()
-        try:
-            future.set_result(_fetch(sql, params, using))
-        except Exception as error:  # raised where the page asks for it, as from the thread
-            future.set_exception(error)
-        return Pending(future)
+        return Pending.done(_fetch(sql, params, using))
     # the page's execute wrappers (an instrumentation's, a benchmark's) see the read as one of its own
     wrappers = tuple(connections[using].execute_wrappers)
     sent = threading.Event()
