@@ -203,6 +203,11 @@ class Request(models.Model):
             models.Index(fields=["status", "assign_due_at"], name="req_status_assign_due"),
             models.Index(fields=["status", "answer_due_at"], name="req_status_answer_due"),
             models.Index(fields=["region", "submitted_at"], name="req_region_submitted"),
+            # 全部 most urgent first puts a scope's running rows first and the rest after them in id order: a
+            # district's rest are its own entries here, read in order until a page is found. Without it
+            # PostgreSQL walked the province's primary key and tested the region on each (a district's text
+            # search read 23,000 requests for 39: 3.9 ms against 0.3, the page 30 ms against 22)
+            models.Index(fields=["region", "id"], name="req_region_id"),
             models.Index(fields=["enterprise", "submitted_at"], name="req_enterprise_submitted"),
             models.Index(fields=["commissioner", "status"], name="req_commissioner_status"),
             models.Index(fields=["lead_department", "status"], name="req_lead_dept_status"),
