@@ -261,10 +261,11 @@ def test_a_common_short_term_is_searched_by_the_text_at_once(
     if not live_grams:
         assert grams == []
         return
-    count, running, page = grams
+    # the first page's running rows, counted as far as the page needs (queues.running_count), sent first
+    running, count, page = grams
+    assert running.startswith("SELECT COUNT(*) AS n FROM (SELECT")
+    assert f"LIMIT {queues.RUNNING_WALK_FROM}) bounded" in running
     assert count.startswith('SELECT 1 AS "_row", COUNT(') and "'closed'" in count  # the counts' query
-    # the first page's running rows, counted as far as the page needs (queues.running_count)
-    assert running.startswith("SELECT COUNT(*) FROM (SELECT") and f"LIMIT {queues.RUNNING_WALK_FROM})" in running
     live_part = count[count.rindex(" FROM ") :]  # the live rows', after the ended tabs' subqueries
     assert "portal_grams" in live_part and "LIKE" not in live_part
     assert "current_due_at" in page  # the page's running rows

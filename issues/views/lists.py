@@ -76,6 +76,11 @@ def _list_page(request, kind):
     first_page = page_asked in ("", "1") and not queues.tab_left_empty(spec, tab, live_only)
     needs_timed = queues.page_needs_counts(spec, tab, sort)
     every_request = queues.whole_scope(scope) and not filterset.narrowed()
+    # the first page of 全部 most urgent first needs the 待办 count only as far as it reads (running_count):
+    # sent first, it is read while the page compiles its tab counts, which the thread reads after it
+    running = None
+    if needs_timed and first_page:
+        running = queues.running_count(spec, base, size, live_only=live_only, live_rows=filterset.live_matches)
     counting = queues.tab_counts_pending(
         spec,
         base,
@@ -92,11 +97,7 @@ def _list_page(request, kind):
     counts = None if first_page else counting.result()
     timed = None
     if needs_timed:  # the 待办 count: for the first page, only as far as it needs it
-        timed = (
-            counts["open"]
-            if counts
-            else queues.running_count(spec, base, now, size, live_only=live_only, live_rows=filterset.live_matches)
-        )
+        timed = counts["open"] if counts else running.result()
     rows = queues.page_rows(
         spec, in_tab, sort, tab, timed, live_rows=filterset.live_matches, every_request=every_request
     )

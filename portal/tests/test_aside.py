@@ -19,9 +19,11 @@ class Threads:
 
     def __init__(self):
         self.names = []
+        self.queries = []
 
     def __call__(self, execute, sql, params, many, context):
         self.names.append(threading.current_thread().name)
+        self.queries.append((threading.current_thread().name, sql))
         return execute(sql, params, many, context)
 
 
@@ -127,14 +129,17 @@ def test_the_first_page_of_all_most_urgent_first_counts_its_running_rows_and_rea
     client, acme, alice, dave
 ):
     """全部 most urgent first finds its running rows with the 待办 count: the first page counts them only as
-    far as it needs (queues.running_count) and leaves the tab counts to the thread."""
+    far as it needs (queues.running_count), read on the thread while the page compiles the tab counts, which
+    the thread reads after it."""
     made = [make_request(acme, alice, title=f"诉求{i}") for i in range(4)]
     Request.objects.filter(pk__in=[r.pk for r in made[:2]]).update(status=Status.CLOSED, current_due_at=None)
     client.force_login(dave)
     seen = Threads()
     with connection.execute_wrapper(seen):
         response = client.get(reverse("issues:supervisor_list"), {"tab": "all"})
-    assert any(name.startswith("portal-aside") for name in seen.names)
+    beside = [sql for name, sql in seen.queries if name.startswith("portal-aside")]
+    assert len(beside) == 2
+    assert beside[0].startswith("SELECT COUNT(*) AS n FROM (") and beside[1].startswith('SELECT %s AS "_row"')
     with transaction.atomic():
         again = client.get(reverse("issues:supervisor_list"), {"tab": "all"})
     assert [r.pk for r in response.context["page"]] == [r.pk for r in again.context["page"]]
