@@ -416,6 +416,8 @@ def t_queues(ctx: Context):
         ("commissioner_queue", "commissioner", "issues:queue"),
         ("department_queue", "handler", "issues:department_queue"),
         ("supervisor_list", "city", "issues:supervisor_list"),
+        # the busiest district's supervisor: one region, whose rows an index of the province's may walk past
+        ("district_list", "district", "issues:supervisor_list"),
         # the province's supervisor: every region's requests, the largest scope a list has
         ("province_list", "province", "issues:supervisor_list"),
     ):

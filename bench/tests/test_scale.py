@@ -95,7 +95,7 @@ def test_every_target_runs_and_prints_its_line():
     names = {line["target"] for line in lines}
     assert {"floor", "login", "my_requests", "request_detail", "city_dashboard", "district_dashboard"} <= names
     assert {"commissioner_queue:search", "department_queue:default", "supervisor_list:overdue"} <= names
-    assert {"province_list:default", "province_list:overdue"} <= names
+    assert {"province_list:default", "province_list:overdue", "district_list:search"} <= names
     assert {"supervisor_list:search_absent_pair", "province_list:search_common_pair"} <= names
     assert {"ranking_draft", "export_10k", "submit", "reminder_sweep", "figures_rebuild", "figures_refresh"} <= names
     assert {"ranking_publish", "timings_refresh"} <= names
