@@ -324,7 +324,8 @@ def search_bounded(spec: ListSpec, searched: bool) -> tuple[str, ...]:
 
 
 def tab_counts(*args, **kwargs) -> dict[str, int]:
-    """``tab_counts_pending(…).result()``: the counts, read now."""
+    """``tab_counts_pending(…).result()``: the counts, read now on the caller's connection."""
+    kwargs.setdefault("now_needed", True)
     return tab_counts_pending(*args, **kwargs).result()
 
 

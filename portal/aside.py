@@ -4,6 +4,9 @@ A list page's tab counts are one query that PostgreSQL answers in 1–10 ms whil
 page's rows, their names and their markup do not depend on them. ``read(sql, params)`` sends such a query
 from a thread of the process (one per web worker, with its own connection) and returns at once; the
 page asks ``Pending.result()`` when it needs the row, by which time the database has mostly answered.
+The first page of 全部 most urgent first reads its bounded running count here too, sent before the page
+compiles its tab counts: its rows do depend on that count, but the page has the compiling to do meanwhile.
+The thread reads in the order sent, one read at a time.
 
 Only compiled SQL crosses to the thread (the page builds and compiles its query first), so no queryset
 is shared between threads. The read runs on the page's own connection instead, before returning:
@@ -27,8 +30,9 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-# at most this long (seconds) the page waits for the thread to send its query (a thread held up by a read
-# before it is simply waited for later, at ``result()``)
+# at most this long (seconds) the page waits for the thread to send its query: a read sent behind another
+# waits until the first has come back (the tab counts behind the running count, which the page has
+# compiled them during and waits for next), and a thread held up past this is waited for at ``result()``
 SEND_WAIT = 0.05
 
 _lock = threading.Lock()
