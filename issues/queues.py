@@ -442,7 +442,7 @@ def running_count(
     chooses how to read the running rows by it, and takes them alone when there are a page of them), so that
     page is found while the counts are read beside it. With a text search the counts waited for took 7–10 ms
     of a province's page. Compiled here and read beside the page (portal/aside.py), sent before the tab
-    counts: the page compiles those while PostgreSQL reads this (a province's search, median over 30
+    counts: the page compiles those while PostgreSQL reads this (a province's search, median of 40
     fetches alternated: 27.3 → 25.5 ms)."""
     # the running deadline as a CASE, checked on the live rows found (as PagedByIds reads them): as a plain
     # condition, PostgreSQL took it into the live index with the region and computed a common pair's grams on
