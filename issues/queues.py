@@ -7,7 +7,6 @@ stored ``current_due_at`` (requests) or ``answer_due_at`` (dispatches), both ind
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     BooleanField,
     Case,
@@ -449,11 +448,9 @@ def running_count(
     # each of a city's 1,800 running requests (57 ms, where the live grams index gives the 200 that match)
     running = _live_rows(qs, live_only, live_rows).order_by().filter(opaque(Q(current_due_at__isnull=False)))
     query = running.values("pk")[: max(RUNNING_WALK_FROM, size)]
-    try:
-        sql, params = query.query.get_compiler(using=query.db).as_sql()
-    except EmptyResultSet:
-        return aside.Pending.done(0)
-    return aside.read(f"SELECT COUNT(*) AS n FROM ({sql}) bounded", params, using=query.db).then(lambda row: row["n"])
+    return aside.read_query(query, around="SELECT COUNT(*) AS n FROM ({}) bounded").then(
+        lambda row: row["n"] if row else 0
+    )
 
 
 def _counting(now_needed: bool, qs: QuerySet, counts: dict) -> aside.Pending:
@@ -461,13 +458,9 @@ def _counting(now_needed: bool, qs: QuerySet, counts: dict) -> aside.Pending:
     resolves each count against those before it (so that one may refer to another), comparing every part
     of each condition with every count already added: half the Python time of the counts of a queue (3–5
     ms a page). A filter that matches nothing (an empty id list) leaves no query at all: every count is 0.
-    Compiled here, read by ``aside.read``."""
+    Compiled here, read by ``aside.read_query``."""
     query = qs.order_by().values(_row=Value(1)).annotate(**counts)
-    try:
-        sql, params = query.query.get_compiler(using=query.db).as_sql()
-    except EmptyResultSet:
-        return aside.Pending.done({key: 0 for key in counts})
-    return aside.read(sql, params, using=query.db, now=now_needed).then(
+    return aside.read_query(query, now=now_needed).then(
         lambda row: {key: (row[key] or 0) if row else 0 for key in counts}
     )
 

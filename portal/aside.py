@@ -28,6 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import close_old_connections, connections
 
 # at most this long (seconds) the page waits for the thread to send its query: a read sent behind another
@@ -81,6 +82,17 @@ def read(sql: str, params: Sequence, using: str = "default", *, now: bool = Fals
     # interval (5 ms) before the thread may run at all
     sent.wait(SEND_WAIT)
     return Pending(future)
+
+
+def read_query(queryset, *, around: str = "{}", now: bool = False) -> Pending:
+    """``read`` of the SQL of ``queryset``, compiled here on the page's thread, written inside ``around``
+    (where it has ``{}``: a COUNT over it, say): None, as for no row, when the queryset matches nothing
+    without a query (an empty id list)."""
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return Pending.done(None)
+    return read(around.replace("{}", sql, 1), params, using=queryset.db, now=now)
 
 
 def _fetch(sql: str, params: Sequence, using: str) -> dict[str, Any] | None:

@@ -28,6 +28,26 @@ class Threads:
 
 
 @pytest.mark.django_db
+def test_a_query_that_matches_nothing_without_sql_reads_nothing():
+    """An empty id list leaves Django no query to run: no row, no statement sent, and the counts built on it
+    are 0."""
+    from django.utils import timezone
+
+    from issues import queues
+
+    nothing = Request.objects.filter(pk__in=[])
+    spec = queues.SPECS[queues.SUPERVISOR]
+    seen = Threads()
+    with connection.execute_wrapper(seen):
+        assert aside.read_query(nothing.values("pk")).result() is None
+        assert queues.running_count(spec, nothing, 25).result() == 0
+        assert set(queues.tab_counts(spec, nothing, timezone.now()).values()) == {0}
+    assert seen.names == []
+    made = Request.objects.filter(pk__in=[-1]).values("pk")
+    assert aside.read_query(made, around="SELECT COUNT(*) AS n FROM ({}) bounded").result() == {"n": 0}
+
+
+@pytest.mark.django_db
 def test_inside_a_transaction_the_read_is_the_pages_own():
     """A test's transaction (or any atomic block): another connection would not see what it wrote."""
     Request.objects.all().delete()
